@@ -1,0 +1,66 @@
+/**
+ * Authorization for Model Context Protocol servers: who may see and use
+ * which tools, resources and prompts. The model of Python FastMCP
+ * (`AuthContext`, `requireScopes`, `restrictTag`, `runAuthChecks`,
+ * `AuthorizationError`, and its `AuthMiddleware` as {@linkcode Authorizer}
+ * layers), on Web standards only, so it runs unchanged on Deno, Bun, Node
+ * and edge runtimes.
+ *
+ * @example Usage
+ * ```ts
+ * import { Authorizer, InsufficientScopeError, requireScopes, restrictTag } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const authorizer = new Authorizer({
+ *   layers: [restrictTag("admin", { scopes: ["admin"] })],
+ * });
+ * const tools = [
+ *   { kind: "tool" as const, name: "search" },
+ *   { kind: "tool" as const, name: "write", auth: requireScopes("files:write") },
+ *   { kind: "tool" as const, name: "reset", tags: ["admin"] },
+ * ];
+ * const token = { token: "t", clientId: "app", scopes: ["files:write"], claims: {} };
+ *
+ * const visible = await authorizer.filter(token, tools);
+ * assert.deepEqual(visible.map((tool) => tool.name), ["search", "write"]);
+ * await assert.rejects(authorizer.authorize(token, tools[2]), InsufficientScopeError);
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  AccessToken,
+  AuthContextInit,
+  Component,
+  ComponentKind,
+} from "./src/context.ts";
+export { AuthContext } from "./src/context.ts";
+export type { ScopeHierarchy } from "./src/scopes.ts";
+export type {
+  AuthCheck,
+  RequireRolesOptions,
+  RestrictTagOptions,
+  ScopeAwareCheck,
+} from "./src/checks.ts";
+export {
+  allOf,
+  anyOf,
+  requireRoles,
+  requireScopes,
+  restrictTag,
+} from "./src/checks.ts";
+export type { RunOptions, Shortfall } from "./src/runner.ts";
+export {
+  runAuthChecks,
+  runAuthChecksWithShortfall,
+  scopeRequirements,
+} from "./src/runner.ts";
+export type { AuthorizationErrorOptions } from "./src/errors.ts";
+export {
+  AuthorizationError,
+  InsufficientScopeError,
+  InvalidTokenError,
+} from "./src/errors.ts";
+export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
+export { Authorizer } from "./src/authorizer.ts";

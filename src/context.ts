@@ -1,0 +1,229 @@
+/**
+ * What a check sees: the verified token, the component asked for, and the
+ * call's arguments.
+ *
+ * @module
+ */
+
+import type { AuthCheck } from "./checks.ts";
+import {
+  closeScopes,
+  type CompiledHierarchy,
+  compileHierarchy,
+  type ScopeHierarchy,
+} from "./scopes.ts";
+
+/**
+ * A verified access token. Structurally assignable to the MCP TypeScript
+ * SDK's `AuthInfo`, so it can be handed straight to
+ * `transport.handleRequest(req, { authInfo: token })`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { AccessToken } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const token: AccessToken = {
+ *   token: "eyJ...",
+ *   clientId: "my-client",
+ *   scopes: ["files:read"],
+ *   expiresAt: 1_900_000_000,
+ *   claims: { sub: "user-1", scope: "files:read" },
+ * };
+ * assert.equal(token.scopes.length, 1);
+ * ```
+ */
+export interface AccessToken {
+  /** The raw token. */
+  token: string;
+  /** `client_id` ?? `azp` ?? `sub` ?? `"unknown"`. */
+  clientId: string;
+  /** The granted scopes. */
+  scopes: string[];
+  /** Expiry in seconds since the epoch (JWT `exp`). */
+  expiresAt?: number;
+  /** The RFC 8707 resource the token is bound to. */
+  resource?: URL;
+  /** Anything else a verifier wants to pass on. */
+  extra?: Record<string, unknown>;
+  /** Every claim of the token. */
+  claims: Record<string, unknown>;
+}
+
+/**
+ * The kinds of MCP component a check can guard.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ComponentKind } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const kind: ComponentKind = "resourceTemplate";
+ * assert.equal(kind, "resourceTemplate");
+ * ```
+ */
+export type ComponentKind = "tool" | "resource" | "resourceTemplate" | "prompt";
+
+/**
+ * A tool, resource, resource template or prompt, as far as authorization is
+ * concerned.
+ *
+ * @example Usage
+ * ```ts
+ * import { type Component, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const deleteFile: Component = {
+ *   kind: "tool",
+ *   name: "delete_file",
+ *   tags: ["admin"],
+ *   auth: requireScopes("files:write"),
+ * };
+ * assert.equal(deleteFile.kind, "tool");
+ * ```
+ */
+export interface Component {
+  /** What the component is. */
+  kind: ComponentKind;
+  /** The tool, prompt or resource name. */
+  name: string;
+  /** The resource URI or URI template. */
+  uri?: string;
+  /** Tags for tag-based policies such as `restrictTag`. */
+  tags?: ReadonlySet<string> | readonly string[];
+  /** The component's own checks, run before any server-wide layer. */
+  auth?: AuthCheck | readonly AuthCheck[];
+  /** Free-form metadata for custom checks. */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * What an {@linkcode AuthContext} is built from.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, type AuthContextInit } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const init: AuthContextInit = { component: { kind: "prompt", name: "greet" } };
+ * assert.equal(new AuthContext(init).token, undefined);
+ * ```
+ */
+export interface AuthContextInit {
+  /** The verified token; absent for an unauthenticated request. */
+  token?: AccessToken | undefined;
+  /** The component asked for or listed. */
+  component: Component;
+  /** Tool-call arguments, when known (absent when listing). */
+  arguments?: Record<string, unknown> | undefined;
+  /** Broader scope -> narrower scopes it implies. */
+  scopeHierarchy?: ScopeHierarchy | undefined;
+}
+
+const KINDS: ReadonlySet<string> = new Set([
+  "tool",
+  "resource",
+  "resourceTemplate",
+  "prompt",
+]);
+
+/** Lets the runner hand a context the scope set it already computed. */
+let presetGrantedScopes: (
+  ctx: AuthContext,
+  granted: ReadonlySet<string>,
+) => void;
+
+/**
+ * The input of every check: the token, the component, the call's arguments.
+ * `grantedScopes` is computed once per context, on first use.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["files:write"], claims: {} },
+ *   component: { kind: "tool", name: "read_file" },
+ *   arguments: { path: "/etc/motd" },
+ *   scopeHierarchy: { "files:write": ["files:read"] },
+ * });
+ * assert.equal(ctx.tool?.name, "read_file");
+ * assert.equal(ctx.arguments?.path, "/etc/motd");
+ * assert.deepEqual([...ctx.grantedScopes].sort(), ["files:read", "files:write"]);
+ * ```
+ */
+export class AuthContext {
+  /** The verified token; `undefined` for an unauthenticated request. */
+  readonly token: AccessToken | undefined;
+  /** The component asked for or listed. */
+  readonly component: Component;
+  /** Tool-call arguments; `undefined` when listing. */
+  readonly arguments: Readonly<Record<string, unknown>> | undefined;
+  #hierarchy: CompiledHierarchy | undefined;
+  #granted: ReadonlySet<string> | undefined;
+
+  static {
+    presetGrantedScopes = (ctx, granted) => {
+      ctx.#granted = granted;
+    };
+  }
+
+  /**
+   * Builds a context.
+   *
+   * @param init The token, component, arguments and scope hierarchy.
+   * @throws {TypeError} When the component is not an object with a known
+   * `kind` and a string `name`, or the hierarchy is malformed.
+   */
+  constructor(init: AuthContextInit) {
+    const component = init?.component;
+    if (
+      component === null || typeof component !== "object" ||
+      !KINDS.has(component.kind) || typeof component.name !== "string"
+    ) {
+      throw new TypeError(
+        'AuthContext needs a component: an object with kind "tool", "resource", "resourceTemplate" or "prompt" and a string name',
+      );
+    }
+    this.token = init.token ?? undefined;
+    this.component = component;
+    this.arguments = init.arguments ?? undefined;
+    this.#hierarchy = init.scopeHierarchy === undefined
+      ? undefined
+      : compileHierarchy(init.scopeHierarchy);
+  }
+
+  /** The component when it is a tool (FastMCP's `ctx.tool`), else `undefined`. */
+  get tool(): Component | undefined {
+    return this.component.kind === "tool" ? this.component : undefined;
+  }
+
+  /**
+   * The token's scopes closed under the scope hierarchy; empty without a
+   * token. Computed once, then reused by every check.
+   */
+  get grantedScopes(): ReadonlySet<string> {
+    if (this.#granted === undefined) {
+      this.#granted = this.token === undefined
+        ? EMPTY
+        : closeScopes(this.token.scopes, this.#hierarchy);
+    }
+    return this.#granted;
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Builds a context whose `grantedScopes` is already known, so that listing
+ * many components computes the token's scope set once. Internal.
+ */
+export function contextWithScopes(
+  init: AuthContextInit,
+  granted: ReadonlySet<string>,
+): AuthContext {
+  const ctx = new AuthContext(init);
+  presetGrantedScopes(ctx, granted);
+  return ctx;
+}
