@@ -120,3 +120,45 @@ export class InvalidTokenError extends Error {
     this.name = "InvalidTokenError";
   }
 }
+
+/**
+ * Verification could not be done right now (a JWKS or introspection endpoint
+ * unreachable, no key held): the HTTP adapter answers 503 with
+ * `Retry-After`. Any exception a verifier throws other than
+ * `InvalidTokenError` is treated the same way; this class only adds the
+ * retry hint. Its message is for logs, never for the client.
+ *
+ * @example Usage
+ * ```ts
+ * import { VerifierUnavailableError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new VerifierUnavailableError("JWKS fetch failed", { retryAfter: 30 });
+ * assert.equal(error.retryAfter, 30);
+ * assert.equal(error.code, "ERR_VERIFIER_UNAVAILABLE");
+ * ```
+ */
+export class VerifierUnavailableError extends Error {
+  /** Stable code for programmatic handling. */
+  readonly code: string = "ERR_VERIFIER_UNAVAILABLE";
+  /** Seconds after which a retry may succeed, when known. */
+  readonly retryAfter: number | undefined;
+
+  /**
+   * Creates an unavailability error.
+   *
+   * @param message What went wrong, for logs.
+   * @param options A retry hint in seconds, and the cause.
+   */
+  constructor(
+    message = "Token verification unavailable",
+    options?: { retryAfter?: number; cause?: unknown },
+  ) {
+    super(
+      message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "VerifierUnavailableError";
+    this.retryAfter = options?.retryAfter;
+  }
+}
