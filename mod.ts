@@ -61,6 +61,8 @@ export {
   AuthorizationError,
   InsufficientScopeError,
   InvalidTokenError,
+  VerifierUnavailableError,
 } from "./src/errors.ts";
+export type { TokenVerifier } from "./src/verifier.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
 export { Authorizer } from "./src/authorizer.ts";
