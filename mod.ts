@@ -66,3 +66,28 @@ export {
 export type { TokenVerifier } from "./src/verifier.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
 export { Authorizer } from "./src/authorizer.ts";
+export type {
+  DpopErrorCode,
+  DpopProof,
+  DpopProofInput,
+  DpopVerifierOptions,
+} from "./src/dpop.ts";
+export {
+  accessTokenHash,
+  DPOP_ALGORITHMS,
+  DpopError,
+  DpopVerifier,
+  InvalidDpopProofError,
+  normalizeHtu,
+  UseDpopNonceError,
+} from "./src/dpop.ts";
+export type {
+  MemoryReplayStoreOptions,
+  ReplayStore,
+} from "./src/dpop_replay.ts";
+export { MemoryReplayStore } from "./src/dpop_replay.ts";
+export type {
+  DpopNoncePolicy,
+  DpopNoncePolicyOptions,
+} from "./src/dpop_nonce.ts";
+export { createDpopNoncePolicy } from "./src/dpop_nonce.ts";
