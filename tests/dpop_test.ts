@@ -1,5 +1,6 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   base64url,
   calculateJwkThumbprint,
@@ -749,6 +750,34 @@ describe("normalizeHtu", () => {
     assert.equal(
       normalizeHtu("https://a.example/%2f%7E%41"),
       "https://a.example/%2F~A",
+    );
+  });
+
+  it("ignores any query and fragment (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.webUrl({ withQueryParameters: false, withFragments: false }),
+        fc.string(),
+        fc.string(),
+        (url, query, fragment) => {
+          const base = normalizeHtu(url);
+          fc.pre(base !== undefined);
+          assert.equal(
+            normalizeHtu(`${url}?${encodeURI(query)}#${encodeURI(fragment)}`),
+            base,
+          );
+        },
+      ),
+    );
+  });
+
+  it("is idempotent (property)", () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true }), (url) => {
+        const once = normalizeHtu(url);
+        fc.pre(once !== undefined);
+        assert.equal(normalizeHtu(once), once);
+      }),
     );
   });
 
