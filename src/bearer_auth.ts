@@ -217,14 +217,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isAccessToken(value: unknown, raw: string): value is AccessToken {
   if (!isRecord(value)) return false;
   const { token, clientId, scopes, claims, expiresAt, resource, extra } = value;
-  return token === raw &&
-    typeof clientId === "string" &&
-    Array.isArray(scopes) && scopes.every((s) => typeof s === "string") &&
-    isRecord(claims) &&
-    (expiresAt === undefined ||
-      (typeof expiresAt === "number" && Number.isFinite(expiresAt))) &&
+  if (
+    token !== raw || typeof clientId !== "string" || !Array.isArray(scopes) ||
+    !isRecord(claims)
+  ) {
+    return false;
+  }
+  for (let i = 0; i < scopes.length; i++) {
+    if (typeof scopes[i] !== "string") return false;
+  }
+  return (expiresAt === undefined ||
+    (typeof expiresAt === "number" && Number.isFinite(expiresAt))) &&
     (resource === undefined || resource instanceof URL) &&
     (extra === undefined || isRecord(extra));
+}
+
+function holdsAll(
+  scopes: readonly string[],
+  required: readonly string[],
+  hierarchy: CompiledHierarchy | undefined,
+): boolean {
+  if (hierarchy !== undefined) {
+    const granted = closeScopes(scopes, hierarchy);
+    return required.every((scope) => granted.has(scope));
+  }
+  // Token scope lists are short: a linear scan beats building a Set.
+  for (let i = 0; i < required.length; i++) {
+    if (!scopes.includes(required[i]!)) return false;
+  }
+  return true;
 }
 
 function respond(config: Config, outcome: AuthOutcome): Response {
@@ -340,10 +361,7 @@ function check(
   }
   const required = config.requiredScopes;
   if (required.length > 0) {
-    const granted = config.hierarchy === undefined
-      ? new Set(token.scopes)
-      : closeScopes(token.scopes, config.hierarchy);
-    if (!required.every((scope) => granted.has(scope))) {
+    if (!holdsAll(token.scopes, required, config.hierarchy)) {
       // RFC 6750 §3: `scope` names the scope necessary for the request, so
       // all required scopes, not only the missing ones: a client that
       // replaces its scopes with the challenge's still gets what it needs.
