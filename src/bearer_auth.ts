@@ -393,6 +393,10 @@ function check(
  * with `Cache-Control: no-store`; no token, claim or internal error message
  * ever reaches them. Nothing here answers 2xx or 500.
  *
+ * Browsers send CORS preflight (`OPTIONS`) requests without credentials:
+ * answer those before calling this, and list `WWW-Authenticate` in
+ * `Access-Control-Expose-Headers` if browser clients must read challenges.
+ *
  * @param options The verifier and the policy; validated and frozen here.
  * @returns `(request) => Promise<AccessToken | undefined | Response>`.
  * @throws {TypeError} When an option is missing, unknown or invalid: no

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type AuthOutcome, challengeResponse } from "../mod.ts";
 import { parseBearer } from "./support/challenge_parser.ts";
+import { quoteString } from "../src/challenge.ts";
 
 const METADATA = "https://mcp.example.com/.well-known/oauth-protected-resource";
 
@@ -159,4 +160,10 @@ describe("challengeResponse", () => {
       );
     });
   }
+});
+
+describe("quoteString", () => {
+  it("escapes quotes and backslashes and drops controls and non-ASCII", () => {
+    assert.equal(quoteString('a\r\nb"c\\d\u0000\u00e9\tz'), '"ab\\"c\\\\d z"');
+  });
 });
