@@ -40,3 +40,47 @@ describe("examples/edge_function.ts", () => {
     assert.deepEqual(await response.json(), { hello: "dev" });
   });
 });
+
+describe("examples/edge_function.ts over HTTP on 127.0.0.1", () => {
+  it("sends the challenge and the metadata across a real connection", async () => {
+    const controller = new AbortController();
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      signal: controller.signal,
+      onListen() {},
+    }, handler);
+    try {
+      const origin = `http://127.0.0.1:${server.addr.port}`;
+      const timeout = AbortSignal.timeout(5_000);
+      const denied = await fetch(`${origin}/mcp`, { signal: timeout });
+      assert.equal(denied.status, 401);
+      assert.equal(denied.headers.get("cache-control"), "no-store");
+      assert.equal(
+        denied.headers.get("www-authenticate"),
+        'Bearer scope="mcp", resource_metadata="http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"',
+      );
+      await denied.body?.cancel();
+
+      const malformed = await fetch(`${origin}/mcp`, {
+        headers: { authorization: "Bearer dev-token extra" },
+        signal: timeout,
+      });
+      assert.equal(malformed.status, 400);
+      assert.deepEqual(await malformed.json(), {
+        error: "invalid_request",
+        error_description: "Malformed Authorization header",
+      });
+
+      const ok = await fetch(`${origin}/mcp`, {
+        headers: { authorization: "bearer dev-token" },
+        signal: timeout,
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { hello: "dev" });
+    } finally {
+      controller.abort();
+      await server.finished;
+    }
+  });
+});
