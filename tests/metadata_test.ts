@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   protectedResourceMetadata,
   type ProtectedResourceMetadataOptions,
@@ -40,6 +41,25 @@ describe("protectedResourceMetadataUrl", () => {
       assert.equal(protectedResourceMetadataUrl(resource).href, expected);
     });
   }
+
+  it("keeps origin, path and query around the well-known segment (property)", () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true }), (raw) => {
+        const url = new URL(raw.replace(/^http:/, "https:"));
+        if (url.username !== "" || url.password !== "") return true;
+        const result = protectedResourceMetadataUrl(url);
+        const path = url.pathname === "/" ? "" : url.pathname;
+        assert.equal(result.origin, url.origin);
+        assert.equal(
+          result.pathname,
+          `/.well-known/oauth-protected-resource${path}`,
+        );
+        assert.equal(result.search, url.search);
+        assert.equal(result.hash, "");
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   for (
     const bad of [
