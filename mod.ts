@@ -66,3 +66,7 @@ export {
 export type { TokenVerifier } from "./src/verifier.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
 export { Authorizer } from "./src/authorizer.ts";
+export type { JwtVerifierOptions } from "./src/jwt.ts";
+export { JwtVerifier } from "./src/jwt.ts";
+export type { JsonWebKeySet, PublicJwk } from "./src/keys.ts";
+export type { TokenCacheOptions } from "./src/token_cache.ts";
