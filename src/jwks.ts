@@ -4,7 +4,8 @@
  *
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
- * - A failing refresh keeps serving the keys already held (stale-if-error).
+ * - Keys older than the maximum age are refreshed in the background while
+ *   still in use; a failing refresh keeps serving them (stale-if-error).
  * - With no key at all, callers get `VerifierUnavailableError` with
  *   `retryAfter` (HTTP 503), never a key and never a crash.
  *
@@ -103,11 +104,12 @@ export class JwksStore {
     kid: string | undefined,
     policy: JwksPolicy,
   ): Promise<CryptoKey> {
-    if (
-      this.#entries === undefined ||
-      policy.now() - this.#fetchedAt >= policy.maxAgeMs
-    ) {
+    if (this.#entries === undefined) {
       await this.#refresh(policy);
+    } else if (policy.now() - this.#fetchedAt >= policy.maxAgeMs) {
+      // Stale-while-revalidate: this request uses the keys held; the refresh
+      // runs beside it (its failure is already absorbed by #refresh).
+      void this.#refresh(policy);
     }
     const entries = this.#entries;
     if (entries === undefined) throw this.#unavailable(policy);
@@ -129,6 +131,11 @@ export class JwksStore {
         retryAfter: Math.ceil(policy.cooldownMs / 1000),
       });
     }
+  }
+
+  /** Resolves once no fetch is in progress (for tests). */
+  async idle(): Promise<void> {
+    while (this.#inflight !== undefined) await this.#inflight;
   }
 
   #unavailable(policy: JwksPolicy): VerifierUnavailableError {
