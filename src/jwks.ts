@@ -133,6 +133,23 @@ export class JwksStore {
     }
   }
 
+  /**
+   * The key for a JWS header when it can be had without waiting: keys held
+   * and fresh, a match, already imported. Otherwise `undefined`: call
+   * {@linkcode JwksStore.key}.
+   */
+  ready(
+    alg: string,
+    kid: string | undefined,
+    policy: JwksPolicy,
+  ): CryptoKey | undefined {
+    if (
+      this.#entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxAgeMs
+    ) return undefined;
+    return selectKey(this.#entries, alg, kid, true)?.ready(alg);
+  }
+
   /** Resolves once no fetch is in progress (for tests). */
   async idle(): Promise<void> {
     while (this.#inflight !== undefined) await this.#inflight;

@@ -392,6 +392,16 @@ function toVerifierError(
   return new InvalidTokenError(describeJoseError(error), { cause: error });
 }
 
+async function importKey(entry: KeyEntry, alg: string): Promise<CryptoKey> {
+  try {
+    return await entry.key(alg);
+  } catch (cause) {
+    throw new VerifierUnavailableError("Configured key could not be imported", {
+      cause,
+    });
+  }
+}
+
 /** Two dots, no more: a compact JWS (RFC 7515 §7.1); checked before jose. */
 function isCompact(token: string): boolean {
   const first = token.indexOf(".");
@@ -454,7 +464,9 @@ export class JwtVerifier implements TokenVerifier {
   readonly #policy: JwksPolicy;
   readonly #cache: TokenCache<AccessToken> | undefined;
   readonly #injectedClock: boolean;
-  readonly #getKey: (header: JWSHeaderParameters) => Promise<CryptoKey>;
+  readonly #getKey: (
+    header: JWSHeaderParameters,
+  ) => CryptoKey | Promise<CryptoKey>;
 
   /**
    * Validates the options once.
@@ -640,7 +652,7 @@ export class JwtVerifier implements TokenVerifier {
     return accessToken;
   }
 
-  async #resolveKey(header: JWSHeaderParameters): Promise<CryptoKey> {
+  #resolveKey(header: JWSHeaderParameters): CryptoKey | Promise<CryptoKey> {
     const alg = header.alg!; // jose checked it against the allow-list
     const kid: unknown = header.kid;
     if (kid !== undefined && typeof kid !== "string") {
@@ -648,19 +660,13 @@ export class JwtVerifier implements TokenVerifier {
     }
     const source = this.#source;
     if (source.kind === "remote") {
-      return await source.store.key(alg, kid, this.#policy);
+      return source.store.ready(alg, kid, this.#policy) ??
+        source.store.key(alg, kid, this.#policy);
     }
     const entry = selectKey(source.entries, alg, kid, source.matchKid);
     if (entry === undefined) {
       throw new InvalidTokenError("Token signing key not found");
     }
-    try {
-      return await entry.key(alg);
-    } catch (cause) {
-      throw new VerifierUnavailableError(
-        "Configured key could not be imported",
-        { cause },
-      );
-    }
+    return entry.ready(alg) ?? importKey(entry, alg);
   }
 }

@@ -80,6 +80,8 @@ export interface KeyEntry {
   readonly algorithms: ReadonlySet<string>;
   /** The key imported for `alg` (one import per algorithm, then reused). */
   key(alg: string): Promise<CryptoKey>;
+  /** The key for `alg` if its import has finished: the synchronous fast path. */
+  ready(alg: string): CryptoKey | undefined;
 }
 
 function entry(
@@ -88,6 +90,7 @@ function entry(
   importer: (alg: string) => Promise<CryptoKey>,
 ): KeyEntry {
   const imported = new Map<string, Promise<CryptoKey>>();
+  const ready = new Map<string, CryptoKey>();
   return {
     kid,
     algorithms: new Set(algorithms),
@@ -96,9 +99,11 @@ function entry(
       if (key === undefined) {
         key = importer(alg);
         imported.set(alg, key);
+        key.then((value) => ready.set(alg, value), () => {});
       }
       return key;
     },
+    ready: (alg) => ready.get(alg),
   };
 }
 
