@@ -1,4 +1,5 @@
 import { afterEach, describe, it, mock } from "node:test";
+import fc from "fast-check";
 import assert from "node:assert/strict";
 import {
   InsufficientScopeError,
@@ -695,5 +696,66 @@ describe("JwtVerifier cache", () => {
     const jwt = await sign(es256);
     await assert.rejects(v.verifyToken(jwt), InsufficientScopeError);
     await assert.rejects(v.verifyToken(jwt), InsufficientScopeError);
+  });
+});
+
+describe("JwtVerifier on arbitrary input", () => {
+  it("only ever rejects with InvalidTokenError for arbitrary strings", async () => {
+    const v = verifier();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (text) => {
+        await assert.rejects(v.verifyToken(text), InvalidTokenError);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("only ever rejects with InvalidTokenError for three segments of arbitrary JSON", async () => {
+    const v = verifier();
+    const segment = fc.jsonValue().map((value) =>
+      b64url(JSON.stringify(value) ?? "null")
+    );
+    const header = fc.record({
+      alg: fc.constantFrom(
+        "ES256",
+        "HS256",
+        "none",
+        "RS256",
+        "EdDSA",
+        "",
+        "es256",
+      ),
+      kid: fc.oneof(fc.constant("k1"), fc.string(), fc.integer()),
+      crit: fc.option(fc.array(fc.string()), { nil: undefined }),
+      typ: fc.option(fc.string(), { nil: undefined }),
+    }).map((h) => b64url(JSON.stringify(h)));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(header, segment),
+        segment,
+        fc.base64String(),
+        async (h, p, s) => {
+          await assert.rejects(
+            v.verifyToken(`${h}.${p}.${s.replace(/=+$/, "")}`),
+            InvalidTokenError,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses a token without kid when several keys could verify it", async () => {
+    const second = await testKey("ES256", "k2");
+    const v = verifier({ jwks: { keys: [es256.jwk, second.jwk] } });
+    const jwt = await signRaw(
+      { alg: "ES256" },
+      claims(),
+      es256.privateKey,
+      "ES256",
+    );
+    await rejectsWith(v.verifyToken(jwt), "Token signing key not found");
+    const single = verifier({ jwks: { keys: [es256.jwk] } });
+    assert.equal((await single.verifyToken(jwt)).clientId, "user-1");
   });
 });
