@@ -230,6 +230,17 @@ describe("IntrospectionVerifier", () => {
     assert.equal(token.resource, undefined);
   });
 
+  it("rejects an oversized or empty token without calling the endpoint", async () => {
+    server = await endpoint(() => active());
+    const v = verifier(server.url);
+    await rejectsWith(
+      v.verifyToken("x".repeat(1024 * 1024)),
+      "Token too long or not a string",
+    );
+    await rejectsWith(v.verifyToken(""), "Token too long or not a string");
+    assert.equal(server.requests, 0);
+  });
+
   it("rejects a wrong issuer", async () => {
     server = await endpoint(() => active({ iss: "https://evil.example/" }));
     await rejectsWith(
