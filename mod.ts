@@ -81,3 +81,9 @@ export type {
   StaticTokenVerifierOptions,
 } from "./src/static_verifier.ts";
 export { StaticTokenVerifier } from "./src/static_verifier.ts";
+export type { JwtVerifierOptions } from "./src/jwt.ts";
+export { JwtVerifier } from "./src/jwt.ts";
+export type { JsonWebKeySet, PublicJwk } from "./src/keys.ts";
+export type { TokenCacheOptions } from "./src/token_cache.ts";
+export type { IntrospectionVerifierOptions } from "./src/introspection.ts";
+export { IntrospectionVerifier } from "./src/introspection.ts";
