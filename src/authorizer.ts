@@ -78,6 +78,15 @@ export const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+// Stand-ins named in `onError` reports for failures that are not a check's:
+// a malformed component, or a component list that threw while iterated.
+const componentShape: AuthCheck = function invalidComponent() {
+  return false;
+};
+const componentList: AuthCheck = function unreadableComponentList() {
+  return false;
+};
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -119,7 +128,7 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  *   `AuthorizationError` for an unknown component and for one its own `auth`
  *   denies, so existence never leaks; a layer's scope shortfall throws
  *   `InsufficientScopeError` naming every scope still needed up to the first
- *   opaque layer; any other denial names no scope.
+ *   opaque layer; any other denial is answered as for an unknown component.
  *
  * @example Usage
  * ```ts
@@ -215,7 +224,7 @@ export class Authorizer {
     } catch (error) {
       // Only an AuthorizationError, or a malformed component, gets here.
       if (!isAuthorizationError(error)) {
-        this.#report(error, this.#keep as never);
+        this.#report(error, componentShape);
       }
       return false;
     }
@@ -269,7 +278,7 @@ export class Authorizer {
       );
     } catch (error) {
       // Iterating `components` itself threw: list nothing.
-      this.#report(error, this.filter as never);
+      this.#report(error, componentList);
       return Promise.resolve([]);
     }
   }
@@ -280,9 +289,9 @@ export class Authorizer {
    * @param token The verified token, or `undefined` when unauthenticated.
    * @param component The component asked for; `undefined` when unknown.
    * @param options The call's arguments, shown to checks as `ctx.arguments`.
-   * @throws {AuthorizationError} With the same message for an unknown
-   * component and for one its own `auth` denies; or, for a layer that denies
-   * without a scope shortfall, a message naming no scope.
+   * @throws {AuthorizationError} With one message for an unknown component,
+   * for one its own `auth` denies, and for a layer that denies without a
+   * scope shortfall (no step-up can help, so existence is not revealed).
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
    * the following scope-only layers, up to the first opaque one.
@@ -317,7 +326,7 @@ export class Authorizer {
         arguments: options?.arguments,
       }, this.#granted(token));
     } catch (error) {
-      this.#report(error, this.authorize as never);
+      this.#report(error, componentShape);
       throw new AuthorizationError(NOT_FOUND_MESSAGE);
     }
     // Own auth: whatever the reason, the caller learns no more than "unknown".
@@ -337,7 +346,11 @@ export class Authorizer {
         this.#report,
       );
       if (result.authorized) continue;
-      if (result.missingScopes.length === 0) throw new AuthorizationError();
+      // No step-up can help: answer exactly as for an unknown component, so
+      // a hidden component cannot be told from a missing one.
+      if (result.missingScopes.length === 0) {
+        throw new AuthorizationError(NOT_FOUND_MESSAGE);
+      }
       const required = new Set(result.missingScopes);
       for (let j = i + 1; j < this.#layers.length; j++) {
         const more = scopeRequirements(this.#layers[j]!, ctx, {

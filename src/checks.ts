@@ -6,13 +6,12 @@
  * @module
  */
 
-import type { AuthContext, Component } from "./context.ts";
+import { type AuthContext, type Component, holdsScopes } from "./context.ts";
 import {
+  currentReporter,
   type ErrorReporter,
-  EVALUATE,
   evaluateAll,
   evaluateCheck,
-  warnOnError,
 } from "./evaluate.ts";
 import { normalizeScopes } from "./scopes.ts";
 
@@ -100,16 +99,6 @@ function scopeAware(
   return Object.freeze(Object.assign(check, { missingScopes }));
 }
 
-function holdsAll(
-  granted: ReadonlySet<string>,
-  required: readonly string[],
-): boolean {
-  for (let i = 0; i < required.length; i++) {
-    if (!granted.has(required[i]!)) return false;
-  }
-  return true;
-}
-
 function lacking(ctx: AuthContext, required: readonly string[]): string[] {
   if (ctx.token === undefined) return [];
   const granted = ctx.grantedScopes;
@@ -148,8 +137,7 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
   }
   const required = Object.freeze(normalizeScopes(scopes, "requireScopes()"));
   const check = named(
-    (ctx: AuthContext): boolean =>
-      ctx.token !== undefined && holdsAll(ctx.grantedScopes, required),
+    (ctx: AuthContext): boolean => holdsScopes(ctx, required),
     `requireScopes(${required.join(" ")})`,
   );
   return scopeAware(check, (ctx) => lacking(ctx, required));
@@ -157,11 +145,19 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
 
 /** Whether a component carries `tag`, whether its tags are a Set or a list. */
 export function hasTag(component: Component, tag: string): boolean {
-  const tags = component.tags;
+  const tags: unknown = component.tags;
   if (tags === undefined || tags === null) return false;
   if (Array.isArray(tags)) return tags.includes(tag);
-  return typeof (tags as ReadonlySet<string>).has === "function" &&
-    (tags as ReadonlySet<string>).has(tag) === true;
+  if (typeof (tags as ReadonlySet<string>).has === "function") {
+    return (tags as ReadonlySet<string>).has(tag) === true;
+  }
+  // A string or a plain object (say, from a JSON config) is not "untagged":
+  // throwing makes the runner deny instead of waving the component through.
+  throw new TypeError(
+    `Component tags must be a Set or an array of strings, got ${
+      describe(tags)
+    }`,
+  );
 }
 
 /**
@@ -212,7 +208,7 @@ export function restrictTag(
   const check = named(
     (ctx: AuthContext): boolean =>
       !hasTag(ctx.component, tag) ||
-      (ctx.token !== undefined && holdsAll(ctx.grantedScopes, required)),
+      holdsScopes(ctx, required),
     `restrictTag(${tag})`,
   );
   return scopeAware(
@@ -348,12 +344,13 @@ function combinator(
   ) => boolean | Promise<boolean>,
   missingScopes: ((ctx: AuthContext) => string[]) | undefined,
 ): AuthCheck {
+  // Called by the runner, it reports to the runner's onError; called
+  // directly, to the default warning.
   const check = named(
     (ctx: AuthContext): boolean | Promise<boolean> =>
-      evaluate(ctx, warnOnError),
+      evaluate(ctx, currentReporter()),
     name,
   );
-  Object.defineProperty(check, EVALUATE, { value: evaluate });
   if (missingScopes !== undefined) return scopeAware(check, missingScopes);
   return Object.freeze(check);
 }
