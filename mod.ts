@@ -112,3 +112,5 @@ export type {
   DpopNoncePolicyOptions,
 } from "./src/dpop_nonce.ts";
 export { createDpopNoncePolicy } from "./src/dpop_nonce.ts";
+export type { DpopAuthOptions } from "./src/dpop_auth.ts";
+export { dpopKeyThumbprint } from "./src/dpop_auth.ts";

@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import type { TokenVerifier } from "./verifier.ts";
 import { extractBearerToken, InvalidRequestError } from "./bearer.ts";
+import { dpopAuth, type DpopAuthOptions, withDpopAuth } from "./dpop_auth.ts";
 import {
   type AuthOutcome,
   compileChallenge,
@@ -66,6 +67,11 @@ export interface BearerAuthOptions {
    * (the 503 cases), for logs. Default: one `console.warn`.
    */
   onError?: (error: unknown) => void;
+  /**
+   * Also accept DPoP-bound tokens with a proof (RFC 9449), or with
+   * `required: true` only those; see `DpopAuthOptions`.
+   */
+  dpop?: DpopAuthOptions;
 }
 
 /**
@@ -108,6 +114,7 @@ const OPTION_NAMES: readonly string[] = [
   "clockTolerance",
   "now",
   "onError",
+  "dpop",
 ];
 
 function show(value: unknown): string {
@@ -434,6 +441,7 @@ function check(
 export function bearerAuth(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<AccessToken | undefined | Response> {
+  if (options?.dpop !== undefined) return dpopAuth(options, "bearerAuth");
   const config = compile(options, "bearerAuth");
   return function authenticateBearer(request) {
     return authenticate(config, request);
@@ -500,6 +508,9 @@ export function withBearerAuth(
         show(handler)
       }`,
     );
+  }
+  if (options?.dpop !== undefined) {
+    return withDpopAuth(handler, options, "withBearerAuth");
   }
   const config = compile(options, "withBearerAuth");
   return async function authenticated(request) {
