@@ -15,6 +15,13 @@
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
+/**
+ * No held key has the token's `kid`: a verdict on the key set held now, not
+ * on the token, so the token cache does not remember it (the next fetch
+ * may bring the key).
+ */
+export class UnknownKeyError extends InvalidTokenError {}
+
 /** How one verifier wants the shared store to behave. */
 export interface JwksPolicy {
   readonly fetch: typeof fetch;
@@ -121,7 +128,7 @@ export class JwksStore {
       found = selectKey(this.#entries ?? entries, alg, kid, true);
     }
     if (found === undefined) {
-      throw new InvalidTokenError("Token signing key not found");
+      throw new UnknownKeyError("Token signing key not found");
     }
     try {
       return await found.key(alg);

@@ -28,7 +28,12 @@ import {
   urlOption,
 } from "./claims.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
-import { type JwksPolicy, type JwksStore, jwksStore } from "./jwks.ts";
+import {
+  type JwksPolicy,
+  type JwksStore,
+  jwksStore,
+  UnknownKeyError,
+} from "./jwks.ts";
 import {
   ASYMMETRIC_ALGORITHMS,
   cryptoKeyEntry,
@@ -611,8 +616,12 @@ export class JwtVerifier implements TokenVerifier {
         verified = await this.#verify(token);
       } catch (error) {
         const mapped = toVerifierError(error);
-        // Rejections are remembered briefly; unavailability never is.
-        if (mapped instanceof InvalidTokenError) {
+        // Rejections are remembered briefly; unavailability never is, nor
+        // an unknown key, which the next JWKS fetch may bring.
+        if (
+          mapped instanceof InvalidTokenError &&
+          !(mapped instanceof UnknownKeyError)
+        ) {
           this.#cache?.reject(token, mapped);
         }
         throw mapped;

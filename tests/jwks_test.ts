@@ -274,4 +274,24 @@ describe("JWKS refresh", () => {
     up = true;
     assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
   });
+
+  it("accepts a token refused for its unknown kid once a refetch brings the key", async () => {
+    let keys = [k1.jwk];
+    const fetchStub = () => Promise.resolve(Response.json({ keys }));
+    const clock = frozenClock();
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+      now: clock.now,
+      cache: {}, // rejections remembered for 5 s by default
+      jwksCooldownMs: 1_000,
+    });
+    await v.verifyToken(await sign(k1));
+    const early = await sign(k2); // the issuer rotated; the JWKS lags
+    clock.ms += 1_000;
+    await assert.rejects(v.verifyToken(early), InvalidTokenError);
+    keys = [k1.jwk, k2.jwk];
+    clock.ms += 1_000;
+    await v.verifyToken(await sign(k2)); // a refetch brings k2
+    assert.equal((await v.verifyToken(early)).clientId, "user-1");
+  });
 });
