@@ -55,7 +55,9 @@ import {
  * 403 answers carry a `Bearer` and a `DPoP` challenge, the error on the one
  * the client used. The token is verified (expiry and scopes included)
  * before the proof, so only holders of a valid token reach the replay
- * store.
+ * store. A proof is consumed only by a request that is accepted: a request
+ * refused for its token can be sent again with the same proof within the
+ * proof's window (`maxAge`); server nonces (`nonces`) shorten that window.
  *
  * @example Usage
  * ```ts
