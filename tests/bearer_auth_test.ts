@@ -13,7 +13,7 @@ import {
   VerifierUnavailableError,
   withBearerAuth,
 } from "../mod.ts";
-import { parseBearer } from "./support/challenge_parser.ts";
+import { parseBearer } from "./_challenge_parser.ts";
 
 const URL_ = "https://mcp.example.com/mcp";
 const METADATA =
