@@ -1,0 +1,316 @@
+// End to end over Streamable HTTP on 127.0.0.1: the official v2 SDK Client
+// against an McpServer guarded by guardServer, served by the SDK's
+// createMcpHandler behind a bearer gate, in both protocol eras (2025
+// `initialize`, and 2026-07-28 per-request envelopes).
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as z from "zod";
+import {
+  type AuthProvider,
+  Client,
+  discoverOAuthProtectedResourceMetadata,
+  extractWWWAuthenticateParams,
+  InsufficientScopeError as ClientInsufficientScopeError,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
+import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+import {
+  type AccessToken,
+  Authorizer,
+  requireScopes,
+  restrictTag,
+} from "../mod.ts";
+import { guardServer } from "../mcp.ts";
+import { standInBearerGate } from "./support/bearer_stand_in.ts";
+
+const skip = typeof Deno === "undefined" && "needs Deno.serve";
+
+const text = (value: string) => ({
+  content: [{ type: "text" as const, text: value }],
+});
+
+function notesServer(): McpServer {
+  const server = new McpServer({ name: "notes", version: "1.0.0" });
+  const guarded = guardServer(server, {
+    authorizer: new Authorizer({
+      layers: [restrictTag("admin", { scopes: ["admin"] })],
+    }),
+  });
+  guarded.tool("read_notes", { description: "Reads" }, () => text("notes"));
+  guarded.tool(
+    "add_note",
+    {
+      inputSchema: z.object({ text: z.string() }),
+      auth: requireScopes("write"),
+    },
+    ({ text: note }) => text(`added ${note}`),
+  );
+  guarded.tool("purge", { tags: ["admin"] }, () => text("purged"));
+  return server;
+}
+
+const TOKENS: Record<string, AccessToken> = {
+  "reader-token": {
+    token: "reader-token",
+    clientId: "reader",
+    scopes: ["read"],
+    claims: {},
+  },
+  "writer-token": {
+    token: "writer-token",
+    clientId: "writer",
+    scopes: ["read", "write"],
+    claims: {},
+  },
+};
+
+interface Running {
+  mcpUrl: URL;
+  metadataUrl: URL;
+  close(): Promise<void>;
+}
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+function start(): Running {
+  const controller = new AbortController();
+  const mcp = createMcpHandler(() => notesServer());
+  let metadataUrl!: URL;
+  let gate!: ReturnType<typeof standInBearerGate>;
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: controller.signal,
+    onListen() {},
+  }, async (request) => {
+    const url = new URL(request.url);
+    if (url.pathname === metadataUrl.pathname) {
+      return Response.json({
+        resource: new URL("/mcp", url).href,
+        authorization_servers: ["https://auth.example.com"],
+        scopes_supported: ["read", "write", "admin"],
+      });
+    }
+    if (url.pathname !== "/mcp") return new Response(null, { status: 404 });
+    const token = await gate(request);
+    if (token instanceof Response) return token;
+    return mcp.fetch(request, {
+      authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
+    });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const mcpUrl = new URL("/mcp", base);
+  metadataUrl = new URL("/.well-known/oauth-protected-resource/mcp", base);
+  gate = standInBearerGate(TOKENS, metadataUrl.href);
+  const handle: Running = {
+    mcpUrl,
+    metadataUrl,
+    async close() {
+      controller.abort();
+      await server.finished;
+      await mcp.close();
+    },
+  };
+  running.push(handle);
+  return handle;
+}
+
+const ERAS = [
+  { era: "2025 (initialize)", versionNegotiation: undefined },
+  {
+    era: "2026-07-28 (envelopes)",
+    versionNegotiation: { mode: "auto" as const },
+  },
+];
+
+async function connect(
+  mcpUrl: URL,
+  token: string | undefined,
+  versionNegotiation?: { mode: "auto" },
+  authProvider?: AuthProvider,
+): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(mcpUrl, {
+    ...(token === undefined
+      ? {}
+      : { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+    ...(authProvider === undefined ? {} : { authProvider }),
+  });
+  const client = new Client(
+    { name: "e2e", version: "1.0.0" },
+    versionNegotiation === undefined ? {} : { versionNegotiation },
+  );
+  await client.connect(transport);
+  return client;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected a rejection");
+}
+
+for (const { era, versionNegotiation } of ERAS) {
+  describe(`MCP over Streamable HTTP, SDK v2 client, ${era}`, () => {
+    it("lists only the tools the bearer token may use", { skip }, async () => {
+      const { mcpUrl } = start();
+      const reader = await connect(mcpUrl, "reader-token", versionNegotiation);
+      const writer = await connect(mcpUrl, "writer-token", versionNegotiation);
+      try {
+        const readable = await reader.listTools();
+        assert.deepEqual(readable.tools.map((t) => t.name), ["read_notes"]);
+        const writable = await writer.listTools();
+        assert.deepEqual(writable.tools.map((t) => t.name), [
+          "read_notes",
+          "add_note",
+        ]);
+        const result = await writer.callTool({
+          name: "add_note",
+          arguments: { text: "hi" },
+        });
+        assert.deepEqual(result.content, [{ type: "text", text: "added hi" }]);
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    });
+
+    it("answers a call short of a layer's scope with a 403 step-up challenge", {
+      skip,
+    }, async () => {
+      const { mcpUrl, metadataUrl } = start();
+      const writer = await connect(mcpUrl, "writer-token", versionNegotiation);
+      try {
+        const error = await rejection(writer.callTool({ name: "purge" }));
+        assert.ok(
+          error instanceof ClientInsufficientScopeError,
+          `expected InsufficientScopeError, got ${error}`,
+        );
+        assert.equal(error.requiredScope, "admin");
+        assert.equal(error.resourceMetadataUrl?.href, metadataUrl.href);
+      } finally {
+        await writer.close();
+      }
+    });
+
+    it("gives an unknown tool and a hidden tool identical errors", {
+      skip,
+    }, async () => {
+      const { mcpUrl } = start();
+      const reader = await connect(mcpUrl, "reader-token", versionNegotiation);
+      try {
+        const unknown = await rejection(
+          reader.callTool({ name: "nope", arguments: { text: "x" } }),
+        ) as { code: unknown; message: string; data: unknown };
+        const hidden = await rejection(
+          reader.callTool({ name: "add_note", arguments: { text: "x" } }),
+        ) as { code: unknown; message: string; data: unknown };
+        assert.equal(unknown.code, -32602);
+        assert.match(unknown.message, /Tool not found or not authorized/);
+        assert.deepEqual(
+          [hidden.code, hidden.message, hidden.data],
+          [unknown.code, unknown.message, unknown.data],
+        );
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it(
+      "refuses a client without a token with 401, and discovery follows resource_metadata",
+      {
+        skip,
+      },
+      async () => {
+        const { mcpUrl, metadataUrl } = start();
+        const error = await rejection(
+          connect(mcpUrl, undefined, versionNegotiation),
+        );
+        // Without an auth provider the SDK gives up with the 401 it got.
+        assert.equal(
+          (error as { data?: { status?: number } }).data?.status,
+          401,
+          String(error),
+        );
+
+        // An auth provider learns where to go from the 401 and retries.
+        const discovered: unknown[] = [];
+        let token: string | undefined;
+        const provider: AuthProvider = {
+          token: () => Promise.resolve(token),
+          async onUnauthorized({ response, serverUrl, fetchFn }) {
+            const { resourceMetadataUrl } = extractWWWAuthenticateParams(
+              response,
+            );
+            assert.equal(resourceMetadataUrl?.href, metadataUrl.href);
+            discovered.push(
+              await discoverOAuthProtectedResourceMetadata(serverUrl, {
+                resourceMetadataUrl,
+              }, fetchFn),
+            );
+            token = "reader-token";
+          },
+        };
+        const client = await connect(
+          mcpUrl,
+          undefined,
+          versionNegotiation,
+          provider,
+        );
+        try {
+          assert.deepEqual(discovered, [{
+            resource: mcpUrl.href,
+            authorization_servers: ["https://auth.example.com"],
+            scopes_supported: ["read", "write", "admin"],
+          }]);
+          const { tools } = await client.listTools();
+          assert.deepEqual(tools.map((t) => t.name), ["read_notes"]);
+        } finally {
+          await client.close();
+        }
+      },
+    );
+  });
+}
+
+describe("MCP over Streamable HTTP, raw responses", () => {
+  it(
+    "sends the 403 insufficient_scope challenge with scope and resource_metadata",
+    {
+      skip,
+    },
+    async () => {
+      const { mcpUrl, metadataUrl } = start();
+      const response = await fetch(mcpUrl, {
+        method: "POST",
+        headers: {
+          Authorization: "Bearer writer-token",
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "MCP-Protocol-Version": "2025-11-25",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "purge", arguments: {} },
+        }),
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 403);
+      const challenge = response.headers.get("www-authenticate") ?? "";
+      assert.match(challenge, /^Bearer /);
+      assert.match(challenge, /error="insufficient_scope"/);
+      assert.match(challenge, /scope="admin"/);
+      assert.ok(
+        challenge.includes(`resource_metadata="${metadataUrl.href}"`),
+        challenge,
+      );
+    },
+  );
+});
