@@ -78,8 +78,11 @@ afterEach(async () => {
 function start(): Running {
   const controller = new AbortController();
   const mcp = createMcpHandler(() => notesServer());
-  let metadataUrl!: URL;
-  let gate!: ReturnType<typeof standInBearerGate>;
+  // Known once the port is: filled in right after Deno.serve returns.
+  const bound = {} as {
+    metadataUrl: URL;
+    gate: ReturnType<typeof standInBearerGate>;
+  };
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -87,7 +90,7 @@ function start(): Running {
     onListen() {},
   }, async (request) => {
     const url = new URL(request.url);
-    if (url.pathname === metadataUrl.pathname) {
+    if (url.pathname === bound.metadataUrl.pathname) {
       return Response.json({
         resource: new URL("/mcp", url).href,
         authorization_servers: ["https://auth.example.com"],
@@ -95,16 +98,20 @@ function start(): Running {
       });
     }
     if (url.pathname !== "/mcp") return new Response(null, { status: 404 });
-    const token = await gate(request);
+    const token = await bound.gate(request);
     if (token instanceof Response) return token;
     return mcp.fetch(request, {
-      authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
+      authInfo: { ...token, resourceMetadataUrl: bound.metadataUrl.href },
     });
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   const mcpUrl = new URL("/mcp", base);
-  metadataUrl = new URL("/.well-known/oauth-protected-resource/mcp", base);
-  gate = standInBearerGate(TOKENS, metadataUrl.href);
+  const metadataUrl = new URL(
+    "/.well-known/oauth-protected-resource/mcp",
+    base,
+  );
+  bound.metadataUrl = metadataUrl;
+  bound.gate = standInBearerGate(TOKENS, metadataUrl.href);
   const handle: Running = {
     mcpUrl,
     metadataUrl,
