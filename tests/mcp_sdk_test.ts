@@ -11,7 +11,8 @@ import {
   ResourceTemplate,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import { GUARDED_METHODS, interceptRequestHandlers } from "../src/mcp/sdk.ts";
+import { GUARDED_METHODS } from "../src/mcp/core.ts";
+import { interceptRequestHandlers } from "../src/mcp/sdk.ts";
 import { GuardedServer } from "../mcp.ts";
 
 const text = (value: string) => ({

@@ -1,6 +1,6 @@
 /**
  * `deno doc --lint` over both entry points, tolerating one known false
- * positive: `private-type-ref` for a type of the MCP SDK (an npm package).
+ * positive: `private-type-ref` for a type of the MCP SDKs (npm packages, v2 and 1.x).
  * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
  * 2.9 reports its public types as our private ones (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
@@ -8,23 +8,30 @@
  * @module
  */
 
-const SDK_TYPES_DIR = new URL(
+const SDK_TYPE_DIRS = [
   "../node_modules/@modelcontextprotocol/server/dist/",
-  import.meta.url,
-);
+  "../node_modules/@modelcontextprotocol/sdk/dist/esm/",
+].map((path) => new URL(path, import.meta.url));
 
-async function sdkDeclarations(): Promise<string> {
+async function readDeclarations(dir: URL): Promise<string> {
   let text = "";
-  for await (const entry of Deno.readDir(SDK_TYPES_DIR)) {
-    if (entry.name.endsWith(".d.mts")) {
-      text += await Deno.readTextFile(new URL(entry.name, SDK_TYPES_DIR));
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) {
+      text += await readDeclarations(new URL(`${entry.name}/`, dir));
+    } else if (/\.d\.m?ts$/.test(entry.name)) {
+      text += await Deno.readTextFile(new URL(entry.name, dir));
     }
   }
   return text;
 }
 
+async function sdkDeclarations(): Promise<string> {
+  const texts = await Promise.all(SDK_TYPE_DIRS.map(readDeclarations));
+  return texts.join("\n");
+}
+
 const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--lint", "mod.ts", "mcp.ts"],
+  args: ["doc", "--lint", "mod.ts", "mcp.ts", "mcp_v1.ts"],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",

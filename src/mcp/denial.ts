@@ -1,29 +1,42 @@
 /**
  * Turns the Authorizer's denials into what an MCP client sees: a JSON-RPC
  * error in the message flow, or a scope challenge for the HTTP transport.
+ * SDK-independent: each binding wraps a {@linkcode Denial} in its SDK's
+ * error class.
  *
  * @module
  */
 
-import {
-  ProtocolError,
-  ProtocolErrorCode,
-  type ScopeChallenge,
-} from "@modelcontextprotocol/server";
 import { InsufficientScopeError } from "../errors.ts";
 
 /** What a guarded request asks for, as named in its error. */
 export type GuardedKind = "Tool" | "Resource" | "Prompt";
 
+/** JSON-RPC 2.0 "Invalid params". */
+export const INVALID_PARAMS = -32602;
+
+/** A JSON-RPC error, before the SDK's error class wraps it. */
+export interface Denial {
+  code: number;
+  message: string;
+  data?: { requiredScopes: string[] };
+}
+
+/** The shape of the v2 SDK's `ScopeChallenge`. */
+export interface ScopeChallengeShape {
+  scopes: [string, ...string[]];
+  errorDescription?: string;
+}
+
 /**
  * The one error for an unknown component and for one the token may not use
  * (its own `auth`, or an opaque layer, denied), so existence never leaks.
  */
-export function notFoundError(kind: GuardedKind): ProtocolError {
-  return new ProtocolError(
-    ProtocolErrorCode.InvalidParams,
-    `${kind} not found or not authorized`,
-  );
+export function notFound(kind: GuardedKind): Denial {
+  return {
+    code: INVALID_PARAMS,
+    message: `${kind} not found or not authorized`,
+  };
 }
 
 /**
@@ -32,15 +45,15 @@ export function notFoundError(kind: GuardedKind): ProtocolError {
  * still learns them; every other denial, and anything unexpected, is the
  * not-found error.
  */
-export function denialError(error: unknown, kind: GuardedKind): ProtocolError {
+export function denialOf(error: unknown, kind: GuardedKind): Denial {
   if (error instanceof InsufficientScopeError) {
-    return new ProtocolError(
-      ProtocolErrorCode.InvalidParams,
-      "Insufficient scope",
-      { requiredScopes: [...error.requiredScopes] },
-    );
+    return {
+      code: INVALID_PARAMS,
+      message: "Insufficient scope",
+      data: { requiredScopes: [...error.requiredScopes] },
+    };
   }
-  return notFoundError(kind);
+  return notFound(kind);
 }
 
 /**
@@ -48,7 +61,9 @@ export function denialError(error: unknown, kind: GuardedKind): ProtocolError {
  * MCP "Step-Up Authorization Flow"), or `undefined` when the denial is not a
  * scope shortfall.
  */
-export function scopeChallengeOf(error: unknown): ScopeChallenge | undefined {
+export function scopeChallengeOf(
+  error: unknown,
+): ScopeChallengeShape | undefined {
   if (!(error instanceof InsufficientScopeError)) return undefined;
   const [first, ...rest] = error.requiredScopes;
   if (first === undefined) return undefined;

@@ -19,44 +19,14 @@ import type {
   RegisteredTool,
   ResourceMetadata,
   ResourceTemplate,
-  ScopeChallenge,
-  ScopeChallengeHandler,
   StandardSchemaWithJSON,
   ToolAnnotations,
   ToolCallback,
 } from "@modelcontextprotocol/server";
-import { Authorizer } from "../authorizer.ts";
-import type { AuthCheck } from "../checks.ts";
-import type { AccessToken, Component } from "../context.ts";
-import {
-  denialError,
-  type GuardedKind,
-  notFoundError,
-  scopeChallengeOf,
-} from "./denial.ts";
-import { interceptRequestHandlers, type SpecHandler } from "./sdk.ts";
-import { accessTokenOf } from "./token.ts";
+import { type ComponentAuth, Guard, type GuardOptions } from "./core.ts";
+import { SDK_V2 } from "./sdk.ts";
 
-/**
- * What a server author declares about a component at registration, next to
- * the SDK's own configuration.
- *
- * @example Usage
- * ```ts
- * import { requireScopes } from "@mcp-authz/core";
- * import type { ComponentAuth } from "@mcp-authz/core/mcp";
- * import assert from "node:assert/strict";
- *
- * const declared: ComponentAuth = { tags: ["admin"], auth: requireScopes("files:write") };
- * assert.deepEqual(declared.tags, ["admin"]);
- * ```
- */
-export interface ComponentAuth {
-  /** Tags for tag-based layers such as `restrictTag`. Never sent to clients. */
-  tags?: readonly string[] | ReadonlySet<string> | undefined;
-  /** The component's own checks, run before the server-wide layers. */
-  auth?: AuthCheck | readonly AuthCheck[] | undefined;
-}
+export type { ComponentAuth, GuardOptions };
 
 /**
  * The configuration of {@linkcode GuardedServer.prototype.tool}: the SDK's
@@ -145,112 +115,6 @@ export type GuardedResourceConfig = ResourceMetadata & ComponentAuth & {
 };
 
 /**
- * Options of {@linkcode guardServer}.
- *
- * @example Usage
- * ```ts
- * import { Authorizer, restrictTag } from "@mcp-authz/core";
- * import type { GuardOptions } from "@mcp-authz/core/mcp";
- * import assert from "node:assert/strict";
- *
- * const options: GuardOptions = {
- *   authorizer: new Authorizer({ layers: [restrictTag("admin", { scopes: ["admin"] })] }),
- * };
- * assert.ok(options.authorizer);
- * ```
- */
-export interface GuardOptions {
-  /** Server-wide layers and scope hierarchy. Default: no layers. */
-  authorizer?: Authorizer | undefined;
-}
-
-interface Entry<H> {
-  component: Component;
-  handle: H;
-}
-
-const ITEM: unique symbol = Symbol("mcp-authz.item");
-type Listed = Component & { [ITEM]: unknown };
-
-const guardedServers = new WeakSet<object>();
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return type === "undefined"
-    ? "undefined"
-    : type === "object"
-    ? "an object"
-    : `a ${type}`;
-}
-
-function recordOf(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : undefined;
-}
-
-/** Splits our keys off, so the SDK never lists tags or serializes checks. */
-function splitConfig(
-  config: unknown,
-  where: string,
-): { auth: ComponentAuth; rest: Record<string, unknown> } {
-  const record = recordOf(config);
-  if (record === undefined) {
-    throw new TypeError(
-      `${where} config must be an object, got ${describe(config)}`,
-    );
-  }
-  const { tags, auth, scopeChallenge: _ignored, ...rest } = record;
-  if (
-    tags !== undefined && !Array.isArray(tags) && !(tags instanceof Set)
-  ) {
-    throw new TypeError(
-      `${where} tags must be an array or Set of strings, got ${describe(tags)}`,
-    );
-  }
-  const checks = auth === undefined ? [] : Array.isArray(auth) ? auth : [auth];
-  for (const check of checks) {
-    if (typeof check !== "function") {
-      throw new TypeError(
-        `${where} auth must be a check (ctx) => boolean or a list of them, got ${
-          describe(check)
-        }`,
-      );
-    }
-  }
-  return {
-    auth: {
-      tags: tags as ComponentAuth["tags"],
-      auth: auth as ComponentAuth["auth"],
-    },
-    rest,
-  };
-}
-
-function componentOf(
-  kind: Component["kind"],
-  name: string,
-  declared: ComponentAuth,
-  extra: { uri?: string | undefined; meta?: unknown },
-): Component {
-  const component: Component = { kind, name };
-  if (declared.tags !== undefined) {
-    component.tags = Object.freeze(new Set(declared.tags));
-  }
-  if (declared.auth !== undefined) {
-    component.auth = Array.isArray(declared.auth)
-      ? Object.freeze([...declared.auth])
-      : declared.auth;
-  }
-  if (extra.uri !== undefined) component.uri = extra.uri;
-  const meta = recordOf(extra.meta);
-  if (meta !== undefined) component.meta = meta;
-  return Object.freeze(component);
-}
-
-/**
  * An `McpServer` whose lists are filtered and whose calls, reads and gets
  * are authorized, per request, by an {@linkcode Authorizer}: see
  * {@linkcode guardServer}.
@@ -271,15 +135,7 @@ function componentOf(
 export class GuardedServer {
   /** The guarded SDK server: connect it to a transport as usual. */
   readonly server: McpServer;
-  #authorizer: Authorizer;
-  #tools = new Map<string, Entry<RegisteredTool>>();
-  #prompts = new Map<string, Entry<RegisteredPrompt>>();
-  #resources = new Map<string, Entry<RegisteredResource>>();
-  #templates = new Map<string, Entry<RegisteredResourceTemplate>>();
-  #installed = new Set<string>();
-  #registerTool: McpServer["registerTool"];
-  #registerPrompt: McpServer["registerPrompt"];
-  #registerResource: McpServer["registerResource"];
+  #guard: Guard;
 
   /**
    * Guards `server`. Call it right after `new McpServer(...)`, before any
@@ -291,69 +147,8 @@ export class GuardedServer {
    * nothing registered, or `authorizer` is not an `Authorizer`.
    */
   constructor(server: McpServer, options: GuardOptions = {}) {
-    const inner = (server as { server?: unknown } | null)?.server;
-    if (
-      server === null || typeof server !== "object" ||
-      typeof (server as Partial<McpServer>).registerTool !== "function" ||
-      inner === null || typeof inner !== "object"
-    ) {
-      throw new TypeError(
-        `guardServer() needs an McpServer from "@modelcontextprotocol/server", got ${
-          describe(server)
-        }`,
-      );
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `guardServer() options must be an object, got ${describe(options)}`,
-      );
-    }
-    const authorizer = options.authorizer ?? new Authorizer();
-    if (!(authorizer instanceof Authorizer)) {
-      throw new TypeError(
-        `guardServer() authorizer must be an Authorizer, got ${
-          describe(authorizer)
-        }`,
-      );
-    }
-    if (guardedServers.has(server)) {
-      throw new TypeError("This McpServer is already guarded");
-    }
-    interceptRequestHandlers(
-      server,
-      (method, handler) => this.#wrap(method, handler),
-      this.#installed,
-    );
-    guardedServers.add(server);
+    this.#guard = new Guard(server, options, SDK_V2);
     this.server = server;
-    this.#authorizer = authorizer;
-    this.#registerTool = server.registerTool.bind(server);
-    this.#registerPrompt = server.registerPrompt.bind(server);
-    this.#registerResource = server.registerResource.bind(server);
-    // Registrations made on the SDK server directly are guarded too.
-    Object.defineProperties(server, {
-      registerTool: {
-        value: (name: string, config: unknown, cb: unknown) =>
-          this.tool(name, config as GuardedToolConfig, cb as ToolCallback),
-      },
-      registerPrompt: {
-        value: (name: string, config: unknown, cb: unknown) =>
-          this.prompt(
-            name,
-            config as GuardedPromptConfig,
-            cb as PromptCallback,
-          ),
-      },
-      registerResource: {
-        value: (name: string, uri: unknown, config: unknown, cb: unknown) =>
-          this.resource(
-            name,
-            uri as string,
-            config as GuardedResourceConfig,
-            cb as ReadResourceCallback,
-          ),
-      },
-    });
   }
 
   /**
@@ -398,21 +193,7 @@ export class GuardedServer {
     config: GuardedToolConfig<InputArgs, OutputArgs>,
     handler: ToolCallback<InputArgs>,
   ): RegisteredTool {
-    const { auth, rest } = splitConfig(config, `Tool "${name}"`);
-    const component = componentOf("tool", name, auth, { meta: rest._meta });
-    const entry = {} as Entry<RegisteredTool>;
-    entry.component = component;
-    const handle = this.#registerTool(name, {
-      ...rest,
-      scopeChallenge: this.#challenge(
-        entry,
-        (request) => recordOf(request.params?.arguments),
-      ),
-    } as never, handler as never) as RegisteredTool;
-    entry.handle = handle;
-    this.#track(this.#tools, name, entry, "name", "tool");
-    this.#assertInstalled(["tools/list", "tools/call"], () => handle.remove());
-    return handle;
+    return this.#guard.tool(name, config, handler) as RegisteredTool;
   }
 
   /**
@@ -445,24 +226,7 @@ export class GuardedServer {
     config: GuardedPromptConfig<Args>,
     handler: PromptCallback<Args>,
   ): RegisteredPrompt {
-    const { auth, rest } = splitConfig(config, `Prompt "${name}"`);
-    const component = componentOf("prompt", name, auth, { meta: rest._meta });
-    const entry = {} as Entry<RegisteredPrompt>;
-    entry.component = component;
-    const handle = this.#registerPrompt(name, {
-      ...rest,
-      scopeChallenge: this.#challenge(
-        entry,
-        (request) => recordOf(request.params?.arguments),
-      ),
-    } as never, handler as never) as RegisteredPrompt;
-    entry.handle = handle;
-    this.#track(this.#prompts, name, entry, "name", "prompt");
-    this.#assertInstalled(
-      ["prompts/list", "prompts/get"],
-      () => handle.remove(),
-    );
-    return handle;
+    return this.#guard.prompt(name, config, handler) as RegisteredPrompt;
   }
 
   /**
@@ -529,298 +293,9 @@ export class GuardedServer {
     config: GuardedResourceConfig,
     read: ReadResourceCallback | ReadResourceTemplateCallback,
   ): RegisteredResource | RegisteredResourceTemplate {
-    const { auth, rest } = splitConfig(config, `Resource "${name}"`);
-    const installed = [
-      "resources/list",
-      "resources/templates/list",
-      "resources/read",
-    ];
-    if (typeof uriOrTemplate === "string") {
-      const component = componentOf("resource", name, auth, {
-        uri: uriOrTemplate,
-        meta: rest._meta,
-      });
-      const entry = {} as Entry<RegisteredResource>;
-      entry.component = component;
-      const handle = this.#registerResource(name, uriOrTemplate, {
-        ...rest,
-        scopeChallenge: this.#challenge(entry, () => undefined),
-      } as never, read as ReadResourceCallback);
-      entry.handle = handle;
-      this.#track(this.#resources, uriOrTemplate, entry, "uri", "resource");
-      this.#assertInstalled(installed, () => handle.remove());
-      return handle;
-    }
-    const template = uriOrTemplate as ResourceTemplate;
-    const component = componentOf("resourceTemplate", name, auth, {
-      uri: String(template?.uriTemplate),
-      meta: rest._meta,
-    });
-    const entry = {} as Entry<RegisteredResourceTemplate>;
-    entry.component = component;
-    const handle = this.#registerResource(name, template, {
-      ...rest,
-      scopeChallenge: this.#challenge(
-        entry,
-        (request) => this.#variables(entry.handle, request.params?.uri),
-      ),
-    } as never, read as ReadResourceTemplateCallback);
-    entry.handle = handle;
-    this.#track(this.#templates, name, entry, "name", "resourceTemplate");
-    this.#assertInstalled(installed, () => handle.remove());
-    return handle;
-  }
-
-  /** Fails closed if the SDK installed a handler without going through us. */
-  #assertInstalled(methods: string[], undo: () => void): void {
-    const missing = methods.filter((m) => !this.#installed.has(m));
-    if (missing.length === 0) return;
-    undo();
-    throw new Error(
-      `guardServer() could not guard "${
-        missing.join('", "')
-      }": this version of @modelcontextprotocol/server is not supported`,
-    );
-  }
-
-  /** Keeps our index in step with the SDK's when a handle is renamed or removed. */
-  #track<H extends { update(updates: never): void }>(
-    map: Map<string, Entry<H>>,
-    key: string,
-    entry: Entry<H>,
-    keyField: "name" | "uri",
-    kind: Component["kind"],
-  ): void {
-    map.set(key, entry);
-    const handle = entry.handle as unknown as {
-      update(updates: Record<string, unknown>): void;
-    };
-    const sdkUpdate = handle.update;
-    let current = key;
-    handle.update = (updates) => {
-      sdkUpdate(updates);
-      const next = updates?.[keyField];
-      if (next === undefined || next === current) return;
-      map.delete(current);
-      if (typeof next === "string" && next !== "") {
-        const renamed: Component = { ...entry.component };
-        if (keyField === "uri") renamed.uri = next;
-        else if (kind !== "resource") renamed.name = next;
-        entry.component = Object.freeze(renamed);
-        map.set(next, entry);
-        current = next;
-      }
-    };
-  }
-
-  #variables(
-    handle: RegisteredResourceTemplate | undefined,
-    uri: unknown,
-  ): Record<string, unknown> | undefined {
-    if (handle === undefined || typeof uri !== "string") return undefined;
-    try {
-      return recordOf(handle.resourceTemplate.uriTemplate.match(uri)) ??
-        undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The SDK's pre-dispatch hook: a scope shortfall becomes an HTTP 403. */
-  #challenge<H>(
-    entry: Entry<H>,
-    argumentsOf: (
-      request: { params?: Record<string, unknown> },
-    ) => Record<string, unknown> | undefined,
-  ): ScopeChallengeHandler {
-    return async (
-      { request, authInfo },
-    ): Promise<ScopeChallenge | undefined> => {
-      try {
-        const args = argumentsOf(
-          request as { params?: Record<string, unknown> },
-        );
-        await this.#authorizer.authorize(
-          accessTokenOf(authInfo),
-          entry.component,
-          { arguments: args },
-        );
-        return undefined;
-      } catch (error) {
-        // Only a shortfall challenges; any other denial is answered in
-        // dispatch with the not-found error, so the hook never throws.
-        return scopeChallengeOf(error);
-      }
-    };
-  }
-
-  async #authorize(
-    token: AccessToken | undefined,
-    entry: Entry<{ enabled: boolean }> | undefined,
-    args: Record<string, unknown> | undefined,
-    kind: GuardedKind,
-  ): Promise<void> {
-    if (entry === undefined || entry.handle?.enabled !== true) {
-      throw notFoundError(kind);
-    }
-    try {
-      await this.#authorizer.authorize(token, entry.component, {
-        arguments: args,
-      });
-    } catch (error) {
-      throw denialError(error, kind);
-    }
-  }
-
-  /** The entry a `resources/read` URI resolves to, in the SDK's order. */
-  #resolveResource(uri: unknown): {
-    entry: Entry<{ enabled: boolean }> | undefined;
-    args: Record<string, unknown> | undefined;
-  } {
-    if (typeof uri !== "string") return { entry: undefined, args: undefined };
-    let href: string;
-    try {
-      href = new URL(uri).toString();
-    } catch {
-      return { entry: undefined, args: undefined };
-    }
-    const direct = this.#resources.get(href);
-    if (direct !== undefined) return { entry: direct, args: undefined };
-    for (const entry of this.#templates.values()) {
-      const args = this.#variables(entry.handle, href);
-      if (args !== undefined) return { entry, args };
-    }
-    return { entry: undefined, args: undefined };
-  }
-
-  async #filter<T>(
-    token: AccessToken | undefined,
-    items: unknown,
-    entryOf: (item: Record<string, unknown>) => Entry<unknown> | undefined,
-  ): Promise<T[]> {
-    if (!Array.isArray(items)) return [];
-    const listed: Listed[] = [];
-    for (const item of items) {
-      const record = recordOf(item);
-      const entry = record === undefined ? undefined : entryOf(record);
-      // Only what was registered through the guard is ever listed.
-      if (entry !== undefined) {
-        listed.push({ ...entry.component, [ITEM]: item });
-      }
-    }
-    const kept = await this.#authorizer.filter(token, listed);
-    return kept.map((component) => component[ITEM] as T);
-  }
-
-  #wrap(method: string, handler: SpecHandler): SpecHandler {
-    const tokenOf = (ctx: Parameters<SpecHandler>[1]) =>
-      accessTokenOf(ctx?.http?.authInfo);
-    switch (method) {
-      case "tools/list":
-        return async (request, ctx) => {
-          const result = recordOf(await handler(request, ctx)) ?? {};
-          const tools = await this.#filter(
-            tokenOf(ctx),
-            result.tools,
-            (tool) =>
-              typeof tool.name === "string"
-                ? this.#tools.get(tool.name)
-                : undefined,
-          );
-          return { ...result, tools };
-        };
-      case "prompts/list":
-        return async (request, ctx) => {
-          const result = recordOf(await handler(request, ctx)) ?? {};
-          const prompts = await this.#filter(
-            tokenOf(ctx),
-            result.prompts,
-            (p) =>
-              typeof p.name === "string"
-                ? this.#prompts.get(p.name)
-                : undefined,
-          );
-          return { ...result, prompts };
-        };
-      case "resources/templates/list":
-        return async (request, ctx) => {
-          const result = recordOf(await handler(request, ctx)) ?? {};
-          const resourceTemplates = await this.#filter(
-            tokenOf(ctx),
-            result.resourceTemplates,
-            (t) =>
-              typeof t.name === "string"
-                ? this.#templates.get(t.name)
-                : undefined,
-          );
-          return { ...result, resourceTemplates };
-        };
-      case "resources/list":
-        return async (request, ctx) => {
-          const result = recordOf(await handler(request, ctx)) ?? {};
-          const resources = await this.#filter(
-            tokenOf(ctx),
-            result.resources,
-            (r) =>
-              this.#resolveResource(r.uri).entry as Entry<unknown> | undefined,
-          );
-          return { ...result, resources };
-        };
-      case "tools/call":
-        return async (request, ctx) => {
-          const name = request?.params?.name;
-          const entry = typeof name === "string"
-            ? this.#tools.get(name)
-            : undefined;
-          const args = recordOf(request?.params?.arguments);
-          await this.#authorize(tokenOf(ctx), entry, args, "Tool");
-          return handler(request, ctx);
-        };
-      case "prompts/get":
-        return async (request, ctx) => {
-          const name = request?.params?.name;
-          const entry = typeof name === "string"
-            ? this.#prompts.get(name)
-            : undefined;
-          const args = recordOf(request?.params?.arguments);
-          await this.#authorize(tokenOf(ctx), entry, args, "Prompt");
-          return handler(request, ctx);
-        };
-      case "resources/read":
-        return async (request, ctx) => {
-          const { entry, args } = this.#resolveResource(request?.params?.uri);
-          await this.#authorize(tokenOf(ctx), entry, args, "Resource");
-          return handler(request, ctx);
-        };
-      case "completion/complete":
-        // Completions name prompts and templates: answer only for visible ones.
-        return async (request, ctx) => {
-          const ref = recordOf(request?.params?.ref);
-          if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
-            await this.#authorize(
-              tokenOf(ctx),
-              this.#prompts.get(ref.name),
-              undefined,
-              "Prompt",
-            );
-          } else if (
-            ref?.type === "ref/resource" && typeof ref.uri === "string"
-          ) {
-            const entry = [...this.#templates.values()].find((e) =>
-              String(e.handle.resourceTemplate.uriTemplate) === ref.uri
-            ) ?? this.#resources.get(ref.uri);
-            await this.#authorize(tokenOf(ctx), entry, undefined, "Resource");
-          } else {
-            throw notFoundError("Resource");
-          }
-          return handler(request, ctx);
-        };
-      default:
-        // Unreachable: only GUARDED_METHODS are wrapped. Fail closed anyway.
-        return () => {
-          throw notFoundError("Tool");
-        };
-    }
+    return this.#guard.resource(name, uriOrTemplate, config, read) as
+      | RegisteredResource
+      | RegisteredResourceTemplate;
   }
 }
 

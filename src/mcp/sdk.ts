@@ -10,19 +10,9 @@
  * @module
  */
 
-import type { McpServer } from "@modelcontextprotocol/server";
-
-/** The request methods the guard wraps. */
-export const GUARDED_METHODS: readonly string[] = Object.freeze([
-  "tools/list",
-  "tools/call",
-  "resources/list",
-  "resources/templates/list",
-  "resources/read",
-  "prompts/list",
-  "prompts/get",
-  "completion/complete",
-]);
+import { ProtocolError } from "@modelcontextprotocol/server";
+import { GUARDED_METHODS, type Handler, type SdkBinding } from "./core.ts";
+import type { Denial } from "./denial.ts";
 
 /** A spec request handler as `setRequestHandler(method, handler)` takes it. */
 export type SpecHandler = (
@@ -47,11 +37,16 @@ type SetRequestHandler = (method: string, ...rest: unknown[]) => void;
  * was guarded), or when a guarded method is installed with custom schemas.
  */
 export function interceptRequestHandlers(
-  server: McpServer,
-  wrap: HandlerWrapper,
+  server: unknown,
+  wrap: (method: string, handler: Handler) => Handler,
   seen: Set<string>,
 ): void {
-  const inner = server.server;
+  const inner = (server as {
+    server: {
+      assertCanSetRequestHandler(method: string): void;
+      setRequestHandler: unknown;
+    };
+  }).server;
   for (const method of GUARDED_METHODS) {
     try {
       inner.assertCanSetRequestHandler(method);
@@ -76,7 +71,7 @@ export function interceptRequestHandlers(
       );
     }
     seen.add(method);
-    return original.call(this, method, wrap(method, handler as SpecHandler));
+    return original.call(this, method, wrap(method, handler as Handler));
   };
   Object.defineProperty(inner, "setRequestHandler", {
     value: intercepted,
@@ -84,3 +79,17 @@ export function interceptRequestHandlers(
     writable: false,
   });
 }
+
+/** `@modelcontextprotocol/server` v2, as the guard sees it. */
+export const SDK_V2: SdkBinding = Object.freeze({
+  name: "@modelcontextprotocol/server",
+  intercept: interceptRequestHandlers,
+  authInfo(ctx: unknown): unknown {
+    return (ctx as { http?: { authInfo?: unknown } } | undefined)?.http
+      ?.authInfo;
+  },
+  error(denial: Denial): Error {
+    return new ProtocolError(denial.code, denial.message, denial.data);
+  },
+  scopeChallenge: true,
+});
