@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as z from "zod";
 import { Client } from "@modelcontextprotocol/client";
 import {
+  completable,
   InMemoryTransport,
   McpServer,
   ResourceTemplate,
@@ -485,6 +486,58 @@ describe("guardServer() prompts", () => {
     assert.deepEqual(seen.at(-1), { topic: "payroll" });
     const stepUp = await rejection(client.getPrompt({ name: "audit" }));
     assert.deepEqual(stepUp.data, { requiredScopes: ["admin"] });
+    await client.close();
+  });
+});
+
+describe("guardServer() completions", () => {
+  it("completes only for prompts and templates the token may use", async () => {
+    const server = new McpServer({ name: "c", version: "1.0.0" });
+    const guarded = guardServer(server, {
+      authorizer: new Authorizer({
+        layers: [restrictTag("admin", { scopes: ["admin"] })],
+      }),
+    });
+    const topics = () => ["sales", "support"];
+    for (
+      const [name, tags] of [["public", []], ["audit", ["admin"]]] as const
+    ) {
+      guarded.prompt(name, {
+        tags,
+        argsSchema: z.object({ topic: completable(z.string(), topics) }),
+      }, () => ({ messages: [] }));
+    }
+    guarded.resource(
+      "logs",
+      new ResourceTemplate("logs://{day}", {
+        list: undefined,
+        complete: { day: () => ["monday"] },
+      }),
+      { tags: ["admin"] },
+      (uri) => ({ contents: [{ uri: uri.href, text: "" }] }),
+    );
+    const client = await connect(server, tokenWith([]));
+    const argument = { name: "topic", value: "s" };
+    const ok = await client.complete({
+      ref: { type: "ref/prompt", name: "public" },
+      argument,
+    });
+    assert.deepEqual(ok.completion.values, ["sales", "support"]);
+    const unknown = await rejection(client.complete({
+      ref: { type: "ref/prompt", name: "nope" },
+      argument,
+    }));
+    assert.match(unknown.message, /Prompt not found or not authorized/);
+    const hidden = await rejection(client.complete({
+      ref: { type: "ref/prompt", name: "audit" },
+      argument,
+    }));
+    assert.deepEqual(hidden.data, { requiredScopes: ["admin"] });
+    const template = await rejection(client.complete({
+      ref: { type: "ref/resource", uri: "logs://{day}" },
+      argument: { name: "day", value: "m" },
+    }));
+    assert.deepEqual(template.data, { requiredScopes: ["admin"] });
     await client.close();
   });
 });
