@@ -6,13 +6,12 @@
  * @module
  */
 
-import type { AuthContext, Component } from "./context.ts";
+import { type AuthContext, type Component, holdsScopes } from "./context.ts";
 import {
+  currentReporter,
   type ErrorReporter,
-  EVALUATE,
   evaluateAll,
   evaluateCheck,
-  warnOnError,
 } from "./evaluate.ts";
 import { normalizeScopes } from "./scopes.ts";
 
@@ -100,16 +99,6 @@ function scopeAware(
   return Object.freeze(Object.assign(check, { missingScopes }));
 }
 
-function holdsAll(
-  granted: ReadonlySet<string>,
-  required: readonly string[],
-): boolean {
-  for (let i = 0; i < required.length; i++) {
-    if (!granted.has(required[i]!)) return false;
-  }
-  return true;
-}
-
 function lacking(ctx: AuthContext, required: readonly string[]): string[] {
   if (ctx.token === undefined) return [];
   const granted = ctx.grantedScopes;
@@ -148,8 +137,7 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
   }
   const required = Object.freeze(normalizeScopes(scopes, "requireScopes()"));
   const check = named(
-    (ctx: AuthContext): boolean =>
-      ctx.token !== undefined && holdsAll(ctx.grantedScopes, required),
+    (ctx: AuthContext): boolean => holdsScopes(ctx, required),
     `requireScopes(${required.join(" ")})`,
   );
   return scopeAware(check, (ctx) => lacking(ctx, required));
@@ -212,7 +200,7 @@ export function restrictTag(
   const check = named(
     (ctx: AuthContext): boolean =>
       !hasTag(ctx.component, tag) ||
-      (ctx.token !== undefined && holdsAll(ctx.grantedScopes, required)),
+      holdsScopes(ctx, required),
     `restrictTag(${tag})`,
   );
   return scopeAware(
@@ -348,12 +336,13 @@ function combinator(
   ) => boolean | Promise<boolean>,
   missingScopes: ((ctx: AuthContext) => string[]) | undefined,
 ): AuthCheck {
+  // Called by the runner, it reports to the runner's onError; called
+  // directly, to the default warning.
   const check = named(
     (ctx: AuthContext): boolean | Promise<boolean> =>
-      evaluate(ctx, warnOnError),
+      evaluate(ctx, currentReporter()),
     name,
   );
-  Object.defineProperty(check, EVALUATE, { value: evaluate });
   if (missingScopes !== undefined) return scopeAware(check, missingScopes);
   return Object.freeze(check);
 }

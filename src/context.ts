@@ -120,18 +120,18 @@ export interface AuthContextInit {
   scopeHierarchy?: ScopeHierarchy | undefined;
 }
 
-const KINDS: ReadonlySet<string> = new Set([
-  "tool",
-  "resource",
-  "resourceTemplate",
-  "prompt",
-]);
+function isKind(kind: unknown): boolean {
+  return kind === "tool" || kind === "resource" ||
+    kind === "resourceTemplate" || kind === "prompt";
+}
 
 /** Lets the runner hand a context the scope set it already computed. */
 let presetGrantedScopes: (
   ctx: AuthContext,
   granted: ReadonlySet<string>,
 ) => void;
+/** Whether the context's token holds every scope in `required`. */
+let holdsAllScopes: (ctx: AuthContext, required: readonly string[]) => boolean;
 
 /**
  * The input of every check: the token, the component, the call's arguments.
@@ -167,6 +167,25 @@ export class AuthContext {
     presetGrantedScopes = (ctx, granted) => {
       ctx.#granted = granted;
     };
+    holdsAllScopes = (ctx, required) => {
+      const token = ctx.token;
+      if (token === undefined) return false;
+      if (ctx.#granted === undefined && ctx.#hierarchy === undefined) {
+        // No hierarchy and no set built yet: the token's own list answers
+        // exactly what the set would, without allocating one per decision.
+        const scopes: unknown = token.scopes;
+        if (!Array.isArray(scopes)) return false;
+        for (let i = 0; i < required.length; i++) {
+          if (!scopes.includes(required[i])) return false;
+        }
+        return true;
+      }
+      const granted = ctx.grantedScopes;
+      for (let i = 0; i < required.length; i++) {
+        if (!granted.has(required[i]!)) return false;
+      }
+      return true;
+    };
   }
 
   /**
@@ -180,7 +199,7 @@ export class AuthContext {
     const component = init?.component;
     if (
       component === null || typeof component !== "object" ||
-      !KINDS.has(component.kind) || typeof component.name !== "string"
+      !isKind(component.kind) || typeof component.name !== "string"
     ) {
       throw new TypeError(
         'AuthContext needs a component: an object with kind "tool", "resource", "resourceTemplate" or "prompt" and a string name',
@@ -226,4 +245,16 @@ export function contextWithScopes(
   const ctx = new AuthContext(init);
   presetGrantedScopes(ctx, granted);
   return ctx;
+}
+
+/**
+ * Whether the context's token holds every scope in `required`, under the
+ * context's hierarchy: `required.every((s) => ctx.grantedScopes.has(s))`
+ * without building the set when no hierarchy applies. Internal.
+ */
+export function holdsScopes(
+  ctx: AuthContext,
+  required: readonly string[],
+): boolean {
+  return holdsAllScopes(ctx, required);
 }

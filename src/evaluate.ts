@@ -17,17 +17,6 @@ import { AuthorizationError } from "./errors.ts";
 /** Receives an exception a check threw, which is then treated as denial. */
 export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
 
-/** A check whose evaluation wants the caller's reporter (the combinators). */
-export const EVALUATE: unique symbol = Symbol("mcp-authz.evaluate");
-
-/** The shape of a check that carries its own evaluation. */
-export interface Evaluable {
-  [EVALUATE](
-    ctx: AuthContext,
-    report: ErrorReporter,
-  ): boolean | Promise<boolean>;
-}
-
 /** The name a check is reported under. */
 export function checkName(check: unknown): string {
   try {
@@ -102,6 +91,18 @@ async function settle(
 }
 
 /**
+ * The reporter of the evaluation under way. Set around every synchronous call
+ * of a check, so that a combinator called by the runner reports its
+ * branches' errors to the runner's `onError`; outside a run it is the default.
+ */
+let activeReporter: ErrorReporter = warnOnError;
+
+/** The reporter a combinator should use for the call being made now. */
+export function currentReporter(): ErrorReporter {
+  return activeReporter;
+}
+
+/**
  * Evaluates one check. Returns a boolean when the check is synchronous and a
  * promise only when it returned a thenable. Throws (or rejects with) an
  * `AuthorizationError` only.
@@ -112,18 +113,22 @@ export function evaluateCheck(
   reporter: ErrorReporter,
 ): boolean | Promise<boolean> {
   let result: unknown;
+  const outer = activeReporter;
+  activeReporter = reporter;
   try {
     if (typeof check !== "function") {
       throw new TypeError(
         `An auth check must be a function, got ${typeof check}`,
       );
     }
-    const own = (check as Partial<Evaluable>)[EVALUATE];
-    result = typeof own === "function" ? own(ctx, reporter) : check(ctx);
+    result = check(ctx);
+    if (result === true || result === false) return result;
     // Reading `then` may run a hostile getter: keep it inside the try.
     if (isThenable(result)) return settle(result, check, reporter);
   } catch (error) {
     return settleError(error, check, reporter);
+  } finally {
+    activeReporter = outer;
   }
   return result === true;
 }

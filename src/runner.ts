@@ -101,13 +101,20 @@ export function runAuthChecks(
   options?: RunOptions,
 ): Promise<boolean> {
   try {
-    return Promise.resolve(
-      evaluateAll(toCheckList(checks), ctx, reporterOf(options)),
-    );
+    const reporter = reporterOf(options);
+    // A lone check skips the list: the common case on a hot path.
+    const result = Array.isArray(checks)
+      ? evaluateAll(checks, ctx, reporter)
+      : evaluateCheck(checks as AuthCheck, ctx, reporter);
+    return typeof result === "boolean" ? (result ? ALLOW : DENY) : result;
   } catch (error) {
     return Promise.reject(error);
   }
 }
+
+// Settled results are immutable, so one promise per outcome serves every call.
+const ALLOW: Promise<boolean> = Promise.resolve(true);
+const DENY: Promise<boolean> = Promise.resolve(false);
 
 /** A denial that names no scope. */
 function opaqueDenial(): Shortfall {

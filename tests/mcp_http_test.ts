@@ -15,13 +15,15 @@ import {
 } from "@modelcontextprotocol/client";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import {
-  type AccessToken,
   Authorizer,
+  bearerAuth,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
   requireScopes,
   restrictTag,
+  StaticTokenVerifier,
 } from "../mod.ts";
 import { guardServer } from "../mcp.ts";
-import { standInBearerGate } from "./support/bearer_stand_in.ts";
 
 const skip = typeof Deno === "undefined" && "needs Deno.serve";
 
@@ -49,20 +51,12 @@ function notesServer(): McpServer {
   return server;
 }
 
-const TOKENS: Record<string, AccessToken> = {
-  "reader-token": {
-    token: "reader-token",
-    clientId: "reader",
-    scopes: ["read"],
-    claims: {},
+const verifier = new StaticTokenVerifier({
+  tokens: {
+    "reader-token": { clientId: "reader", scopes: ["read"] },
+    "writer-token": { clientId: "writer", scopes: ["read", "write"] },
   },
-  "writer-token": {
-    token: "writer-token",
-    clientId: "writer",
-    scopes: ["read", "write"],
-    claims: {},
-  },
-};
+});
 
 interface Running {
   mcpUrl: URL;
@@ -78,40 +72,33 @@ afterEach(async () => {
 function start(): Running {
   const controller = new AbortController();
   const mcp = createMcpHandler(() => notesServer());
-  // Known once the port is: filled in right after Deno.serve returns.
-  const bound = {} as {
-    metadataUrl: URL;
-    gate: ReturnType<typeof standInBearerGate>;
-  };
+  // Bound once the port is known, right after Deno.serve returns.
+  let route: (request: Request) => Promise<Response> | Response = () =>
+    new Response(null, { status: 503 });
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     signal: controller.signal,
     onListen() {},
-  }, async (request) => {
-    const url = new URL(request.url);
-    if (url.pathname === bound.metadataUrl.pathname) {
-      return Response.json({
-        resource: new URL("/mcp", url).href,
-        authorization_servers: ["https://auth.example.com"],
-        scopes_supported: ["read", "write", "admin"],
-      });
-    }
-    if (url.pathname !== "/mcp") return new Response(null, { status: 404 });
-    const token = await bound.gate(request);
+  }, (request) => route(request));
+  const mcpUrl = new URL(`http://127.0.0.1:${server.addr.port}/mcp`);
+  const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
+  const metadata = protectedResourceMetadata({
+    resource: mcpUrl,
+    authorizationServers: ["https://auth.example.com"],
+    scopesSupported: ["read", "write", "admin"],
+  });
+  const auth = bearerAuth({ verifier, resourceMetadataUrl: metadataUrl });
+  route = async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === metadataUrl.pathname) return metadata(request);
+    if (pathname !== "/mcp") return new Response(null, { status: 404 });
+    const token = await auth(request);
     if (token instanceof Response) return token;
     return mcp.fetch(request, {
-      authInfo: { ...token, resourceMetadataUrl: bound.metadataUrl.href },
+      authInfo: { ...token!, resourceMetadataUrl: metadataUrl.href },
     });
-  });
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const mcpUrl = new URL("/mcp", base);
-  const metadataUrl = new URL(
-    "/.well-known/oauth-protected-resource/mcp",
-    base,
-  );
-  bound.metadataUrl = metadataUrl;
-  bound.gate = standInBearerGate(TOKENS, metadataUrl.href);
+  };
   const handle: Running = {
     mcpUrl,
     metadataUrl,
@@ -274,6 +261,7 @@ for (const { era, versionNegotiation } of ERAS) {
             resource: mcpUrl.href,
             authorization_servers: ["https://auth.example.com"],
             scopes_supported: ["read", "write", "admin"],
+            bearer_methods_supported: ["header"],
           }]);
           const { tools } = await client.listTools();
           assert.deepEqual(tools.map((t) => t.name), ["read_notes"]);

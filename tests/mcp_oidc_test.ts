@@ -23,15 +23,15 @@ import {
 } from "@modelcontextprotocol/client";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import {
-  type AccessToken,
   Authorizer,
-  InvalidTokenError,
+  JwtVerifier,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
   requireScopes,
   restrictTag,
-  type TokenVerifier,
+  withBearerAuth,
 } from "../mod.ts";
 import { guardServer } from "../mcp.ts";
-import { StandInJwtVerifier } from "./support/jwt_stand_in.ts";
 
 const skip = typeof Deno === "undefined" && "needs Deno.serve";
 
@@ -66,58 +66,50 @@ interface World {
   close(): Promise<void>;
 }
 
-/** The resource server: RFC 9728 metadata, and MCP behind a bearer gate. */
-function startResourceServer(verifier: () => TokenVerifier) {
+/**
+ * The resource server: RFC 9728 metadata, and MCP behind `withBearerAuth`
+ * with a `JwtVerifier` that trusts `issuer` through its JWKS.
+ */
+function startResourceServer(issuer: string) {
   const controller = new AbortController();
   const mcp = createMcpHandler(() => notesServer());
-  const where = {} as { issuer: string; metadataPath: string };
+  let route: (request: Request) => Promise<Response> | Response = () =>
+    new Response(null, { status: 503 });
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     signal: controller.signal,
     onListen() {},
-  }, async (request) => {
-    const url = new URL(request.url);
-    const metadataUrl = new URL(where.metadataPath, url);
-    if (url.pathname === where.metadataPath) {
-      return Response.json({
-        resource: new URL("/mcp", url).href,
-        authorization_servers: [where.issuer],
-        scopes_supported: ["read", "write", "admin"],
-      });
-    }
-    if (url.pathname !== "/mcp") return new Response(null, { status: 404 });
-    const challenge = (error?: string, scope?: string) =>
-      new Response(null, {
-        status: 401,
-        headers: {
-          "WWW-Authenticate": `Bearer ${error ? `error="${error}", ` : ""}${
-            scope ? `scope="${scope}", ` : ""
-          }resource_metadata="${metadataUrl.href}"`,
-        },
-      });
-    const bearer = request.headers.get("authorization")?.match(
-      /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i,
-    )?.[1];
-    // RFC 6750 §3: name the scope needed to start with.
-    if (bearer === undefined) return challenge(undefined, "read");
-    let token: AccessToken;
-    try {
-      token = await verifier().verifyToken(bearer);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return challenge("invalid_token");
-      return new Response(null, { status: 503 });
-    }
-    return mcp.fetch(request, {
-      authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
-    });
+  }, (request) => route(request));
+  const mcpUrl = new URL(`http://127.0.0.1:${server.addr.port}/mcp`);
+  const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
+  const metadata = protectedResourceMetadata({
+    resource: mcpUrl,
+    authorizationServers: [issuer],
+    scopesSupported: ["read", "write", "admin"],
   });
-  where.metadataPath = "/.well-known/oauth-protected-resource/mcp";
+  const verifier = new JwtVerifier({
+    jwksUri: `${issuer}/jwks`,
+    issuer,
+    audience: mcpUrl.href,
+    typ: "at+jwt",
+  });
+  const protectedMcp = withBearerAuth(
+    (request, token) =>
+      mcp.fetch(request, {
+        authInfo: { ...token!, resourceMetadataUrl: metadataUrl.href },
+      }),
+    // RFC 6750 §3: the 401 names the scope to start with.
+    { verifier, requiredScopes: ["read"], resourceMetadataUrl: metadataUrl },
+  );
+  route = (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === metadataUrl.pathname) return metadata(request);
+    if (pathname === "/mcp") return protectedMcp(request);
+    return new Response(null, { status: 404 });
+  };
   return {
-    mcpUrl: new URL(`http://127.0.0.1:${server.addr.port}/mcp`),
-    setIssuer(issuer: string) {
-      where.issuer = issuer;
-    },
+    mcpUrl,
     async close() {
       controller.abort();
       await server.finished;
@@ -128,8 +120,7 @@ function startResourceServer(verifier: () => TokenVerifier) {
 
 /** oidc-provider on Node's http module, on 127.0.0.1. */
 async function startProvider(
-  mcpUrl: string,
-  otherResource: string,
+  resources: ReadonlySet<string>,
 ): Promise<{ issuer: string; close(): Promise<void> }> {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...await exportJWK(privateKey), kid: "test-key", alg: "ES256" };
@@ -168,7 +159,7 @@ async function startProvider(
         defaultResource: () => undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (resource === mcpUrl || resource === otherResource) {
+          if (resources.has(resource)) {
             return resourceServer(resource);
           }
           throw new Provider.errors.InvalidTarget();
@@ -222,17 +213,12 @@ describe("oidc-provider as the authorization server", { skip }, () => {
   let world: World;
 
   before(async () => {
-    const holder = {} as { verifier: TokenVerifier };
-    const rs = startResourceServer(() => holder.verifier);
+    // The provider learns the resource server's URL once it is listening.
+    const resources = new Set<string>();
+    const op = await startProvider(resources);
+    const rs = startResourceServer(op.issuer);
     const otherResource = "http://127.0.0.1:1/other-mcp";
-    const op = await startProvider(rs.mcpUrl.href, otherResource);
-    rs.setIssuer(op.issuer);
-    holder.verifier = new StandInJwtVerifier({
-      jwksUri: `${op.issuer}/jwks`,
-      issuer: op.issuer,
-      audience: rs.mcpUrl.href,
-      typ: "at+jwt",
-    });
+    resources.add(rs.mcpUrl.href).add(otherResource);
     world = {
       issuer: op.issuer,
       mcpUrl: rs.mcpUrl,
