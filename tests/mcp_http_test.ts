@@ -31,8 +31,13 @@ const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
 });
 
+// Configured to let shared caches keep lists and reads: the guard must not.
+const PUBLIC_CACHE = { ttlMs: 60_000, cacheScope: "public" as const };
+
 function notesServer(): McpServer {
-  const server = new McpServer({ name: "notes", version: "1.0.0" });
+  const server = new McpServer({ name: "notes", version: "1.0.0" }, {
+    cacheHints: { "tools/list": PUBLIC_CACHE, "resources/read": PUBLIC_CACHE },
+  });
   const guarded = guardServer(server, {
     authorizer: new Authorizer({
       layers: [restrictTag("admin", { scopes: ["admin"] })],
@@ -48,6 +53,9 @@ function notesServer(): McpServer {
     ({ text: note }) => text(`added ${note}`),
   );
   guarded.tool("purge", { tags: ["admin"] }, () => text("purged"));
+  guarded.resource("readme", "file:///readme.md", {}, (uri) => ({
+    contents: [{ uri: uri.href, text: "hello" }],
+  }));
   return server;
 }
 
@@ -274,6 +282,44 @@ for (const { era, versionNegotiation } of ERAS) {
 }
 
 describe("MCP over Streamable HTTP, raw responses", () => {
+  it(
+    "marks per-token lists and reads private for caches, whatever the server's cache hints",
+    {
+      skip,
+    },
+    async () => {
+      const { mcpUrl } = start();
+      const bodies: string[] = [];
+      const client = new Client({ name: "cache", version: "1.0.0" }, {
+        versionNegotiation: { mode: "auto" },
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(mcpUrl, {
+          requestInit: { headers: { Authorization: "Bearer reader-token" } },
+          fetch: async (url, init) => {
+            const response = await fetch(url, init);
+            bodies.push(await response.clone().text());
+            return response;
+          },
+        }),
+      );
+      try {
+        await client.listTools();
+        await client.readResource({ uri: "file:///readme.md" });
+      } finally {
+        await client.close();
+      }
+      const results = bodies.filter((b) => b.includes("{")).map((b) =>
+        JSON.parse(b.slice(b.indexOf("{"))).result
+      ).filter((r) => Array.isArray(r?.tools) || Array.isArray(r?.contents));
+      assert.equal(results.length, 2);
+      for (const result of results) {
+        assert.equal(result.cacheScope, "private");
+        assert.equal(result.ttlMs, 60_000);
+      }
+    },
+  );
+
   it(
     "sends the 403 insufficient_scope challenge with scope and resource_metadata",
     {

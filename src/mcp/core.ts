@@ -100,6 +100,11 @@ export interface SdkBinding {
   error(denial: Denial): Error;
   /** Whether registrations take the v2 `scopeChallenge` hook. */
   readonly scopeChallenge: boolean;
+  /**
+   * Whether results carry the 2026-07-28 cache fields, so that a
+   * per-token result can be marked `cacheScope: "private"`.
+   */
+  readonly cacheScope: boolean;
 }
 
 /** What the SDK hands back from a registration, as far as the guard cares. */
@@ -532,11 +537,26 @@ export class Guard {
     return async (request, ctx) => {
       const result = recordOf(await handler(request, ctx)) ?? {};
       const token = accessTokenOf(this.#binding.authInfo(ctx));
-      return {
+      return this.#private({
         ...result,
         [key]: await this.#filter(token, result[key], entryOf),
-      };
+      });
     };
+  }
+
+  /**
+   * A result that depends on the token must never sit in a shared cache,
+   * whatever cache hint the server was configured with: a handler-returned
+   * `cacheScope` wins over the configured one (protocol 2026-07-28).
+   */
+  #private(result: unknown): unknown {
+    const record = recordOf(result);
+    if (!this.#binding.cacheScope || record === undefined) return result;
+    // Only complete results are cacheable; leave input_required alone.
+    if (record.resultType !== undefined && record.resultType !== "complete") {
+      return result;
+    }
+    return { ...record, cacheScope: "private" };
   }
 
   #wrap(method: string, handler: Handler): Handler {
@@ -586,7 +606,7 @@ export class Guard {
         return async (request, ctx) => {
           const { entry, args } = this.#resolveResource(request?.params?.uri);
           await this.#authorize(tokenOf(ctx), entry, args, "Resource");
-          return handler(request, ctx);
+          return this.#private(await handler(request, ctx));
         };
       case "completion/complete":
         // Completions name prompts and templates: answer only for usable ones.

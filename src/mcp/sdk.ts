@@ -92,4 +92,5 @@ export const SDK_V2: SdkBinding = Object.freeze({
     return new ProtocolError(denial.code, denial.message, denial.data);
   },
   scopeChallenge: true,
+  cacheScope: true,
 });

@@ -122,4 +122,5 @@ export const SDK_V1: SdkBinding = Object.freeze({
     return new McpError(denial.code, denial.message, denial.data);
   },
   scopeChallenge: false,
+  cacheScope: false,
 });
