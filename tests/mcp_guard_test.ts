@@ -593,5 +593,22 @@ describe("guardServer() options", () => {
       () => guarded.tool("t", { auth: ["yes" as never] }, () => text("x")),
       /Tool "t" auth must be a check/,
     );
+    assert.throws(
+      () =>
+        guarded.tool(
+          "t",
+          { scopeChallenge: () => undefined } as never,
+          () => text("x"),
+        ),
+      /Tool "t" config has a scopeChallenge: the guard sets it/,
+    );
+    assert.throws(
+      () => guarded.tool("t", { tags: ["ok", 7] as never }, () => text("x")),
+      /Tool "t" tags must be an array or Set of strings, got a number in it/,
+    );
+    assert.throws(
+      () => guarded.prompt("p", null as never, () => ({ messages: [] })),
+      /Prompt "p" config must be an object, got null/,
+    );
   });
 });

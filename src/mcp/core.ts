@@ -164,7 +164,12 @@ function splitConfig(
       `${where} config must be an object, got ${describe(config)}`,
     );
   }
-  const { tags, auth, scopeChallenge: _ours, ...rest } = record;
+  const { tags, auth, ...rest } = record;
+  if (rest.scopeChallenge !== undefined) {
+    throw new TypeError(
+      `${where} config has a scopeChallenge: the guard sets it from the Authorizer, so declare auth checks or tags instead`,
+    );
+  }
   if (tags !== undefined && !Array.isArray(tags) && !(tags instanceof Set)) {
     throw new TypeError(
       `${where} tags must be an array or Set of strings, got ${describe(tags)}`,

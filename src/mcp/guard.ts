@@ -316,6 +316,9 @@ export class GuardedServer {
  *   `insufficient_scope` challenge naming the scopes to ask for (the SDK's
  *   scope-challenge hook); on any other transport it is a `-32602` error
  *   whose `data.requiredScopes` names them.
+ * - list and read results are marked `cacheScope: "private"` (protocol
+ *   2026-07-28), whatever cache hints the server was given: they depend on
+ *   the token, so no shared cache may keep them.
  *
  * Register components with {@linkcode GuardedServer.prototype.tool},
  * `.resource()` and `.prompt()` (or the server's own `registerTool`,
