@@ -24,8 +24,7 @@ import {
   StaticTokenVerifier,
 } from "../mod.ts";
 import { guardServer } from "../mcp.ts";
-
-const skip = typeof Deno === "undefined" && "needs Deno.serve";
+import { serve } from "./support/serve.ts";
 
 const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
@@ -34,6 +33,9 @@ const text = (value: string) => ({
 // Configured to let shared caches keep lists and reads: the guard must not.
 const PUBLIC_CACHE = { ttlMs: 60_000, cacheScope: "public" as const };
 
+/** What the guard's checks threw: reported, never shown to the client. */
+const reported: unknown[] = [];
+
 function notesServer(): McpServer {
   const server = new McpServer({ name: "notes", version: "1.0.0" }, {
     cacheHints: { "tools/list": PUBLIC_CACHE, "resources/read": PUBLIC_CACHE },
@@ -41,6 +43,7 @@ function notesServer(): McpServer {
   const guarded = guardServer(server, {
     authorizer: new Authorizer({
       layers: [restrictTag("admin", { scopes: ["admin"] })],
+      onError: (error) => reported.push(error),
     }),
   });
   guarded.tool("read_notes", { description: "Reads" }, () => text("notes"));
@@ -53,6 +56,11 @@ function notesServer(): McpServer {
     ({ text: note }) => text(`added ${note}`),
   );
   guarded.tool("purge", { tags: ["admin"] }, () => text("purged"));
+  guarded.tool("flaky", {
+    auth: () => {
+      throw new Error("policy store down: db.internal:5432");
+    },
+  }, () => text("ran"));
   guarded.resource("readme", "file:///readme.md", {}, (uri) => ({
     contents: [{ uri: uri.href, text: "hello" }],
   }));
@@ -77,19 +85,13 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
-function start(): Running {
-  const controller = new AbortController();
+async function start(): Promise<Running> {
   const mcp = createMcpHandler(() => notesServer());
-  // Bound once the port is known, right after Deno.serve returns.
+  // Bound once the port is known, right after the server listens.
   let route: (request: Request) => Promise<Response> | Response = () =>
     new Response(null, { status: 503 });
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    signal: controller.signal,
-    onListen() {},
-  }, (request) => route(request));
-  const mcpUrl = new URL(`http://127.0.0.1:${server.addr.port}/mcp`);
+  const server = await serve((request) => route(request));
+  const mcpUrl = new URL("/mcp", server.origin);
   const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
   const metadata = protectedResourceMetadata({
     resource: mcpUrl,
@@ -111,8 +113,7 @@ function start(): Running {
     mcpUrl,
     metadataUrl,
     async close() {
-      controller.abort();
-      await server.finished;
+      await server.close();
       await mcp.close();
     },
   };
@@ -159,8 +160,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 for (const { era, versionNegotiation } of ERAS) {
   describe(`MCP over Streamable HTTP, SDK v2 client, ${era}`, () => {
-    it("lists only the tools the bearer token may use", { skip }, async () => {
-      const { mcpUrl } = start();
+    it("lists only the tools the bearer token may use", async () => {
+      const { mcpUrl } = await start();
       const reader = await connect(mcpUrl, "reader-token", versionNegotiation);
       const writer = await connect(mcpUrl, "writer-token", versionNegotiation);
       try {
@@ -182,10 +183,8 @@ for (const { era, versionNegotiation } of ERAS) {
       }
     });
 
-    it("answers a call short of a layer's scope with a 403 step-up challenge", {
-      skip,
-    }, async () => {
-      const { mcpUrl, metadataUrl } = start();
+    it("answers a call short of a layer's scope with a 403 step-up challenge", async () => {
+      const { mcpUrl, metadataUrl } = await start();
       const writer = await connect(mcpUrl, "writer-token", versionNegotiation);
       try {
         const error = await rejection(writer.callTool({ name: "purge" }));
@@ -200,10 +199,8 @@ for (const { era, versionNegotiation } of ERAS) {
       }
     });
 
-    it("gives an unknown tool and a hidden tool identical errors", {
-      skip,
-    }, async () => {
-      const { mcpUrl } = start();
+    it("gives an unknown tool and a hidden tool identical errors", async () => {
+      const { mcpUrl } = await start();
       const reader = await connect(mcpUrl, "reader-token", versionNegotiation);
       try {
         const unknown = await rejection(
@@ -223,13 +220,35 @@ for (const { era, versionNegotiation } of ERAS) {
       }
     });
 
+    it("answers a check that throws like an unknown tool, not with a 500", async () => {
+      const { mcpUrl } = await start();
+      const writer = await connect(mcpUrl, "writer-token", versionNegotiation);
+      try {
+        const unknown = await rejection(writer.callTool({ name: "nope" })) as {
+          code: unknown;
+          message: string;
+        };
+        const flaky = await rejection(writer.callTool({ name: "flaky" })) as {
+          code: unknown;
+          message: string;
+        };
+        assert.deepEqual(
+          [flaky.code, flaky.message],
+          [unknown.code, unknown.message],
+        );
+        assert.doesNotMatch(flaky.message, /db\.internal/);
+        assert.ok(
+          reported.some((e) => String(e).includes("policy store down")),
+        );
+      } finally {
+        await writer.close();
+      }
+    });
+
     it(
       "refuses a client without a token with 401, and discovery follows resource_metadata",
-      {
-        skip,
-      },
       async () => {
-        const { mcpUrl, metadataUrl } = start();
+        const { mcpUrl, metadataUrl } = await start();
         const error = await rejection(
           connect(mcpUrl, undefined, versionNegotiation),
         );
@@ -284,11 +303,8 @@ for (const { era, versionNegotiation } of ERAS) {
 describe("MCP over Streamable HTTP, raw responses", () => {
   it(
     "marks per-token lists and reads private for caches, whatever the server's cache hints",
-    {
-      skip,
-    },
     async () => {
-      const { mcpUrl } = start();
+      const { mcpUrl } = await start();
       const bodies: string[] = [];
       const client = new Client({ name: "cache", version: "1.0.0" }, {
         versionNegotiation: { mode: "auto" },
@@ -322,11 +338,8 @@ describe("MCP over Streamable HTTP, raw responses", () => {
 
   it(
     "sends the 403 insufficient_scope challenge with scope and resource_metadata",
-    {
-      skip,
-    },
     async () => {
-      const { mcpUrl, metadataUrl } = start();
+      const { mcpUrl, metadataUrl } = await start();
       const response = await fetch(mcpUrl, {
         method: "POST",
         headers: {

@@ -1,5 +1,5 @@
 // A real authorization server: oidc-provider (a certified OpenID provider,
-// run in-process on Node's http module under the runtime's node compat) on
+// run in-process on Node's http module, under Deno's and Bun's node compat) on
 // 127.0.0.1 issues RFC 9068 `at+jwt` access tokens through the
 // client-credentials grant with RFC 8707 resource indicators. The resource
 // server verifies them against oidc-provider's JWKS, and the official v2
@@ -32,8 +32,7 @@ import {
   withBearerAuth,
 } from "../mod.ts";
 import { guardServer } from "../mcp.ts";
-
-const skip = typeof Deno === "undefined" && "needs Deno.serve";
+import { serve } from "./support/serve.ts";
 
 const CLIENT_ID = "billing-service";
 const CLIENT_SECRET = "a-long-enough-client-secret-for-oidc-provider";
@@ -70,18 +69,12 @@ interface World {
  * The resource server: RFC 9728 metadata, and MCP behind `withBearerAuth`
  * with a `JwtVerifier` that trusts `issuer` through its JWKS.
  */
-function startResourceServer(issuer: string) {
-  const controller = new AbortController();
+async function startResourceServer(issuer: string) {
   const mcp = createMcpHandler(() => notesServer());
   let route: (request: Request) => Promise<Response> | Response = () =>
     new Response(null, { status: 503 });
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    signal: controller.signal,
-    onListen() {},
-  }, (request) => route(request));
-  const mcpUrl = new URL(`http://127.0.0.1:${server.addr.port}/mcp`);
+  const server = await serve((request) => route(request));
+  const mcpUrl = new URL("/mcp", server.origin);
   const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
   const metadata = protectedResourceMetadata({
     resource: mcpUrl,
@@ -111,8 +104,7 @@ function startResourceServer(issuer: string) {
   return {
     mcpUrl,
     async close() {
-      controller.abort();
-      await server.finished;
+      await server.close();
       await mcp.close();
     },
   };
@@ -209,14 +201,14 @@ async function connect(
   return client;
 }
 
-describe("oidc-provider as the authorization server", { skip }, () => {
+describe("oidc-provider as the authorization server", () => {
   let world: World;
 
   before(async () => {
     // The provider learns the resource server's URL once it is listening.
     const resources = new Set<string>();
     const op = await startProvider(resources);
-    const rs = startResourceServer(op.issuer);
+    const rs = await startResourceServer(op.issuer);
     const otherResource = "http://127.0.0.1:1/other-mcp";
     resources.add(rs.mcpUrl.href).add(otherResource);
     world = {

@@ -27,8 +27,7 @@ import {
 import { guardServer } from "../mcp_v1.ts";
 import { GUARDED_METHODS } from "../src/mcp/core.ts";
 import { interceptRequestHandlersV1 } from "../src/mcp/sdk_v1.ts";
-
-const skip = typeof Deno === "undefined" && "needs Deno.serve";
+import { serve } from "./support/serve.ts";
 
 const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
@@ -180,19 +179,13 @@ describe("guardServer() on the 1.x SDK, over Streamable HTTP", () => {
     await Promise.all(closers.splice(0).map((close) => close()));
   });
 
-  function start(): URL {
+  async function start(): Promise<URL> {
     const tokens = new Map(
       [tokenWith(["read"]), tokenWith(["read", "write"])].map((
         t,
       ) => [t.token, t]),
     );
-    const controller = new AbortController();
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      signal: controller.signal,
-      onListen() {},
-    }, async (request) => {
+    const server = await serve(async (request) => {
       const bearer = request.headers.get("authorization")?.match(
         /^Bearer (\S+)$/,
       )?.[1];
@@ -207,11 +200,8 @@ describe("guardServer() on the 1.x SDK, over Streamable HTTP", () => {
       await mcp.connect(transport);
       return transport.handleRequest(request, { authInfo: token });
     });
-    closers.push(async () => {
-      controller.abort();
-      await server.finished;
-    });
-    return new URL(`http://127.0.0.1:${server.addr.port}/mcp`);
+    closers.push(() => server.close());
+    return new URL("/mcp", server.origin);
   }
 
   async function connect(url: URL, token: string): Promise<Client> {
@@ -224,10 +214,8 @@ describe("guardServer() on the 1.x SDK, over Streamable HTTP", () => {
     return client;
   }
 
-  it("lists, calls, hides and names missing scopes for the 1.x client", {
-    skip,
-  }, async () => {
-    const url = start();
+  it("lists, calls, hides and names missing scopes for the 1.x client", async () => {
+    const url = await start();
     const writer = await connect(url, "read-write-token");
     const reader = await connect(url, "read-token");
     try {
