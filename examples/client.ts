@@ -26,7 +26,15 @@ const scope = Deno.env.get("SCOPE") ?? "read";
 async function devToken(): Promise<string> {
   const url = new URL("/dev/token", mcpUrl);
   url.searchParams.set("scope", scope);
-  const response = await fetch(url);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    console.error(
+      `Could not reach ${url.origin}: is the demo running (deno task demo)?`,
+    );
+    Deno.exit(1);
+  }
   if (!response.ok) {
     throw new Error(`GET ${url} answered ${response.status}`);
   }

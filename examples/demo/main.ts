@@ -30,15 +30,25 @@ if ((issuer === undefined) !== (jwksUrl === undefined)) {
   Deno.exit(2);
 }
 
-const demo = await startDemo({
-  port,
-  external: issuer === undefined ? undefined : {
-    issuer,
-    jwksUrl: jwksUrl!,
-    audience: env("OAUTH_AUDIENCE"),
-    typ: env("OAUTH_TOKEN_TYP"),
-  },
-});
+let demo;
+try {
+  demo = await startDemo({
+    port,
+    external: issuer === undefined ? undefined : {
+      issuer,
+      jwksUrl: jwksUrl!,
+      audience: env("OAUTH_AUDIENCE"),
+      typ: env("OAUTH_TOKEN_TYP"),
+    },
+  });
+} catch (error) {
+  if (error instanceof Deno.errors.AddrInUse) {
+    console.error(`Port ${port} is in use: set PORT to another one`);
+  } else {
+    console.error(`The demo could not start: ${(error as Error).message}`);
+  }
+  Deno.exit(1);
+}
 
 const portEnv = port === 8000 ? "" : `PORT=${port} `;
 const lines = [
