@@ -1,5 +1,7 @@
 // The guard's cost on tools/list and tools/call, against the same McpServer
-// unguarded, both driven by the v2 SDK Client over an in-memory pair.
+// unguarded, both driven by the v2 SDK Client over an in-memory pair. The
+// token may use every tool, so both list the same 50 (the guard runs every
+// check and hides nothing).
 // Run: deno bench -A bench/mcp_bench.ts
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
@@ -10,7 +12,7 @@ const TOOLS = 50;
 const token = {
   token: "t",
   clientId: "bench",
-  scopes: ["read", "write"],
+  scopes: ["read", "write", "admin"],
   claims: {},
 };
 const text = () => ({ content: [{ type: "text" as const, text: "ok" }] });
