@@ -610,5 +610,13 @@ describe("guardServer() options", () => {
       () => guarded.prompt("p", null as never, () => ({ messages: [] })),
       /Prompt "p" config must be an object, got null/,
     );
+    assert.throws(
+      () => guarded.tool(42 as never, {}, () => text("x")),
+      /Tool name must be a non-empty string, got a number/,
+    );
+    assert.throws(
+      () => guarded.resource("r", 7 as never, {}, () => ({ contents: [] })),
+      /Resource "r" needs a URI string or a ResourceTemplate, got a number/,
+    );
   });
 });

@@ -147,6 +147,15 @@ export function describe(value: unknown): string {
   return type === "object" ? "an object" : `a ${type}`;
 }
 
+function nameOf(name: unknown, kind: string): string {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `${kind} name must be a non-empty string, got ${describe(name)}`,
+    );
+  }
+  return name;
+}
+
 function recordOf(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? value as Record<string, unknown>
@@ -308,7 +317,7 @@ export class Guard {
 
   /** Registers a tool with its `tags` and `auth`. */
   tool(name: unknown, config: unknown, handler: unknown): unknown {
-    const label = `Tool "${String(name)}"`;
+    const label = `Tool "${nameOf(name, "Tool")}"`;
     const { declared, rest } = splitConfig(config, label);
     const entry = {
       component: componentOf("tool", String(name), declared, {
@@ -332,7 +341,7 @@ export class Guard {
 
   /** Registers a prompt with its `tags` and `auth`. */
   prompt(name: unknown, config: unknown, handler: unknown): unknown {
-    const label = `Prompt "${String(name)}"`;
+    const label = `Prompt "${nameOf(name, "Prompt")}"`;
     const { declared, rest } = splitConfig(config, label);
     const entry = {
       component: componentOf("prompt", String(name), declared, {
@@ -361,8 +370,18 @@ export class Guard {
     config: unknown,
     read: unknown,
   ): unknown {
-    const label = `Resource "${String(name)}"`;
+    const label = `Resource "${nameOf(name, "Resource")}"`;
     const { declared, rest } = splitConfig(config, label);
+    if (
+      typeof uriOrTemplate !== "string" &&
+      recordOf(recordOf(uriOrTemplate)?.uriTemplate) === undefined
+    ) {
+      throw new TypeError(
+        `${label} needs a URI string or a ResourceTemplate, got ${
+          describe(uriOrTemplate)
+        }`,
+      );
+    }
     if (typeof uriOrTemplate === "string") {
       const entry = {
         component: componentOf("resource", String(name), declared, {
