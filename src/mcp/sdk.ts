@@ -14,18 +14,6 @@ import { ProtocolError } from "@modelcontextprotocol/server";
 import { GUARDED_METHODS, type Handler, type SdkBinding } from "./core.ts";
 import type { Denial } from "./denial.ts";
 
-/** A spec request handler as `setRequestHandler(method, handler)` takes it. */
-export type SpecHandler = (
-  request: { method: string; params?: Record<string, unknown> },
-  ctx: { http?: { authInfo?: unknown } },
-) => unknown;
-
-/** Turns the SDK's handler for `method` into the guarded one. */
-export type HandlerWrapper = (
-  method: string,
-  handler: SpecHandler,
-) => SpecHandler;
-
 type SetRequestHandler = (method: string, ...rest: unknown[]) => void;
 
 /**
