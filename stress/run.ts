@@ -1,6 +1,7 @@
-// Load-and-fault suite: a real Deno.serve MCP-like endpoint behind
-// withBearerAuth + JwtVerifier + an Authorizer (and a DPoP endpoint behind
-// withDpopAuth), against a local JWKS server, driven by concurrent clients
+// Load-and-fault suite: a real Deno.serve MCP endpoint (the MCP SDK v2
+// server guarded by @mcp-authz/core/mcp) behind withBearerAuth +
+// JwtVerifier + an Authorizer (and a DPoP-only endpoint, withBearerAuth's
+// dpop option), against a local JWKS server, driven by concurrent clients
 // mixing valid and hostile tokens while the issuer rotates its signing key
 // and the JWKS server goes down and comes back. Prints one table and exits
 // non-zero when an invariant is broken.
@@ -21,13 +22,14 @@ import {
   type AccessToken,
   accessTokenHash,
   Authorizer,
-  type Component,
-  dpopKeyThumbprint,
   JwtVerifier,
   MemoryReplayStore,
   requireScopes,
+  restrictTag,
   withBearerAuth,
 } from "../mod.ts";
+import { guardServer } from "../mcp.ts";
+import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 // Internal, to show that the verified-token cache stays bounded.
 import { cacheOf } from "../src/token_cache.ts";
 
@@ -172,57 +174,42 @@ const counting = (attempts: number[]): typeof fetch => (input, init) => {
 
 // ------------------------------------------------------------ MCP endpoint
 
-const tools: Component[] = [
-  { kind: "tool", name: "echo" },
-  { kind: "tool", name: "admin_reset", auth: requireScopes("admin") },
-];
-const authorizer = new Authorizer({ layers: [requireScopes("mcp:tools")] });
-
-// A minimal JSON-RPC 2.0 endpoint: tools/list and tools/call, authorized by
-// the Authorizer; its AuthorizationErrors become 403s in withBearerAuth.
-async function rpc(
-  request: Request,
-  token: AccessToken | undefined,
-): Promise<Response> {
-  let message: { id?: unknown; method?: unknown; params?: { name?: unknown } };
-  try {
-    message = await request.json();
-  } catch {
-    return Response.json({
-      jsonrpc: "2.0",
-      id: null,
-      error: { code: -32700, message: "Parse error" },
-    }, { status: 400 });
-  }
-  if (message.method === "tools/list") {
-    const visible = await authorizer.filter(token, tools);
-    return Response.json({
-      jsonrpc: "2.0",
-      id: message.id,
-      result: { tools: visible.map((tool) => ({ name: tool.name })) },
-    });
-  }
-  if (message.method === "tools/call") {
-    const tool = tools.find((t) => t.name === message.params?.name);
-    await authorizer.authorize(token, tool);
-    return Response.json({
-      jsonrpc: "2.0",
-      id: message.id,
-      result: {
-        content: [{
-          type: "text",
-          text: `${tool?.name} by ${token?.clientId}`,
-        }],
-        jkt: token === undefined ? undefined : dpopKeyThumbprint(token),
-      },
-    });
-  }
-  return Response.json({
-    jsonrpc: "2.0",
-    id: message.id ?? null,
-    error: { code: -32601, message: "Method not found" },
-  });
+// The MCP SDK v2 server, guarded by @mcp-authz/core/mcp: a fresh server per
+// request (stateless Streamable HTTP). Every tool needs `mcp:tools`;
+// `admin_reset` is tagged `admin` (a layer: a shortfall is a 403 step-up);
+// `vault` has its own check (a denial looks like an unknown tool: a
+// JSON-RPC error in a 200).
+const authorizer = new Authorizer({
+  layers: [
+    requireScopes("mcp:tools"),
+    restrictTag("admin", { scopes: ["admin"] }),
+  ],
+});
+const text = (value: string) => ({
+  content: [{ type: "text" as const, text: value }],
+});
+function mcpServerFactory(): McpServer {
+  const server = new McpServer({ name: "stress", version: "1.0.0" });
+  const guarded = guardServer(server, { authorizer });
+  guarded.tool(
+    "echo",
+    { description: "Echoes" },
+    (ctx) => text(`echo for ${ctx.http?.authInfo?.clientId}`),
+  );
+  guarded.tool(
+    "admin_reset",
+    { description: "Admin", tags: ["admin"] },
+    () => text("reset"),
+  );
+  guarded.tool("vault", {
+    description: "Needs the vault scope",
+    auth: requireScopes("vault"),
+  }, () => text("opened"));
+  return server;
 }
+const mcp = createMcpHandler(mcpServerFactory);
+const rpc = (request: Request, token: AccessToken | undefined) =>
+  mcp.fetch(request, token === undefined ? {} : { authInfo: token });
 
 const routes: {
   bearer?: (r: Request) => Promise<Response>;
@@ -374,6 +361,12 @@ interface Planned {
   request: Request;
 }
 
+// What a Streamable HTTP client sends (2025 protocol, stateless: no
+// initialize needed).
+const JSON_RPC = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
 const call = (name: string) =>
   JSON.stringify({
     jsonrpc: "2.0",
@@ -383,9 +376,7 @@ const call = (name: string) =>
   });
 
 function bearerRequest(authorization: string | undefined, body = call("echo")) {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-  };
+  const headers: Record<string, string> = { ...JSON_RPC };
   if (authorization !== undefined) headers.authorization = authorization;
   return new Request(`${base}/mcp`, { method: "POST", headers, body });
 }
@@ -410,6 +401,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
     request: new Request(`${base}/mcp-cold`, {
       method: "POST",
       headers: {
+        ...JSON_RPC,
         authorization: `Bearer ${await accessToken({
           key: cold,
           audience: `${base}/mcp-cold`,
@@ -418,13 +410,18 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       body: call("echo"),
     }),
   })],
-  [6, "valid, tool needs admin", async () => ({
-    kind: "valid, tool needs admin",
+  [4, "valid, admin tool (step-up)", async () => ({
+    kind: "valid, admin tool (step-up)",
     expect: "deny",
     request: bearerRequest(
       `Bearer ${await accessToken()}`,
       call("admin_reset"),
     ),
+  })],
+  [3, "valid, hidden tool", async () => ({
+    kind: "valid, hidden tool",
+    expect: "deny",
+    request: bearerRequest(`Bearer ${await accessToken()}`, call("vault")),
   })],
   [6, "expired", async () => ({
     kind: "expired",
@@ -495,6 +492,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       request: new Request(`${base}/mcp-dpop`, {
         method: "POST",
         headers: {
+          ...JSON_RPC,
           authorization: `DPoP ${token}`,
           dpop: await dpopProof(token),
         },
@@ -526,6 +524,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       request: new Request(`${base}/mcp-dpop`, {
         method: "POST",
         headers: {
+          ...JSON_RPC,
           authorization: `DPoP ${token}`,
           dpop: await dpopProof(token, dpopThief),
         },
@@ -540,7 +539,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       expect: "deny",
       request: new Request(`${base}/mcp-dpop`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}` },
+        headers: { ...JSON_RPC, authorization: `Bearer ${token}` },
         body: call("echo"),
       }),
     };
@@ -555,7 +554,7 @@ async function replayed(
   const proof = await dpopProof(token);
   const init = () => ({
     method: "POST",
-    headers: { authorization: `DPoP ${token}`, dpop: proof },
+    headers: { ...JSON_RPC, authorization: `DPoP ${token}`, dpop: proof },
     body: call("echo"),
   });
   const first = await fetch(`${base}/mcp-dpop`, init());
@@ -621,6 +620,8 @@ interface Outcome {
   expect: Expect;
   kid: string | undefined;
   status: number | "transport";
+  /** A 2xx whose body is a JSON-RPC result: the tool ran. */
+  granted: boolean;
   ms: number;
   cachedAtSend: boolean;
   jwksDownAtSend: boolean;
@@ -677,11 +678,18 @@ async function worker(): Promise<void> {
     const jwksDownAtSend = !jwks.up && planned.kid !== cold.kid;
     const t0 = performance.now();
     let status: number | "transport";
+    let granted = false;
     try {
       const response = await fetch(planned.request, {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       status = response.status;
+      if (status >= 200 && status < 300) {
+        // A 2xx may carry a JSON-RPC error (an unknown or hidden tool):
+        // only a result that is not a tool error means the call ran.
+        const body = await response.text();
+        granted = /"result":/.test(body) && !/"isError":true/.test(body);
+      }
       if (
         settings.detail && planned.expect === "allow" && cachedAtSend &&
         status !== 200 && violations.length < 50
@@ -692,15 +700,12 @@ async function worker(): Promise<void> {
           } at ${stamp()}`,
         );
       }
-      await response.body?.cancel();
+      if (!response.bodyUsed) await response.body?.cancel();
     } catch {
       status = "transport";
     }
     const ms = performance.now() - t0;
-    if (
-      planned.expect === "allow" && typeof status === "number" &&
-      status >= 200 && status < 300 && planned.kid !== undefined
-    ) {
+    if (planned.expect === "allow" && granted && planned.kid !== undefined) {
       cachedKids.add(planned.kid);
       if (!firstAccepted.has(planned.kid)) {
         firstAccepted.set(planned.kid, elapsed());
@@ -711,6 +716,7 @@ async function worker(): Promise<void> {
       expect: planned.expect,
       kid: planned.kid,
       status,
+      granted,
       ms,
       cachedAtSend,
       jwksDownAtSend,
@@ -742,12 +748,13 @@ const count = (predicate: (o: Outcome) => boolean) =>
 const statusCount = (status: number | "transport") =>
   count((o) => o.status === status);
 
-const admitted = count((o) => o.expect === "deny" && is2xx(o));
+const granted = (o: Outcome) => o.granted;
+const admitted = count((o) => o.expect === "deny" && granted(o));
 const fivehundreds = count((o) =>
   typeof o.status === "number" && o.status >= 500 && o.status !== 503
 );
 const refusedCached = count((o) =>
-  o.expect === "allow" && o.cachedAtSend && !is2xx(o)
+  o.expect === "allow" && o.cachedAtSend && !granted(o)
 );
 const transport = statusCount("transport");
 const fetchBound = 1 + Math.ceil(runMs / settings.cooldownMs);
@@ -766,7 +773,12 @@ const other = count((o) =>
 const rows: Array<[string, string, string]> = [];
 const check = (ok: boolean) => (ok ? "ok" : "BROKEN");
 rows.push(["requests sent", String(outcomes.length), ""]);
-rows.push(["  2xx", String(count(is2xx)), ""]);
+rows.push(["  2xx, call ran", String(count(granted)), ""]);
+rows.push([
+  "  2xx, JSON-RPC error",
+  String(count((o) => is2xx(o) && !granted(o))),
+  "",
+]);
 for (const status of [400, 401, 403, 503] as const) {
   rows.push([`  ${status}`, String(statusCount(status)), ""]);
 }
@@ -794,7 +806,7 @@ rows.push([
 ]);
 rows.push([
   "valid requests served while JWKS down",
-  `${count((o) => o.expect === "allow" && o.jwksDownAtSend && is2xx(o))} of ${
+  `${count((o) => o.expect === "allow" && o.jwksDownAtSend && granted(o))} of ${
     count((o) => o.expect === "allow" && o.jwksDownAtSend)
   }`,
   "",
@@ -870,7 +882,8 @@ if (settings.detail) {
     const of = outcomes.filter((o) => o.kind === kind);
     const byStatus = new Map<string, number>();
     for (const o of of) {
-      byStatus.set(String(o.status), (byStatus.get(String(o.status)) ?? 0) + 1);
+      const key = o.granted ? "200 (ran)" : String(o.status);
+      byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
     }
     console.log(
       `  ${kind}: ${[...byStatus].map(([s, n]) => `${s}x${n}`).join(" ")}`,
