@@ -110,6 +110,8 @@ const DPOP_OPTION_NAMES: ReadonlySet<string> = new Set([
 // RFC 9449 §7.1: token68, as for Bearer (RFC 6750 §2.1 b64token).
 const DPOP_CREDENTIALS = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i;
 const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+// RFC 9449 §8.1: nonce = 1*NQCHAR.
+const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 interface Settings {
   readonly verifier: DpopVerifier;
@@ -251,8 +253,7 @@ export function withDpopAuth(
       });
     }
     if (
-      credentials.kind !== "dpop" && settings.required &&
-      credentials.kind === "bearer"
+      settings.required && credentials.kind === "bearer"
     ) {
       return render(settings, "DPoP", {
         type: "invalid_token",
@@ -345,6 +346,11 @@ async function confirm(
     return { ...token, extra: { ...token.extra, [JKT_EXTRA]: proof.jkt } };
   } catch (error) {
     if (error instanceof UseDpopNonceError) {
+      // A nonce policy of the user's own: refuse to echo a value that is
+      // not RFC 9449 §8.1 syntax (it could split the header).
+      if (typeof error.nonce !== "string" || !NONCE.test(error.nonce)) {
+        return unavailable(settings, new TypeError("Malformed DPoP nonce"));
+      }
       const response = dpopError(settings, error);
       response.headers.set("dpop-nonce", error.nonce);
       return response;
@@ -389,7 +395,12 @@ function unavailable(settings: Settings, error: unknown): Response {
   } catch {
     // A failing logger must not turn a 503 into a 500.
   }
-  const retryAfter = (error as { retryAfter?: unknown } | null)?.retryAfter;
+  let retryAfter: unknown;
+  try {
+    retryAfter = (error as { retryAfter?: unknown } | null)?.retryAfter;
+  } catch {
+    // A getter that throws: still a 503, never a 500.
+  }
   return challengeResponse(
     typeof retryAfter === "number"
       ? { type: "unavailable", retryAfter }

@@ -356,6 +356,39 @@ describe("bearerAuth with dpop", () => {
     assert.ok(second !== undefined && !(second instanceof Response));
   });
 
+  it("answers 503, not a split header, when a nonce policy issues a malformed nonce", async () => {
+    const errors: unknown[] = [];
+    const auth = bearerAuth(options({
+      nonces: { issue: () => "bad\r\nX-Injected: 1", verify: () => false },
+    }, { onError: (error) => errors.push(error) }));
+    const result = await auth(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.ok(result instanceof Response);
+    assert.equal(result.status, 503);
+    assert.equal(result.headers.get("dpop-nonce"), null);
+    assert.equal(result.headers.get("x-injected"), null);
+    assert.equal(errors.length, 1);
+  });
+
+  it("answers 503 when the replay store throws an error whose retryAfter getter throws", async () => {
+    const hostile = {
+      get retryAfter(): number {
+        throw new Error("getter");
+      },
+    };
+    const auth = bearerAuth(options({
+      replayStore: { checkAndStore: () => Promise.reject(hostile) },
+    }, { onError: () => {} }));
+    const result = await auth(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.ok(result instanceof Response);
+    assert.equal(result.status, 503);
+  });
+
   it("answers 503 when the replay store is down, and reports it", async () => {
     const errors: unknown[] = [];
     const failure = new VerifierUnavailableError("down", { retryAfter: 7 });
