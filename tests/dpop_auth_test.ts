@@ -22,6 +22,7 @@ import {
   VerifierUnavailableError,
   withBearerAuth,
 } from "../mod.ts";
+import { serve } from "./support/serve.ts";
 
 const NOW = 1_800_000_000_000;
 const URL_ = "https://mcp.example.com/mcp";
@@ -657,25 +658,18 @@ describe("withBearerAuth with dpop", () => {
   });
 });
 
-describe("DPoP end to end: Deno.serve + JwtVerifier + the tests' own issuer", () => {
-  const skip = typeof Deno === "undefined" && "needs Deno.serve";
-
-  it("serves a proof-bound JWT and refuses its replay, theft and Bearer use", {
-    skip,
-  }, async () => {
+describe("DPoP end to end: a real server + JwtVerifier + the tests' own issuer", () => {
+  it("serves a proof-bound JWT and refuses its replay, theft and Bearer use", async () => {
     const issuer = await generateKeyPair("ES256");
     const jwk = { ...(await exportJWK(issuer.publicKey)), kid: "i1" };
-    const controller = new AbortController();
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      signal: controller.signal,
-      onListen() {},
-    }, (request) => handler(request));
-    const url = `http://127.0.0.1:${server.addr.port}/mcp`;
+    // Bound once the URL, hence the audience, is known.
+    let handler: (request: Request) => Promise<Response> = () =>
+      Promise.resolve(new Response(null, { status: 503 }));
+    const served = await serve((request) => handler(request));
+    const url = `${served.origin}/mcp`;
     const jwksUrl = `https://issuer.test/${crypto.randomUUID()}/jwks.json`;
     let jwksFetches = 0;
-    const handler = withBearerAuth(
+    handler = withBearerAuth(
       (request, token) =>
         Response.json({
           method: request.method,
@@ -758,8 +752,7 @@ describe("DPoP end to end: Deno.serve + JwtVerifier + the tests' own issuer", ()
       await bearer.body?.cancel();
       assert.equal(jwksFetches, 1);
     } finally {
-      controller.abort();
-      await server.finished;
+      await served.close();
     }
   });
 });
