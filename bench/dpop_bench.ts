@@ -1,5 +1,7 @@
-// DPoP proof verification cost, as ratios to a plain ES256 jwtVerify of the
-// same proof with a known key (the floor: one signature check).
+// DPoP cost, as ratios in the same run: a proof check against one ES256
+// jwtVerify of the same proof with a known key (the floor: one signature
+// check); the replay store against a bare Map.set; and a whole bearerAuth
+// request with a DPoP-bound JWT and its proof against a Bearer JWT.
 // Run: deno bench -A bench/dpop_bench.ts
 import {
   calculateJwkThumbprint,
@@ -10,7 +12,9 @@ import {
 } from "jose";
 import {
   accessTokenHash,
+  bearerAuth,
   DpopVerifier,
+  JwtVerifier,
   MemoryReplayStore,
   type ReplayStore,
 } from "../mod.ts";
@@ -61,4 +65,61 @@ Deno.bench("MemoryReplayStore.checkAndStore, new key", {
 }, async () => {
   // Keys expire at once, so the store stays small and is swept as it goes.
   await store.checkAndStore(`k${i++}`, 0);
+});
+
+// The whole request path through bearerAuth, each with one JWT signature
+// check (JwtVerifier, its cache off): a Bearer JWT as the baseline, then a
+// key-bound JWT sent with a proof (one more signature check, a thumbprint,
+// a hash).
+const issuer = await generateKeyPair("ES256");
+const issuerJwk = { ...(await exportJWK(issuer.publicKey)), kid: "i1" };
+const jwtVerifier = new JwtVerifier({
+  jwks: { keys: [issuerJwk] },
+  audience: URL_,
+  cache: false,
+});
+const jwt = (claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "ES256", kid: "i1" })
+    .setAudience(URL_)
+    .setExpirationTime("1h")
+    .sign(issuer.privateKey);
+const plainJwt = await jwt({ scope: "mcp" });
+const boundJwt = await jwt({ scope: "mcp", cnf: { jkt } });
+const boundProof = await new SignJWT({
+  htm: "POST",
+  htu: URL_,
+  ath: await accessTokenHash(boundJwt),
+})
+  .setProtectedHeader({ typ: "dpop+jwt", alg: "ES256", jwk })
+  .setJti(crypto.randomUUID())
+  .setIssuedAt(Math.floor(now / 1_000))
+  .sign(privateKey);
+const plainAuth = bearerAuth({ verifier: jwtVerifier });
+const dpopAuth = bearerAuth({
+  verifier: jwtVerifier,
+  dpop: { replayStore: noReplay, now: () => now },
+});
+const bearerRequest = new Request(URL_, {
+  method: "POST",
+  headers: { authorization: `Bearer ${plainJwt}` },
+});
+const dpopRequest = new Request(URL_, {
+  method: "POST",
+  headers: { authorization: `DPoP ${boundJwt}`, dpop: boundProof },
+});
+
+Deno.bench("bearerAuth + JwtVerifier, Bearer JWT (baseline)", {
+  group: "request",
+  baseline: true,
+}, async () => {
+  const result = await plainAuth(bearerRequest);
+  if (result instanceof Response) throw new Error("refused");
+});
+
+Deno.bench("bearerAuth + JwtVerifier with dpop, DPoP JWT + proof", {
+  group: "request",
+}, async () => {
+  const result = await dpopAuth(dpopRequest);
+  if (result instanceof Response) throw new Error("refused");
 });

@@ -165,12 +165,8 @@ export function dpopAuth(
 
   return async function authenticateDpop(request) {
     const credentials = readCredentials(request);
-    if (credentials.kind === "malformed") {
-      return render(settings, "DPoP", {
-        type: "invalid_request",
-        description: "Malformed Authorization header",
-      });
-    }
+    const refused = precheck(settings, credentials);
+    if (refused !== undefined) return refused;
     if (credentials.kind === "dpop") {
       const result = await inner(asBearer(request, credentials.token));
       if (result instanceof Response) {
@@ -180,12 +176,6 @@ export function dpopAuth(
         return unavailable(settings, new Error("bearerAuth lost the token"));
       }
       return await confirm(settings, request, result);
-    }
-    if (settings.required && credentials.kind === "bearer") {
-      return render(settings, "DPoP", {
-        type: "invalid_token",
-        description: "DPoP-bound token and proof required",
-      });
     }
     const result = await inner(request);
     if (result instanceof Response) {
@@ -246,20 +236,8 @@ export function withDpopAuth(
 
   return async function authenticatedDpop(request) {
     const credentials = readCredentials(request);
-    if (credentials.kind === "malformed") {
-      return render(settings, "DPoP", {
-        type: "invalid_request",
-        description: "Malformed Authorization header",
-      });
-    }
-    if (
-      settings.required && credentials.kind === "bearer"
-    ) {
-      return render(settings, "DPoP", {
-        type: "invalid_token",
-        description: "DPoP-bound token and proof required",
-      });
-    }
+    const refused = precheck(settings, credentials);
+    if (refused !== undefined) return refused;
     let seen = request;
     if (credentials.kind === "dpop") {
       seen = asBearer(request, credentials.token);
@@ -289,6 +267,30 @@ function readCredentials(request: Request): Credentials {
   // Two Authorization fields arrive joined by ", ": no longer token68.
   const token = DPOP_CREDENTIALS.exec(value)?.[1];
   return token === undefined ? { kind: "malformed" } : { kind: "dpop", token };
+}
+
+/**
+ * What is refused before any token is verified: a malformed `DPoP`
+ * credential, and a `Bearer` one when DPoP is required (no verifier work
+ * for a request that cannot succeed).
+ */
+function precheck(
+  settings: Settings,
+  credentials: Credentials,
+): Response | undefined {
+  if (credentials.kind === "malformed") {
+    return render(settings, "DPoP", {
+      type: "invalid_request",
+      description: "Malformed Authorization header",
+    });
+  }
+  if (settings.required && credentials.kind === "bearer") {
+    return render(settings, "DPoP", {
+      type: "invalid_token",
+      description: "DPoP-bound token and proof required",
+    });
+  }
+  return undefined;
 }
 
 /**

@@ -442,6 +442,21 @@ describe("bearerAuth with dpop", () => {
       );
     });
 
+    it("refuses a Bearer request without asking the verifier", async () => {
+      let calls = 0;
+      const auth = bearerAuth(options({ required: true }, {
+        verifier: {
+          verifyToken: (token) => {
+            calls++;
+            return tokens.verifyToken(token);
+          },
+        },
+      }));
+      const result = await auth(post({ authorization: "Bearer plain-token" }));
+      assert.equal((result as Response).status, 401);
+      assert.equal(calls, 0);
+    });
+
     it("answers a request without a token with a bare DPoP challenge", async () => {
       const auth = bearerAuth(options({ required: true }));
       await expectRefusal(await auth(post({})), 401, DPOP_BARE);
