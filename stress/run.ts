@@ -78,6 +78,12 @@ function parseArgs(args: string[]): Settings {
 }
 
 const settings = parseArgs(Deno.args);
+// A hard stop, whatever hangs: the run is bounded in time.
+const HARD_LIMIT_MS = settings.durationMs + 60_000;
+Deno.unrefTimer(setTimeout(() => {
+  console.error(`stress: still running after ${HARD_LIMIT_MS} ms, giving up`);
+  Deno.exit(2);
+}, HARD_LIMIT_MS));
 const ISSUER = "https://issuer.stress.test/";
 const REQUEST_TIMEOUT_MS = 10_000;
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
