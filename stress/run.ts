@@ -26,6 +26,7 @@ import {
   MemoryReplayStore,
   requireScopes,
   restrictTag,
+  type TokenVerifier,
   withBearerAuth,
 } from "../mod.ts";
 import { guardServer } from "../mcp.ts";
@@ -42,6 +43,7 @@ interface Settings {
   cooldownMs: number;
   seed: number;
   detail: boolean;
+  sabotage: boolean;
 }
 
 function parseArgs(args: string[]): Settings {
@@ -52,17 +54,18 @@ function parseArgs(args: string[]): Settings {
     cooldownMs: 1_000,
     seed: 1,
     detail: false,
+    sabotage: false,
   };
   for (const arg of args) {
-    if (arg === "--detail") {
-      settings.detail = true;
+    if (arg === "--detail" || arg === "--sabotage") {
+      settings[arg === "--detail" ? "detail" : "sabotage"] = true;
       continue;
     }
     const match = /^--(requests|duration|concurrency|cooldown|seed)=(\d+)$/
       .exec(arg);
     if (match === null) {
       throw new TypeError(
-        `Unknown argument "${arg}": use --requests=N, --duration=ms, --concurrency=N, --cooldown=ms, --seed=N or --detail`,
+        `Unknown argument "${arg}": use --requests=N, --duration=ms, --concurrency=N, --cooldown=ms, --seed=N, --detail or --sabotage`,
       );
     }
     const value = Number(match[2]);
@@ -260,8 +263,24 @@ let replayPeak = 0;
 const TOKEN_CACHE_MAX = 2 * 1_000;
 let tokenCachePeak = 0;
 const quiet = () => {}; // 503s are expected while the JWKS server is down
+// --sabotage: a broken verifier on /mcp that lets every refused token in,
+// to show that the invariants catch it (the run must then exit 1).
+const sabotaged: TokenVerifier = {
+  async verifyToken(token) {
+    try {
+      return await verifier.verifyToken(token);
+    } catch {
+      return {
+        token,
+        clientId: "sabotage",
+        scopes: ["mcp:tools", "admin"],
+        claims: {},
+      };
+    }
+  },
+};
 routes.bearer = withBearerAuth(rpc, {
-  verifier,
+  verifier: settings.sabotage ? sabotaged : verifier,
   resourceMetadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`,
   onError: quiet,
 });
