@@ -1,7 +1,13 @@
 // The JWT verification benchmark cases, runtime-neutral: `jwt_bench.ts`
 // registers them with `deno bench`; `jwt_bench_portable.ts` times them by
 // hand on runtimes without `Deno.bench` (Bun, Node).
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { bearerAuth, JwtVerifier } from "../mod.ts";
 
 /** Distinct tokens per algorithm: more than the cache holds, so none hits. */
@@ -104,6 +110,22 @@ export async function jwtBenchCases(): Promise<BenchCase[]> {
       name: `JwtVerifier.verifyToken ${alg}`,
       group: `${alg} new token`,
       fn: () => verifier.verifyToken(tokens[verified++ % TOKENS]!.jwt),
+    });
+    // For reference: jose alone, with the same checks, is the floor for
+    // anything built on it.
+    let direct = 0;
+    const joseOptions = {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      typ: "at+jwt",
+      algorithms: [alg],
+      requiredClaims: ["exp"],
+    };
+    cases.push({
+      name: `jose jwtVerify ${alg} (reference)`,
+      group: `${alg} new token`,
+      fn: () =>
+        jwtVerify(tokens[direct++ % TOKENS]!.jwt, publicKey, joseOptions),
     });
     // The whole request path: Bearer extraction, verification, scope check.
     const auth = bearerAuth({
