@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import type { TokenVerifier } from "./verifier.ts";
 import { extractBearerToken, InvalidRequestError } from "./bearer.ts";
+import { parseEndpointUrl } from "./url.ts";
 import {
   type AuthOutcome,
   compileChallenge,
@@ -53,11 +54,22 @@ export interface BearerAuthOptions {
   resourceMetadataUrl?: string | URL;
   /** RFC 9110 §11.5 `realm` for the challenges. */
   realm?: string;
+  /**
+   * This server's resource identifier (RFC 8707). When set, a token whose
+   * `AccessToken.resource` is another resource, or absent, answers 401
+   * `invalid_token`: defence in depth over the verifier's audience check.
+   */
+  resource?: string | URL;
   /** When true, a request without a token is let through as `undefined`. */
   optional?: boolean;
   /** Broader scope -> the scopes it implies, for `requiredScopes`. */
   scopeHierarchy?: ScopeHierarchy;
-  /** Seconds of leeway when checking `expiresAt` (default 0). */
+  /**
+   * Seconds of leeway when checking `expiresAt` (default 0). bearerAuth
+   * re-checks expiry for every verifier, so give it the same leeway as the
+   * verifier's own (e.g. `JwtVerifier`'s `clockTolerance`); the stricter of
+   * the two applies.
+   */
   clockTolerance?: number;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
@@ -92,6 +104,7 @@ interface Config {
   readonly requiredScopes: readonly string[];
   readonly challenge: CompiledChallenge;
   readonly optional: boolean;
+  readonly resource: string | undefined;
   readonly hierarchy: CompiledHierarchy | undefined;
   readonly toleranceMs: number;
   readonly now: () => number;
@@ -103,6 +116,7 @@ const OPTION_NAMES: readonly string[] = [
   "requiredScopes",
   "resourceMetadataUrl",
   "realm",
+  "resource",
   "optional",
   "scopeHierarchy",
   "clockTolerance",
@@ -192,6 +206,9 @@ function compile(options: BearerAuthOptions, where: string): Config {
       ...(options.realm === undefined ? {} : { realm: options.realm }),
     }),
     optional: options.optional ?? false,
+    resource: options.resource === undefined
+      ? undefined
+      : resourceKey(parseEndpointUrl(options.resource, "resource")),
     hierarchy: options.scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(options.scopeHierarchy),
@@ -232,6 +249,12 @@ function isAccessToken(value: unknown, raw: string): value is AccessToken {
     (extra === undefined || isRecord(extra));
 }
 
+/** A resource URL compared without fragment and one trailing slash. */
+function resourceKey(url: URL): string {
+  const href = url.href.split("#", 1)[0]!;
+  return href.endsWith("/") ? href.slice(0, -1) : href;
+}
+
 function holdsAll(
   scopes: readonly string[],
   required: readonly string[],
@@ -270,10 +293,33 @@ function invalidToken(config: Config, description: string): Response {
   });
 }
 
+/**
+ * A description fit for a client: a string that does not contain the token
+ * presented (a custom verifier or check may have put it in its message).
+ */
+function safeDescription(
+  description: unknown,
+  raw: string | undefined,
+  fallback: string,
+): string {
+  if (typeof description !== "string") return fallback;
+  if (raw !== undefined && raw !== "" && description.includes(raw)) {
+    return fallback;
+  }
+  return description;
+}
+
 /** Maps what a verifier threw; only InvalidTokenError means "bad token". */
-function fromVerifierError(config: Config, error: unknown): Response {
+function fromVerifierError(
+  config: Config,
+  error: unknown,
+  raw: string,
+): Response {
   if (error instanceof InvalidTokenError) {
-    return invalidToken(config, error.message);
+    return invalidToken(
+      config,
+      safeDescription(error.message, raw, "Invalid token"),
+    );
   }
   if (
     error instanceof InsufficientScopeError && error.requiredScopes.length > 0
@@ -281,11 +327,14 @@ function fromVerifierError(config: Config, error: unknown): Response {
     return respond(config, {
       type: "insufficient_scope",
       scopes: error.requiredScopes,
-      description: error.message,
+      description: safeDescription(error.message, raw, "Insufficient scope"),
     });
   }
   if (error instanceof AuthorizationError) {
-    return respond(config, { type: "forbidden", description: error.message });
+    return respond(config, {
+      type: "forbidden",
+      description: safeDescription(error.message, raw, "Not authorized"),
+    });
   }
   report(config, error);
   return respond(config, {
@@ -325,7 +374,7 @@ async function authenticate(
     token = await config.verifier.verifyToken(raw);
   } catch (error) {
     try {
-      return fromVerifierError(config, error);
+      return fromVerifierError(config, error, raw);
     } catch (hostile) {
       // A thrown Proxy or getter that throws: still a 503, never a 500.
       return unavailable(config, hostile);
@@ -359,6 +408,13 @@ function check(
       return invalidToken(config, "Token expired");
     }
   }
+  if (
+    config.resource !== undefined &&
+    (token.resource === undefined ||
+      resourceKey(token.resource) !== config.resource)
+  ) {
+    return invalidToken(config, "Token was not issued for this resource");
+  }
   const required = config.requiredScopes;
   if (required.length > 0) {
     if (!holdsAll(token.scopes, required, config.hierarchy)) {
@@ -382,6 +438,7 @@ function check(
  * | malformed header, two credentials, query token   | 400 `error="invalid_request"` |
  * | verifier throws `InvalidTokenError`              | 401 `error="invalid_token"` with its message |
  * | token whose `expiresAt` has passed               | 401 `error="invalid_token"` |
+ * | token for another `resource` (when configured)   | 401 `error="invalid_token"` |
  * | token lacking a `requiredScopes` scope           | 403 `error="insufficient_scope", scope="<all required>"` |
  * | verifier throws `InsufficientScopeError`         | 403 `insufficient_scope` naming its scopes |
  * | verifier throws another `AuthorizationError`     | 403, no challenge |
@@ -509,28 +566,45 @@ export function withBearerAuth(
       return await handler(request, result);
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
-      const scopes = error instanceof InsufficientScopeError
-        ? error.requiredScopes
-        : [];
-      if (result === undefined) {
-        return missing(
-          config,
-          [
-            ...new Set([...config.requiredScopes, ...scopes]),
-          ].sort(),
-        );
+      try {
+        return fromHandlerDenial(config, error, result);
+      } catch {
+        // A hostile error (a throwing getter, scopes altered after
+        // construction): still a denial, never a 500.
+        return respond(config, { type: "forbidden" });
       }
-      if (scopes.length > 0) {
-        return respond(config, {
-          type: "insufficient_scope",
-          scopes,
-          description: error.message,
-        });
-      }
-      return respond(config, {
-        type: "forbidden",
-        description: error.message,
-      });
     }
   };
+}
+
+/** Maps an AuthorizationError thrown by a handler to its challenge. */
+function fromHandlerDenial(
+  config: Config,
+  error: AuthorizationError,
+  token: AccessToken | undefined,
+): Response {
+  const scopes = error instanceof InsufficientScopeError
+    ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
+    : [];
+  if (token === undefined) {
+    return missing(
+      config,
+      [...new Set([...config.requiredScopes, ...scopes])].sort(),
+    );
+  }
+  if (scopes.length > 0) {
+    return respond(config, {
+      type: "insufficient_scope",
+      scopes,
+      description: safeDescription(
+        error.message,
+        token.token,
+        "Insufficient scope",
+      ),
+    });
+  }
+  return respond(config, {
+    type: "forbidden",
+    description: safeDescription(error.message, token.token, "Not authorized"),
+  });
 }
