@@ -22,7 +22,7 @@ import {
   testKey,
   type TestServer,
 } from "./_jwt_fixtures.ts";
-import { parseBearer } from "./support/challenge_parser.ts";
+import { parseBearer } from "./_challenge_parser.ts";
 
 const METADATA =
   "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
