@@ -49,6 +49,7 @@ import {
  * | `Bearer` scheme, token with `cnf.jkt`                       | 401 `Bearer error="invalid_token"` |
  * | `Bearer` scheme with `required: true`                       | 401 `DPoP error="invalid_token"` |
  * | anything `bearerAuth` refuses (bad token, scopes ...)       | its answer, the error in the scheme used |
+ * | `withBearerAuth` handler: throws an `AuthorizationError`, or returns a 403 step-up challenge | its answer, in the scheme used |
  * | replay store or nonce policy failing                        | 503 |
  *
  * Every `DPoP` challenge carries `algs` (§7.1); without `required`, 401 and
@@ -199,8 +200,9 @@ export function dpopAuth(
 /**
  * `withBearerAuth` with its `dpop` option: the handler runs only for an
  * authenticated request and receives the request the client sent (body
- * intact); the authorization errors it throws are answered in the scheme
- * the client used.
+ * intact); the authorization errors it throws, and a 403 step-up challenge
+ * it returns (as the MCP SDK does for `@mcp-authz/core/mcp`), are answered
+ * in the scheme the client used. Its other responses are left alone.
  *
  * @param handler Runs with the request and its verified token.
  * @param options The `bearerAuth` options, `dpop` included.
@@ -216,8 +218,10 @@ export function withDpopAuth(
   const { bearer, settings } = split(options, where);
   // The request bearerAuth saw -> the request the client sent.
   const originals = new WeakMap<Request, Request>();
-  // Responses that are the handler's or ours, never to be re-challenged.
-  const final = new WeakSet<Response>();
+  // Responses rendered here, already in the right scheme.
+  const ours = new WeakSet<Response>();
+  // The handler's own responses: left alone, but for a step-up challenge.
+  const handlers = new WeakSet<Response>();
 
   const inner = withBearerAuth(async (seen, token) => {
     const request = originals.get(seen) ?? seen;
@@ -227,10 +231,12 @@ export function withDpopAuth(
         ? refuseBound(settings, token)
         : await confirm(settings, request, token);
     }
-    const response = confirmed instanceof Response
-      ? confirmed
-      : await handler(request, confirmed);
-    if (response instanceof Response) final.add(response);
+    if (confirmed instanceof Response) {
+      ours.add(confirmed);
+      return confirmed;
+    }
+    const response = await handler(request, confirmed);
+    if (response instanceof Response) handlers.add(response);
     return response;
   }, bearer);
 
@@ -244,7 +250,8 @@ export function withDpopAuth(
       originals.set(seen, request);
     }
     const response = await inner(seen);
-    if (final.has(response)) return response;
+    if (ours.has(response)) return response;
+    if (handlers.has(response) && !isStepUp(response)) return response;
     const scheme = credentials.kind === "dpop" || settings.required
       ? "DPoP"
       : "Bearer";
@@ -267,6 +274,18 @@ function readCredentials(request: Request): Credentials {
   // Two Authorization fields arrive joined by ", ": no longer token68.
   const token = DPOP_CREDENTIALS.exec(value)?.[1];
   return token === undefined ? { kind: "malformed" } : { kind: "dpop", token };
+}
+
+/**
+ * A 403 `insufficient_scope` Bearer challenge, as `@mcp-authz/core/mcp`
+ * makes the MCP SDK answer a scope shortfall: an authorization answer, to
+ * be given in the scheme the client used (RFC 9449 §7.1).
+ */
+function isStepUp(response: Response): boolean {
+  return response.status === 403 &&
+    /^Bearer error="insufficient_scope"/.test(
+      response.headers.get("www-authenticate") ?? "",
+    );
 }
 
 /**

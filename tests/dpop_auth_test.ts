@@ -649,6 +649,29 @@ describe("withBearerAuth with dpop", () => {
     );
   });
 
+  it("answers a step-up challenge from the handler (the MCP SDK's) in the DPoP scheme", async () => {
+    const handler = withBearerAuth(
+      () =>
+        new Response(null, {
+          status: 403,
+          headers: {
+            "www-authenticate":
+              'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+          },
+        }),
+      options({ required: true }),
+    );
+    const response = await handler(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.equal(response.status, 403);
+    assert.equal(
+      response.headers.get("www-authenticate"),
+      `DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", ${ALGS}`,
+    );
+  });
+
   it("leaves the handler's own responses untouched", async () => {
     const handler = withBearerAuth(
       () =>
