@@ -364,15 +364,17 @@ function unsigned(): string {
 // A small pool of reused valid tokens, as real clients reuse theirs (this
 // exercises the verified-token cache); rebuilt on each rotation.
 let pool: { kid: string; tokens: string[] } = { kid: "", tokens: [] };
-async function pooled(): Promise<string> {
-  if (pool.kid !== signing.kid) {
-    const kid = signing.kid;
+async function pooled(): Promise<{ kid: string; token: string }> {
+  let current = pool;
+  if (current.kid !== signing.kid) {
+    const key = signing;
     const tokens = await Promise.all(
-      Array.from({ length: 8 }, () => accessToken()),
+      Array.from({ length: 8 }, () => accessToken({ key })),
     );
-    pool = { kid, tokens };
+    current = pool = { kid: key.kid, tokens };
   }
-  return pool.tokens[Math.floor(random() * pool.tokens.length)]!;
+  const token = current.tokens[Math.floor(random() * current.tokens.length)]!;
+  return { kid: current.kid, token };
 }
 
 // ------------------------------------------------------------ request mix
@@ -407,18 +409,24 @@ function bearerRequest(authorization: string | undefined, body = call("echo")) {
 }
 
 const MIX: Array<[number, string, () => Promise<Planned>]> = [
-  [30, "valid", async () => ({
-    kind: "valid",
-    expect: "allow",
-    kid: signing.kid,
-    request: bearerRequest(`Bearer ${await accessToken()}`),
-  })],
-  [10, "valid (reused)", async () => ({
-    kind: "valid (reused)",
-    expect: "allow",
-    kid: signing.kid,
-    request: bearerRequest(`Bearer ${await pooled()}`),
-  })],
+  [30, "valid", async () => {
+    const key = signing;
+    return {
+      kind: "valid",
+      expect: "allow",
+      kid: key.kid,
+      request: bearerRequest(`Bearer ${await accessToken({ key })}`),
+    };
+  }],
+  [10, "valid (reused)", async () => {
+    const { kid, token } = await pooled();
+    return {
+      kind: "valid (reused)",
+      expect: "allow",
+      kid,
+      request: bearerRequest(`Bearer ${token}`),
+    };
+  }],
   [4, "valid, JWKS down at cold start", async () => ({
     kind: "valid, JWKS down at cold start",
     expect: "allow",
@@ -506,14 +514,17 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       request: bearerRequest("Bearer two tokens"),
     })],
   [6, "DPoP valid", async () => {
+    // The key is read before the await: a rotation may happen meanwhile.
+    const key = signing;
     const token = await accessToken({
+      key,
       audience: `${base}/mcp-dpop`,
       cnf: { jkt: dpopJkt },
     });
     return {
       kind: "DPoP valid",
       expect: "allow",
-      kid: signing.kid,
+      kid: key.kid,
       request: new Request(`${base}/mcp-dpop`, {
         method: "POST",
         headers: {
@@ -522,6 +533,25 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
           dpop: await dpopProof(token),
         },
         body: call("echo"),
+      }),
+    };
+  }],
+  [3, "DPoP valid, admin tool (step-up)", async () => {
+    const token = await accessToken({
+      audience: `${base}/mcp-dpop`,
+      cnf: { jkt: dpopJkt },
+    });
+    return {
+      kind: "DPoP valid, admin tool (step-up)",
+      expect: "deny",
+      request: new Request(`${base}/mcp-dpop`, {
+        method: "POST",
+        headers: {
+          ...JSON_RPC,
+          authorization: `DPoP ${token}`,
+          dpop: await dpopProof(token),
+        },
+        body: call("admin_reset"),
       }),
     };
   }],
@@ -650,6 +680,8 @@ interface Outcome {
   ms: number;
   cachedAtSend: boolean;
   jwksDownAtSend: boolean;
+  /** A 401/403 of the DPoP-only endpoint whose challenge is not `DPoP`. */
+  wrongScheme: boolean;
 }
 
 const outcomes: Outcome[] = [];
@@ -704,11 +736,15 @@ async function worker(): Promise<void> {
     const t0 = performance.now();
     let status: number | "transport";
     let granted = false;
+    let wrongScheme = false;
     try {
       const response = await fetch(planned.request, {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       status = response.status;
+      wrongScheme = planned.request.url.endsWith("/mcp-dpop") &&
+        (status === 401 || status === 403) &&
+        !/^DPoP /.test(response.headers.get("www-authenticate") ?? "");
       if (status >= 200 && status < 300) {
         // A 2xx may carry a JSON-RPC error (an unknown or hidden tool):
         // only a result that is not a tool error means the call ran.
@@ -745,6 +781,7 @@ async function worker(): Promise<void> {
       ms,
       cachedAtSend,
       jwksDownAtSend,
+      wrongScheme,
     });
   }
 }
@@ -782,6 +819,7 @@ const refusedCached = count((o) =>
   o.expect === "allow" && o.cachedAtSend && !granted(o)
 );
 const transport = statusCount("transport");
+const wrongSchemes = count((o) => o.wrongScheme);
 const fetchBound = 1 + Math.ceil(runMs / settings.cooldownMs);
 const heapGrowth = after.heapUsed - before.heapUsed;
 const latencies = outcomes.map((o) => o.ms).sort((a, b) => a - b);
@@ -828,6 +866,11 @@ rows.push([
   "valid requests refused while key cached",
   String(refusedCached),
   `= 0: ${check(refusedCached === 0)}`,
+]);
+rows.push([
+  "DPoP endpoint 401/403 not in the DPoP scheme",
+  String(wrongSchemes),
+  `= 0: ${check(wrongSchemes === 0)}`,
 ]);
 rows.push([
   "valid requests served while JWKS down",
@@ -917,6 +960,7 @@ if (settings.detail) {
 }
 
 const broken = transport > 0 || admitted > 0 || fivehundreds > 0 ||
+  wrongSchemes > 0 ||
   replayPeak > REPLAY_MAX || tokenCachePeak > TOKEN_CACHE_MAX ||
   refusedCached > 0 || fetchAttempts.length > fetchBound ||
   coldFetchAttempts.length > fetchBound ||
