@@ -258,6 +258,10 @@ interface Settings {
  * `jti` only once every other check has passed, so a proof that fails is
  * never remembered.
  *
+ * Not checked: the request body and headers other than `DPoP` (a proof
+ * does not cover them); `typ` spelled `application/dpop+jwt` (refused:
+ * §4.3 asks for `dpop+jwt`); the nonce unless `nonces` is set.
+ *
  * @example Usage
  * ```ts
  * import { DpopVerifier } from "@mcp-authz/core";
