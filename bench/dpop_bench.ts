@@ -7,6 +7,7 @@ import {
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
+  importJWK,
   jwtVerify,
   SignJWT,
 } from "jose";
@@ -24,6 +25,8 @@ const TOKEN = "a".repeat(800);
 const { privateKey, publicKey } = await generateKeyPair("ES256");
 const jwk = await exportJWK(publicKey);
 const jkt = await calculateJwkThumbprint(jwk);
+// Imported from the JWK once, as a verifier holding the key would.
+const knownKey = await importJWK(jwk, "ES256");
 const now = Date.now();
 const proof = await new SignJWT({
   htm: "POST",
@@ -44,7 +47,7 @@ Deno.bench("jose jwtVerify, known key (baseline)", {
   group: "verify",
   baseline: true,
 }, async () => {
-  await jwtVerify(proof, publicKey, { algorithms: ["ES256"] });
+  await jwtVerify(proof, knownKey, { algorithms: ["ES256"] });
 });
 
 Deno.bench(
