@@ -419,6 +419,23 @@ describe("bearerAuth with dpop", () => {
     assert.ok(result !== undefined && !(result instanceof Response));
   });
 
+  it("answers 503 when requestUrl throws, and reports it", async () => {
+    const errors: unknown[] = [];
+    const auth = bearerAuth(options({
+      requestUrl: () => {
+        throw new Error("no public URL configured");
+      },
+    }, { onError: (error) => errors.push(error) }));
+    const result = await auth(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.ok(result instanceof Response);
+    assert.equal(result.status, 503);
+    assert.doesNotMatch(await result.text(), /public URL/);
+    assert.equal(errors.length, 1);
+  });
+
   it("passes a realm to both challenges", async () => {
     await expectRefusal(
       await bearerAuth(options({}, { realm: "mcp" }))(post({})),
