@@ -94,6 +94,20 @@ const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 const RETRY_AFTER_SECONDS = 5;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * `token_type` values (RFC 7662 §2.2, compared case-insensitively as RFC 6749
+ * §5.1 asks) that name a Bearer access token: "bearer" (RFC 6750), and the
+ * "access_token" / RFC 8693 §3 URI some servers send. Anything else is
+ * refused: "refresh_token", "N_A" (RFC 8693 §2.2.1, not an access token),
+ * "DPoP" (RFC 9449 §7.1: sender-constrained, and no proof is checked here),
+ * "mac", unknown types.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set([
+  "bearer",
+  "access_token",
+  "urn:ietf:params:oauth:token-type:access_token",
+]);
+
 type Verified = Omit<AccessToken, "token">;
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks before Basic. */
@@ -130,8 +144,14 @@ function unavailable(
  * never past `exp`; concurrent checks of one token share one request.
  *
  * An endpoint that cannot be reached, times out, or answers anything but
- * 200 with a JSON object throws `VerifierUnavailableError` (HTTP 503). Not
- * validated: `token_type`, `sub`.
+ * 200 with a JSON object throws `VerifierUnavailableError` (HTTP 503).
+ *
+ * `token_type`, when present, must name a Bearer access token ("Bearer",
+ * "access_token" or "urn:ietf:params:oauth:token-type:access_token", any
+ * case); "refresh_token", "DPoP", "N_A" and every other value are refused
+ * (RFC 7662 §2.2). An answer without `token_type` is accepted, since RFC 7662
+ * makes it optional: a server that omits it for refresh tokens relies on the
+ * `aud` check. Not validated: `sub`, `cnf` (no DPoP or mTLS binding).
  *
  * @example Usage
  * ```ts
@@ -294,8 +314,9 @@ export class IntrospectionVerifier implements TokenVerifier {
    *
    * @param token The opaque token, as sent in the `Authorization` header.
    * @returns The verified token; `claims` holds the introspection response.
-   * @throws {InvalidTokenError} When the token is inactive, expired or not
-   * meant for this server; the message is a safe description.
+   * @throws {InvalidTokenError} When the token is inactive, expired, not an
+   * access token or not meant for this server; the message is a safe
+   * description.
    * @throws {VerifierUnavailableError} When the endpoint fails or times out.
    * @throws {InsufficientScopeError} When `requiredScopes` are not all granted.
    */
@@ -392,6 +413,15 @@ export class IntrospectionVerifier implements TokenVerifier {
   /** RFC 7662 §2.2, then the same claim checks as a JWT (RFC 7519 §4.1). */
   #check(response: Record<string, unknown>): Verified {
     if (response.active !== true) throw new InvalidTokenError("Token inactive");
+    // token_type_hint is only a hint (RFC 7662 §2.1): the server may answer
+    // for a refresh token; its `token_type` says so when present.
+    const type = response.token_type;
+    if (
+      type !== undefined &&
+      !(typeof type === "string" && ACCESS_TOKEN_TYPES.has(type.toLowerCase()))
+    ) {
+      throw new InvalidTokenError("Token is not an access token");
+    }
     const now = Math.floor(this.#now() / 1000);
     const { exp, nbf } = response;
     if (exp === undefined ? this.#requireExp : typeof exp !== "number") {

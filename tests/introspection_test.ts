@@ -264,6 +264,72 @@ describe("IntrospectionVerifier", () => {
   });
 });
 
+describe("IntrospectionVerifier token_type", () => {
+  it("refuses an active token whose token_type says it is a refresh token", async () => {
+    const v = new IntrospectionVerifier({
+      endpoint: "https://auth.example.com/introspect",
+      clientId: "rs",
+      clientSecret: "secret",
+      audience: AUDIENCE,
+      fetch: () =>
+        Promise.resolve(Response.json({
+          active: true,
+          token_type: "refresh_token",
+          client_id: "app",
+          scope: "files:read",
+          aud: AUDIENCE,
+        })),
+    });
+    await rejectsWith(
+      v.verifyToken("opaque-refresh-token"),
+      "Token is not an access token",
+    );
+  });
+
+  it("refuses every token_type that does not name a Bearer access token", async () => {
+    server = await endpoint((token) =>
+      active({ token_type: JSON.parse(token!) })
+    );
+    const v = verifier(server.url);
+    for (
+      const type of [
+        "refresh_token",
+        "DPoP",
+        "N_A",
+        "mac",
+        "id_token",
+        "",
+        1,
+        null,
+      ]
+    ) {
+      await rejectsWith(
+        v.verifyToken(JSON.stringify(type)),
+        "Token is not an access token",
+      );
+    }
+  });
+
+  it("accepts Bearer access token types in any case, and no token_type", async () => {
+    server = await endpoint((token) =>
+      token === "absent" ? active() : active({ token_type: token })
+    );
+    const v = verifier(server.url);
+    for (
+      const type of [
+        "Bearer",
+        "bearer",
+        "BEARER",
+        "access_token",
+        "urn:ietf:params:oauth:token-type:access_token",
+        "absent",
+      ]
+    ) {
+      assert.equal((await v.verifyToken(type)).clientId, "app", type);
+    }
+  });
+});
+
 describe("IntrospectionVerifier client authentication", () => {
   it("client_secret_basic form-encodes id and secret before base64 (RFC 6749 §2.3.1)", async () => {
     const seen: Seen[] = [];
