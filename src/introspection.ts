@@ -327,26 +327,31 @@ export class IntrospectionVerifier implements TokenVerifier {
     ) {
       throw new InvalidTokenError("Token too long or not a string");
     }
-    // The cache holds digests only: a memory dump never yields a token.
-    const key = await digest(token);
-    const hit = this.#cache?.get(key);
-    let verified: Verified;
-    if (hit !== undefined) {
-      if (!hit.ok) throw hit.error;
-      verified = hit.value;
-    } else {
-      let pending = this.#inflight.get(key);
-      if (pending === undefined) {
-        pending = this.#introspect(token, key).finally(() =>
-          this.#inflight.delete(key)
-        );
-        this.#inflight.set(key, pending);
-      }
-      verified = await pending;
+    // Joined before any await: a check that arrives while another is
+    // pending for the same token shares its request, however the digests'
+    // timings interleave. The raw token is a key here only while that
+    // request runs (it is in memory for the request anyway).
+    let pending = this.#inflight.get(token);
+    if (pending === undefined) {
+      pending = this.#lookup(token).finally(() => this.#inflight.delete(token));
+      this.#inflight.set(token, pending);
     }
+    const verified = await pending;
     const accessToken = copyToken({ ...verified, token });
     checkScopes(this.#requiredScopes, accessToken);
     return accessToken;
+  }
+
+  /** The cached result, else one introspection. */
+  async #lookup(token: string): Promise<Verified> {
+    // The cache holds digests only: a memory dump never yields a token.
+    const key = await digest(token);
+    const hit = this.#cache?.get(key);
+    if (hit !== undefined) {
+      if (!hit.ok) throw hit.error;
+      return hit.value;
+    }
+    return await this.#introspect(token, key);
   }
 
   async #introspect(token: string, key: string): Promise<Verified> {

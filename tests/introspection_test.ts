@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import {
@@ -403,14 +403,38 @@ describe("IntrospectionVerifier cache", () => {
     assert.equal(server.requests, 2);
   });
 
-  it("sends one request for concurrent checks of one token", async () => {
+  it("sends one request for concurrent checks of one token, however their digests interleave", async () => {
     server = await endpoint(() => active());
     const v = verifier(server.url, { cache: false });
-    const tokens = await Promise.all(
-      Array.from({ length: 20 }, () => v.verifyToken(TOKEN)),
+    // The worst interleaving, made certain: every SHA-256 digest after the
+    // first finishes only once the first check has had its answer.
+    const subtle = crypto.subtle;
+    const realDigest = subtle.digest.bind(subtle);
+    let release!: () => void;
+    const firstDone = new Promise<void>((resolve) => (release = resolve));
+    let digests = 0;
+    const digest = mock.method(
+      subtle,
+      "digest",
+      async (...args: Parameters<SubtleCrypto["digest"]>) => {
+        if (digests++ > 0) await firstDone;
+        return await realDigest(...args);
+      },
     );
-    assert.ok(tokens.every((token) => token.clientId === "app"));
-    assert.equal(server.requests, 1);
+    try {
+      const first = v.verifyToken(TOKEN);
+      const rest = Array.from({ length: 49 }, () => v.verifyToken(TOKEN));
+      await first;
+      release();
+      const tokens = [await first, ...await Promise.all(rest)];
+      assert.equal(tokens.length, 50);
+      assert.ok(tokens.every((token) => token.clientId === "app"));
+      assert.ok(tokens.every((token) => token.token === TOKEN));
+      assert.equal(server.requests, 1);
+    } finally {
+      release();
+      digest.mock.restore();
+    }
   });
 
   it("asks again every time with cache: false", async () => {
