@@ -387,12 +387,14 @@ export class IntrospectionVerifier implements TokenVerifier {
             ...this.#credentials,
           }).toString(),
           signal: controller.signal,
-          redirect: "error",
+          // A 3xx is a failure, never followed (the token is in the body).
+          // "manual", not "error": Cloudflare Workers refuse "error".
+          redirect: "manual",
         });
       } catch (cause) {
         throw unavailable("Introspection endpoint unreachable", cause);
       }
-      if (response.status !== 200) {
+      if (response.status !== 200 || response.redirected) {
         await response.body?.cancel().catch(() => {});
         throw unavailable(`Introspection endpoint answered ${response.status}`);
       }

@@ -28,8 +28,9 @@ export interface JwksPolicy {
 const MAX_JWKS_BYTES = 1024 * 1024;
 
 /**
- * Fetches and validates a JWKS: 2xx, JSON, an object with a `keys` array,
- * at least one usable public signing key. Everything else throws.
+ * Fetches and validates a JWKS: 2xx without a redirect, JSON, an object with
+ * a `keys` array, at least one usable public signing key. Everything else
+ * throws.
  */
 export async function loadJwks(
   uri: URL,
@@ -41,9 +42,15 @@ export async function loadJwks(
     const response = await policy.fetch(uri.href, {
       headers: { accept: "application/jwk-set+json, application/json" },
       signal: controller.signal,
+      // Key authority stays with the configured URI: a 3xx (or the status-0
+      // opaque redirect) is a failed load, never followed to another origin
+      // or to plain http. "manual", since Workers refuse "error".
+      redirect: "manual",
     });
-    if (response.status < 200 || response.status > 299) {
-      await response.body?.cancel();
+    if (
+      response.status < 200 || response.status > 299 || response.redirected
+    ) {
+      await response.body?.cancel().catch(() => {});
       throw new Error(`JWKS endpoint answered ${response.status}`);
     }
     const text = await response.text();

@@ -477,6 +477,44 @@ describe("IntrospectionVerifier unavailability", () => {
     );
   });
 
+  it("does not follow a redirect, so the token never reaches another origin", async () => {
+    const seen: Seen[] = [];
+    const other = await endpoint(() => active(), seen);
+    try {
+      for (const status of [302, 307, 308]) {
+        const s = await serve((_req, res) => {
+          res.writeHead(status, { location: other.url });
+          res.end();
+        });
+        try {
+          await unavailable(
+            verifier(s.url, { cache: false }).verifyToken(TOKEN),
+          );
+          assert.equal(s.requests, 1);
+        } finally {
+          await s.close();
+        }
+      }
+      assert.equal(other.requests, 0);
+      assert.equal(seen.length, 0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses an answer that an injected fetch fetched through a redirect", async () => {
+    const fetchStub = () => {
+      const response = Response.json(active());
+      Object.defineProperty(response, "redirected", { value: true });
+      return Promise.resolve(response);
+    };
+    await unavailable(
+      verifier("https://auth.example.com/introspect", {
+        fetch: fetchStub as typeof fetch,
+      }).verifyToken(TOKEN),
+    );
+  });
+
   it("does not cache unavailability", async () => {
     let up = false;
     server = await serve((_req, res) =>

@@ -159,6 +159,61 @@ describe("JWKS fetching", () => {
   });
 });
 
+describe("JWKS redirects", () => {
+  it("does not take keys from another origin the JWKS URI redirects to", async () => {
+    const attacker = await testKey("ES256", "k1");
+    const other = await serve((_req, res) =>
+      json(res, { keys: [attacker.jwk] })
+    );
+    try {
+      for (const status of [301, 302, 303, 307, 308]) {
+        const issuer = await serve((_req, res) => {
+          res.writeHead(status, { location: other.url });
+          res.end();
+        });
+        try {
+          await unavailable(
+            remote(issuer.url, { timeoutMs: 2000 }).verifyToken(
+              await sign(attacker),
+            ),
+          );
+          assert.equal(issuer.requests, 1);
+        } finally {
+          await issuer.close();
+        }
+      }
+      assert.equal(other.requests, 0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses a key set that an injected fetch fetched through a redirect", async () => {
+    const fetchStub = () => {
+      const response = Response.json({ keys: [k1.jwk] });
+      Object.defineProperty(response, "redirected", { value: true });
+      return Promise.resolve(response);
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+  });
+
+  it("asks fetch not to follow redirects", async () => {
+    const seen: (RequestRedirect | undefined)[] = [];
+    const fetchStub = (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(init?.redirect);
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+    });
+    await v.verifyToken(await sign(k1));
+    assert.deepEqual(seen, ["manual"]);
+  });
+});
+
 describe("JWKS refresh", () => {
   it("picks up a rotated key through one refetch", async () => {
     let keys = [k1.jwk];
