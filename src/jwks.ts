@@ -1,6 +1,6 @@
 /**
  * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
- * by every verifier that names the same URI.
+ * by every verifier that names the same URI with the same `fetch`.
  *
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
@@ -17,12 +17,17 @@ import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
 /** How one verifier wants the shared store to behave. */
 export interface JwksPolicy {
-  readonly fetch: typeof fetch;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly maxAgeMs: number;
   readonly now: () => number;
 }
+
+/**
+ * The `fetch` of verifiers given none: one function for the isolate, so they
+ * share their stores. It looks `fetch` up at each call (tests may stub it).
+ */
+export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
 
 /** A key set larger than this is refused rather than parsed. */
 const MAX_JWKS_BYTES = 1024 * 1024;
@@ -34,12 +39,13 @@ const MAX_JWKS_BYTES = 1024 * 1024;
  */
 export async function loadJwks(
   uri: URL,
+  fetchFn: typeof fetch,
   policy: JwksPolicy,
 ): Promise<KeyEntry[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
   try {
-    const response = await policy.fetch(uri.href, {
+    const response = await fetchFn(uri.href, {
       headers: { accept: "application/jwk-set+json, application/json" },
       signal: controller.signal,
       // Key authority stays with the configured URI: a 3xx (or the status-0
@@ -72,10 +78,11 @@ export async function loadJwks(
   }
 }
 
-/** The keys of one JWKS URI, shared across the isolate. */
+/** The keys of one JWKS URI fetched with one `fetch`, shared across the isolate. */
 export class JwksStore {
   /** The JWKS URI. */
   readonly uri: URL;
+  readonly #fetch: typeof fetch;
   #entries: KeyEntry[] | undefined;
   #fetchedAt = -Infinity;
   #attemptedAt = -Infinity;
@@ -86,9 +93,11 @@ export class JwksStore {
    * Creates an empty store; use {@linkcode jwksStore} to share one.
    *
    * @param uri The JWKS URI.
+   * @param fetchFn The only `fetch` whose answers this store trusts.
    */
-  constructor(uri: URL) {
+  constructor(uri: URL, fetchFn: typeof fetch) {
     this.uri = uri;
+    this.#fetch = fetchFn;
   }
 
   /** How many fetches this store has started (for tests). */
@@ -101,7 +110,7 @@ export class JwksStore {
    *
    * @param alg The header's `alg`, already on the allow-list.
    * @param kid The header's `kid`.
-   * @param policy The caller's fetch, clock and timings.
+   * @param policy The caller's clock and timings.
    * @returns The imported key.
    * @throws {InvalidTokenError} When no held key matches, even after a refetch.
    * @throws {VerifierUnavailableError} When no key is held at all.
@@ -175,7 +184,7 @@ export class JwksStore {
     if (now - this.#attemptedAt < policy.cooldownMs) return Promise.resolve();
     this.#attemptedAt = now;
     this.#fetches++;
-    this.#inflight = loadJwks(this.uri, policy).then(
+    this.#inflight = loadJwks(this.uri, this.#fetch, policy).then(
       (entries) => {
         this.#entries = entries;
         this.#fetchedAt = policy.now();
@@ -190,18 +199,31 @@ export class JwksStore {
 }
 
 const MAX_STORES = 256;
-const stores = new Map<string, JwksStore>();
+// Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
+// a tenant's proxy) are never trusted by a verifier that fetches otherwise.
+// A WeakMap, so the stores of a dropped fetch go with it.
+const registry = new WeakMap<typeof fetch, Map<string, JwksStore>>();
 
 /**
- * The isolate-wide store for a JWKS URI, created on first use.
+ * The isolate-wide store for a JWKS URI and a `fetch`, created on first use.
  *
  * @param uri The JWKS URI.
- * @returns The store every verifier for that URI shares.
+ * @param fetchFn The `fetch` that loads the keys; verifiers given no `fetch`
+ * share {@linkcode defaultFetch}.
+ * @returns The store every verifier for that URI and `fetch` shares.
  */
-export function jwksStore(uri: URL): JwksStore {
+export function jwksStore(
+  uri: URL,
+  fetchFn: typeof fetch = defaultFetch,
+): JwksStore {
+  let stores = registry.get(fetchFn);
+  if (stores === undefined) {
+    stores = new Map();
+    registry.set(fetchFn, stores);
+  }
   let store = stores.get(uri.href);
   if (store === undefined) {
-    store = new JwksStore(uri);
+    store = new JwksStore(uri, fetchFn);
     stores.set(uri.href, store);
     // Bounded, oldest first: a process that builds verifiers for ever more
     // URIs must not grow without limit.

@@ -29,7 +29,12 @@ import {
   urlOption,
 } from "./claims.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
-import { type JwksPolicy, type JwksStore, jwksStore } from "./jwks.ts";
+import {
+  defaultFetch,
+  type JwksPolicy,
+  type JwksStore,
+  jwksStore,
+} from "./jwks.ts";
 import {
   ASYMMETRIC_ALGORITHMS,
   cryptoKeyEntry,
@@ -110,7 +115,10 @@ export interface JwtVerifierOptions {
   jwksMaxAgeMs?: number;
   /** Verified-token cache (on by default), or `false`. */
   cache?: TokenCacheOptions | false;
-  /** The `fetch` used for the JWKS. */
+  /**
+   * The `fetch` used for the JWKS. Verifiers share a URI's keys only when
+   * they share this function too (all that leave it out do).
+   */
   fetch?: typeof fetch;
   /** The clock, in ms since the epoch. */
   now?: () => number;
@@ -272,7 +280,10 @@ function publicKeyEntry(key: unknown): KeyEntry {
   throw new TypeError(`${wrong}, got ${describe(key)}`);
 }
 
-function resolveKeys(options: JwtVerifierOptions): ResolvedKeys {
+function resolveKeys(
+  options: JwtVerifierOptions,
+  fetchFn: typeof fetch,
+): ResolvedKeys {
   const given = KEY_SOURCES.filter((name) => options[name] !== undefined);
   if (given.length === 0) {
     throw new TypeError(
@@ -338,7 +349,7 @@ function resolveKeys(options: JwtVerifierOptions): ResolvedKeys {
         "jwksUri",
       );
       return {
-        source: { kind: "remote", store: jwksStore(uri) },
+        source: { kind: "remote", store: jwksStore(uri, fetchFn) },
         algorithms: allowed,
       };
     }
@@ -416,9 +427,9 @@ function isCompact(token: string): boolean {
  * Verifies JWT access tokens with `jose`: signature, `alg` allow-list
  * derived from the key source, `iss`, `aud` (required), `exp` (required by
  * default), `nbf`, `typ`, `crit`, and the token's size before any parsing.
- * Keys come from a JWKS URI (fetched once per isolate and shared), a local
- * JWKS, one public key, or an HMAC secret. Verified tokens are cached until
- * their `exp`.
+ * Keys come from a JWKS URI (fetched once per isolate and shared by the
+ * verifiers with the same `fetch`), a local JWKS, one public key, or an HMAC
+ * secret. Verified tokens are cached until their `exp`.
  *
  * `alg: none` is never accepted; asymmetric key sources accept asymmetric
  * algorithms only and `secret` accepts HS* only, so an HS256 token "signed"
@@ -484,7 +495,13 @@ export class JwtVerifier implements TokenVerifier {
         `${OWNER} needs an options object with a key source and "audience"`,
       );
     }
-    const keys = resolveKeys(options);
+    const fetchFn = functionOption<typeof fetch>(
+      OWNER,
+      "fetch",
+      options.fetch,
+      defaultFetch,
+    );
+    const keys = resolveKeys(options, fetchFn);
     this.#source = keys.source;
     this.#algorithms = keys.algorithms;
     this.#audiences = audienceOption(OWNER, options.audience);
@@ -523,12 +540,6 @@ export class JwtVerifier implements TokenVerifier {
     );
     this.#injectedClock = options.now !== undefined;
     this.#policy = {
-      fetch: functionOption<typeof fetch>(
-        OWNER,
-        "fetch",
-        options.fetch,
-        (input, init) => fetch(input, init),
-      ),
       timeoutMs: numberOption(OWNER, "timeoutMs", options.timeoutMs, 5000, {
         min: 1,
       }),

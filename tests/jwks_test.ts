@@ -89,6 +89,38 @@ describe("JWKS fetching", () => {
     assert.equal(server.requests, 1);
   });
 
+  it("does not trust keys that another verifier's fetch loaded for the same URI", async () => {
+    const uri = `https://issuer.example.com/jwks-${crypto.randomUUID()}`;
+    const rogue = await testKey("ES256", "k1");
+    const devVerifier = remote(uri, {
+      fetch: () => Promise.resolve(Response.json({ keys: [rogue.jwk] })),
+    });
+    const jwt = await sign(rogue);
+    await devVerifier.verifyToken(jwt); // loads the rogue key
+    let asked = 0;
+    const prodVerifier = remote(uri, {
+      fetch: () => {
+        asked++;
+        return Promise.reject(new TypeError("the issuer is unreachable"));
+      },
+    });
+    await unavailable(prodVerifier.verifyToken(jwt));
+    assert.equal(asked, 1);
+  });
+
+  it("shares one key store between verifiers given the same fetch", async () => {
+    let asked = 0;
+    const fetchStub = () => {
+      asked++;
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const uri = `https://issuer.example.com/jwks-${crypto.randomUUID()}`;
+    const jwt = await sign(k1);
+    await remote(uri, { fetch: fetchStub }).verifyToken(jwt);
+    await remote(uri, { fetch: fetchStub }).verifyToken(jwt);
+    assert.equal(asked, 1);
+  });
+
   it("answers unavailable with retryAfter when the endpoint returns 500", async () => {
     server = await serve((_req, res) => json(res, { error: "boom" }, 500));
     await unavailable(remote(server.url).verifyToken(await sign(k1)));
