@@ -5,7 +5,10 @@
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
  * - Keys older than the maximum age are refreshed in the background while
- *   still in use; a failing refresh keeps serving them (stale-if-error).
+ *   still in use; a failing refresh keeps serving them (stale-if-error), but
+ *   only up to the maximum staleness: past it a request waits for the
+ *   refresh, and if that fails gets `VerifierUnavailableError`, so a key the
+ *   issuer has withdrawn cannot stay trusted through an outage for ever.
  * - With no key at all, callers get `VerifierUnavailableError` with
  *   `retryAfter` (HTTP 503), never a key and never a crash.
  *
@@ -20,6 +23,7 @@ export interface JwksPolicy {
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly maxAgeMs: number;
+  readonly maxStaleMs: number;
   readonly now: () => number;
 }
 
@@ -113,7 +117,8 @@ export class JwksStore {
    * @param policy The caller's clock and timings.
    * @returns The imported key.
    * @throws {InvalidTokenError} When no held key matches, even after a refetch.
-   * @throws {VerifierUnavailableError} When no key is held at all.
+   * @throws {VerifierUnavailableError} When no key is held at all, or the
+   * keys held are older than `policy.maxStaleMs` and cannot be refreshed.
    */
   async key(
     alg: string,
@@ -122,13 +127,22 @@ export class JwksStore {
   ): Promise<CryptoKey> {
     if (this.#entries === undefined) {
       await this.#refresh(policy);
-    } else if (policy.now() - this.#fetchedAt >= policy.maxAgeMs) {
-      // Stale-while-revalidate: this request uses the keys held; the refresh
-      // runs beside it (its failure is already absorbed by #refresh).
-      void this.#refresh(policy);
+    } else {
+      const age = policy.now() - this.#fetchedAt;
+      if (age >= policy.maxStaleMs) {
+        // Too old to use unconfirmed: wait for the refresh.
+        await this.#refresh(policy);
+      } else if (age >= policy.maxAgeMs) {
+        // Stale-while-revalidate: this request uses the keys held; the
+        // refresh runs beside it (its failure is absorbed by #refresh).
+        void this.#refresh(policy);
+      }
     }
     const entries = this.#entries;
-    if (entries === undefined) throw this.#unavailable(policy);
+    if (
+      entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxStaleMs
+    ) throw this.#unavailable(policy);
     let found = selectKey(entries, alg, kid, true);
     if (found === undefined) {
       // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
@@ -189,7 +203,8 @@ export class JwksStore {
         this.#entries = entries;
         this.#fetchedAt = policy.now();
       },
-      // Stale-if-error: keep what we hold; the cooldown limits retries.
+      // Stale-if-error: keep what we hold (key() refuses it once older than
+      // maxStaleMs); the cooldown limits retries.
       () => {},
     ).finally(() => {
       this.#inflight = undefined;

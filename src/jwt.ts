@@ -113,6 +113,14 @@ export interface JwtVerifierOptions {
   jwksCooldownMs?: number;
   /** Refetch the JWKS after this many ms (default 600000). */
   jwksMaxAgeMs?: number;
+  /**
+   * Longest the JWKS keys are used while they cannot be refetched, in ms
+   * since they were last fetched (default 86400000, 24 h; at least
+   * `jwksMaxAgeMs`). Past it, a failed refetch answers
+   * `VerifierUnavailableError` (HTTP 503) instead of trusting the old keys,
+   * so a key the issuer withdrew is not trusted through an outage for ever.
+   */
+  jwksMaxStaleMs?: number;
   /** Verified-token cache (on by default), or `false`. */
   cache?: TokenCacheOptions | false;
   /**
@@ -128,6 +136,7 @@ const OWNER = "JwtVerifier";
 const KEY_SOURCES = ["jwksUri", "jwks", "publicKey", "secret"] as const;
 const DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
 const DEFAULT_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
+const DEFAULT_JWKS_MAX_STALE_MS = 24 * 60 * 60 * 1000;
 
 type KeySource =
   | { readonly kind: "remote"; readonly store: JwksStore }
@@ -414,6 +423,26 @@ async function importKey(entry: KeyEntry, alg: string): Promise<CryptoKey> {
   }
 }
 
+/**
+ * Reads `jwksMaxStaleMs`: keys are refetched after `jwksMaxAgeMs`, so the
+ * staleness bound cannot be shorter.
+ */
+function maxStaleOption(value: unknown, maxAgeMs: number): number {
+  const maxStaleMs = numberOption(
+    OWNER,
+    "jwksMaxStaleMs",
+    value,
+    Math.max(DEFAULT_JWKS_MAX_STALE_MS, maxAgeMs),
+    { min: 1 },
+  );
+  if (maxStaleMs < maxAgeMs) {
+    throw new TypeError(
+      `${OWNER} option "jwksMaxStaleMs" must be at least "jwksMaxAgeMs" ("${maxAgeMs}"), got "${maxStaleMs}": raise it or lower "jwksMaxAgeMs"`,
+    );
+  }
+  return maxStaleMs;
+}
+
 /** Two dots, no more: a compact JWS (RFC 7515 §7.1); checked before jose. */
 function isCompact(token: string): boolean {
   const first = token.indexOf(".");
@@ -435,7 +464,8 @@ function isCompact(token: string): boolean {
  * algorithms only and `secret` accepts HS* only, so an HS256 token "signed"
  * with a public key is refused. Failures throw `InvalidTokenError` with a
  * generic description; a key source that cannot be reached, with no key
- * held, throws `VerifierUnavailableError` with `retryAfter`. Not validated:
+ * held or only keys older than `jwksMaxStaleMs`, throws
+ * `VerifierUnavailableError` with `retryAfter`. Not validated:
  * `jti` replay, `iat` age, `sub`.
  *
  * @example Usage
@@ -487,7 +517,7 @@ export class JwtVerifier implements TokenVerifier {
    * @throws {TypeError} When the options are wrong: no key source or more
    * than one, no `audience`, `alg` `none`, an algorithm the key source
    * cannot verify, a short secret, a private key, a bad URL, a negative
-   * number.
+   * number, a `jwksMaxStaleMs` below `jwksMaxAgeMs`.
    */
   constructor(options: JwtVerifierOptions) {
     if (typeof options !== "object" || options === null) {
@@ -539,6 +569,13 @@ export class JwtVerifier implements TokenVerifier {
       Date.now,
     );
     this.#injectedClock = options.now !== undefined;
+    const maxAgeMs = numberOption(
+      OWNER,
+      "jwksMaxAgeMs",
+      options.jwksMaxAgeMs,
+      600_000,
+      { min: 1 },
+    );
     this.#policy = {
       timeoutMs: numberOption(OWNER, "timeoutMs", options.timeoutMs, 5000, {
         min: 1,
@@ -549,15 +586,8 @@ export class JwtVerifier implements TokenVerifier {
         options.jwksCooldownMs,
         30_000,
       ),
-      maxAgeMs: numberOption(
-        OWNER,
-        "jwksMaxAgeMs",
-        options.jwksMaxAgeMs,
-        600_000,
-        {
-          min: 1,
-        },
-      ),
+      maxAgeMs,
+      maxStaleMs: maxStaleOption(options.jwksMaxStaleMs, maxAgeMs),
       now,
     };
     this.#joseOptions = {

@@ -8,6 +8,7 @@ import {
 } from "../mod.ts";
 import {
   AUDIENCE,
+  claims,
   frozenClock,
   ISSUER,
   json,
@@ -302,6 +303,71 @@ describe("JWKS refresh", () => {
       await settled(server, i + 2);
     }
     assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+  });
+
+  it("stops trusting keys that could not be re-validated for 30 days", async () => {
+    const clock = frozenClock();
+    let up = true;
+    const v = remote(`https://stale.example.com/jwks-${crypto.randomUUID()}`, {
+      now: clock.now,
+      fetch: () =>
+        up
+          ? Promise.resolve(Response.json({ keys: [k1.jwk] }))
+          : Promise.reject(new TypeError("network down")),
+    });
+    await v.verifyToken(await sign(k1));
+    up = false; // the issuer rotates k1 out; its JWKS cannot be reached
+    clock.ms += 30 * 24 * 3600 * 1000;
+    const later = await sign(k1, claims({ exp: clock.ms / 1000 + 300 }));
+    await unavailable(v.verifyToken(later));
+  });
+
+  it("serves stale keys while a refresh fails until jwksMaxStaleMs, then answers unavailable", async () => {
+    let fail = false;
+    server = await serve((_req, res) =>
+      fail ? json(res, {}, 500) : json(res, { keys: [k1.jwk] })
+    );
+    const clock = frozenClock();
+    const v = remote(server.url, {
+      now: clock.now,
+      jwksMaxAgeMs: 60_000,
+      jwksMaxStaleMs: 3_600_000,
+      jwksCooldownMs: 30_000,
+      requireExp: false,
+    });
+    const jwt = await sign(k1, claims({ exp: undefined }));
+    await v.verifyToken(jwt);
+    fail = true;
+    clock.ms += 3_600_000 - 1; // one ms inside the bound
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+    await settled(server, 2);
+    clock.ms += 1; // at the bound: waits for a refresh, which is in cooldown
+    const error = await unavailable(v.verifyToken(jwt));
+    assert.equal(error.retryAfter, 30);
+    assert.equal(server.requests, 2);
+    clock.ms += 30_000; // cooldown over: tries again, fails again
+    await unavailable(v.verifyToken(jwt));
+    assert.equal(server.requests, 3);
+    fail = false;
+    clock.ms += 30_000; // the endpoint is back: trusted again
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+    assert.equal(server.requests, 4);
+  });
+
+  it("refreshes keys past jwksMaxStaleMs before answering when the endpoint is up", async () => {
+    let keys = [k1.jwk];
+    server = await serve((_req, res) => json(res, { keys }));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now, requireExp: false });
+    const jwt1 = await sign(k1, claims({ exp: undefined }));
+    await v.verifyToken(jwt1);
+    keys = [k2.jwk];
+    clock.ms += 24 * 3600 * 1000; // the default bound, 24 h
+    // Not served from the old set, as stale-while-revalidate would.
+    await assert.rejects(v.verifyToken(jwt1), InvalidTokenError);
+    assert.equal(server.requests, 2);
+    const jwt2 = await sign(k2, claims({ exp: undefined }));
+    assert.equal((await v.verifyToken(jwt2)).clientId, "user-1");
   });
 
   it("refreshes the key set in the background once it is older than jwksMaxAgeMs", async () => {
