@@ -23,6 +23,7 @@ import {
   urlOption,
 } from "./claims.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
+import { readLimitedText } from "./http_body.ts";
 import {
   registerCache,
   TokenCache,
@@ -400,11 +401,13 @@ export class IntrospectionVerifier implements TokenVerifier {
       }
       let body: unknown;
       try {
-        const text = await response.text();
-        if (text.length > MAX_RESPONSE_BYTES) {
-          throw new Error("response too large");
-        }
-        body = JSON.parse(text);
+        body = JSON.parse(
+          await readLimitedText(
+            response,
+            MAX_RESPONSE_BYTES,
+            controller.signal,
+          ),
+        );
       } catch (cause) {
         throw unavailable("Introspection response unreadable", cause);
       }

@@ -16,6 +16,7 @@
  */
 
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
+import { readLimitedText } from "./http_body.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
 /** How one verifier wants the shared store to behave. */
@@ -33,7 +34,7 @@ export interface JwksPolicy {
  */
 export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
 
-/** A key set larger than this is refused rather than parsed. */
+/** A key set larger than this is refused, and read no further. */
 const MAX_JWKS_BYTES = 1024 * 1024;
 
 /**
@@ -63,8 +64,11 @@ export async function loadJwks(
       await response.body?.cancel().catch(() => {});
       throw new Error(`JWKS endpoint answered ${response.status}`);
     }
-    const text = await response.text();
-    if (text.length > MAX_JWKS_BYTES) throw new Error("JWKS too large");
+    const text = await readLimitedText(
+      response,
+      MAX_JWKS_BYTES,
+      controller.signal,
+    );
     const jwks: unknown = JSON.parse(text);
     if (
       typeof jwks !== "object" || jwks === null ||

@@ -99,6 +99,22 @@ async function unavailable(promise: Promise<unknown>): Promise<void> {
   });
 }
 
+/** A 32 MiB streamed JSON body, counting the bytes pulled from it. */
+function hugeBody(counter: { bytes: number }): Response {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let left = 512;
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        if (left-- === 0) return controller.close();
+        counter.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+    { headers: { "content-type": "application/json" } },
+  );
+}
+
 describe("IntrospectionVerifier construction", () => {
   const base = {
     endpoint: "https://auth.example.com/introspect",
@@ -468,6 +484,15 @@ describe("IntrospectionVerifier unavailability", () => {
         await s.close();
       }
     }
+  });
+
+  it("stops reading an answer past its 64 KiB limit", async () => {
+    const counter = { bytes: 0 };
+    const v = verifier("https://as.example.com/introspect", {
+      fetch: () => Promise.resolve(hugeBody(counter)),
+    });
+    await unavailable(v.verifyToken(TOKEN));
+    assert.ok(counter.bytes <= 256 * 1024, `read ${counter.bytes} bytes`);
   });
 
   it("throws VerifierUnavailableError when the endpoint hangs past timeoutMs", async () => {

@@ -61,6 +61,29 @@ async function unavailable(
   return error;
 }
 
+/**
+ * A 32 MiB streamed JSON body, counting the bytes pulled from it (with
+ * `lazy`, nothing is pulled before the first read).
+ */
+function hugeBody(
+  counter: { bytes: number },
+  headers: HeadersInit = {},
+  lazy = false,
+): Response {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let left = 512;
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        if (left-- === 0) return controller.close();
+        counter.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }, lazy ? { highWaterMark: 0 } : undefined),
+    { headers: { "content-type": "application/json", ...headers } },
+  );
+}
+
 describe("JWKS fetching", () => {
   it("fetches the key set once and verifies with it", async () => {
     server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
@@ -130,6 +153,31 @@ describe("JWKS fetching", () => {
   it("answers unavailable for a body that is not JSON", async () => {
     server = await serve((_req, res) => json(res, "{not json"));
     await unavailable(remote(server.url).verifyToken(await sign(k1)));
+  });
+
+  it("stops reading a JWKS body past its 1 MiB limit", async () => {
+    const counter = { bytes: 0 };
+    const v = remote(`https://big.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: () => Promise.resolve(hugeBody(counter)),
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+    assert.ok(counter.bytes <= 2 * 1024 * 1024, `read ${counter.bytes} bytes`);
+  });
+
+  it("answers unavailable for a JWKS whose Content-Length is over 1 MiB, before reading it", async () => {
+    const counter = { bytes: 0 };
+    const v = remote(`https://big.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: () =>
+        Promise.resolve(
+          hugeBody(
+            counter,
+            { "content-length": String(32 * 1024 * 1024) },
+            true,
+          ),
+        ),
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+    assert.equal(counter.bytes, 0);
   });
 
   it("answers unavailable for JSON that is not a key set", async () => {
