@@ -132,7 +132,7 @@ export class UseDpopNonceError extends DpopError {
    */
   constructor(
     nonce: string,
-    message = "Authorization server requires nonce in DPoP proof",
+    message = "Resource server requires nonce in DPoP proof",
   ) {
     super("use_dpop_nonce", message);
     this.name = "UseDpopNonceError";

@@ -345,7 +345,7 @@ describe("bearerAuth with dpop", () => {
     assert.equal(first.status, 401);
     assert.equal(
       first.headers.get("www-authenticate"),
-      `${BEARER_BARE}, DPoP error="use_dpop_nonce", error_description="Authorization server requires nonce in DPoP proof", resource_metadata="${METADATA}", ${ALGS}`,
+      `${BEARER_BARE}, DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", resource_metadata="${METADATA}", ${ALGS}`,
     );
     const nonce = first.headers.get("dpop-nonce");
     assert.ok(nonce);
