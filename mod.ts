@@ -66,3 +66,24 @@ export {
 export type { TokenVerifier } from "./src/verifier.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
 export { Authorizer } from "./src/authorizer.ts";
+export { extractBearerToken, InvalidRequestError } from "./src/bearer.ts";
+export type { AuthOutcome, ChallengeOptions } from "./src/challenge.ts";
+export { challengeResponse } from "./src/challenge.ts";
+export type { BearerAuthOptions, BearerHandler } from "./src/bearer_auth.ts";
+export { bearerAuth, withBearerAuth } from "./src/bearer_auth.ts";
+export type { ProtectedResourceMetadataOptions } from "./src/metadata.ts";
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from "./src/metadata.ts";
+export type {
+  StaticTokenEntry,
+  StaticTokenVerifierOptions,
+} from "./src/static_verifier.ts";
+export { StaticTokenVerifier } from "./src/static_verifier.ts";
+export type { JwtVerifierOptions } from "./src/jwt.ts";
+export { JwtVerifier } from "./src/jwt.ts";
+export type { JsonWebKeySet, PublicJwk } from "./src/keys.ts";
+export type { TokenCacheOptions } from "./src/token_cache.ts";
+export type { IntrospectionVerifierOptions } from "./src/introspection.ts";
+export { IntrospectionVerifier } from "./src/introspection.ts";

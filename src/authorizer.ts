@@ -78,6 +78,15 @@ export const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+// Stand-ins named in `onError` reports for failures that are not a check's:
+// a malformed component, or a component list that threw while iterated.
+const componentShape: AuthCheck = function invalidComponent() {
+  return false;
+};
+const componentList: AuthCheck = function unreadableComponentList() {
+  return false;
+};
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -215,7 +224,7 @@ export class Authorizer {
     } catch (error) {
       // Only an AuthorizationError, or a malformed component, gets here.
       if (!isAuthorizationError(error)) {
-        this.#report(error, this.#keep as never);
+        this.#report(error, componentShape);
       }
       return false;
     }
@@ -269,7 +278,7 @@ export class Authorizer {
       );
     } catch (error) {
       // Iterating `components` itself threw: list nothing.
-      this.#report(error, this.filter as never);
+      this.#report(error, componentList);
       return Promise.resolve([]);
     }
   }
@@ -317,7 +326,7 @@ export class Authorizer {
         arguments: options?.arguments,
       }, this.#granted(token));
     } catch (error) {
-      this.#report(error, this.authorize as never);
+      this.#report(error, componentShape);
       throw new AuthorizationError(NOT_FOUND_MESSAGE);
     }
     // Own auth: whatever the reason, the caller learns no more than "unknown".

@@ -143,6 +143,17 @@ describe("Authorizer.filter()", () => {
     assert.deepEqual(names(await authorizer.filter(token([]), gen())), ["a"]);
   });
 
+  it("lists nothing, and reports, when the component list throws while read", async () => {
+    const { errors, onError } = recorder();
+    function* broken() {
+      yield tool("a");
+      throw new Error("registry unavailable");
+    }
+    const authorizer = new Authorizer({ onError });
+    assert.deepEqual(await authorizer.filter(token([]), broken()), []);
+    assert.equal(errors.length, 1);
+  });
+
   it("applies the scope hierarchy to every context", async () => {
     const authorizer = new Authorizer({
       layers: [requireScopes("read")],

@@ -1,8 +1,10 @@
 /**
  * Runs the library inside workerd: bundles `worker.ts` with `deno bundle`,
- * starts it under Miniflare, serves a JWKS on 127.0.0.1, and asserts what a
- * client sees from the outside (status and body). Prints its own summary,
- * `workerd: N passed, N failed`, and exits non-zero on any failure.
+ * starts it under Miniflare (workerd from npm, no Node compatibility flags),
+ * serves its JWKS on 127.0.0.1, and asserts what a client sees from the
+ * outside: status codes, challenges and bodies. Prints its own summary,
+ * `workerd: N passed, N failed`, writes a JUnit report with
+ * `--junit-path=<file>`, and exits non-zero on any failure.
  *
  * Run it with `deno task test:workerd`.
  */
@@ -10,8 +12,9 @@ import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Miniflare } from "miniflare";
 
+const RESOURCE = "https://mcp.test/mcp";
 const ISSUER = "https://issuer.test";
-const AUDIENCE = "https://mcp.test/mcp";
+const METADATA = "https://mcp.test/.well-known/oauth-protected-resource/mcp";
 const NOW = Math.floor(Date.now() / 1000);
 
 /** Bundles the Worker and the library (with jose) into one ES module. */
@@ -36,19 +39,24 @@ const jwk = {
   alg: "ES256",
 };
 
-/** Signs an access token the Worker should accept, unless `options` spoil it. */
+/** Signs an access token the Worker should accept, unless `spoil` says. */
 function sign(
   scope: string,
-  options: { key?: CryptoKey; audience?: string; expiresAt?: number } = {},
+  spoil: {
+    key?: CryptoKey;
+    audience?: string;
+    expiresAt?: number;
+    typ?: string;
+  } = {},
 ): Promise<string> {
   return new SignJWT({ scope })
-    .setProtectedHeader({ alg: "ES256", kid: "k1", typ: "at+jwt" })
+    .setProtectedHeader({ alg: "ES256", kid: "k1", typ: spoil.typ ?? "at+jwt" })
     .setIssuer(ISSUER)
-    .setAudience(options.audience ?? AUDIENCE)
+    .setAudience(spoil.audience ?? RESOURCE)
     .setSubject("client-1")
     .setIssuedAt(NOW - 60)
-    .setExpirationTime(options.expiresAt ?? NOW + 300)
-    .sign(options.key ?? issuerKeys.privateKey);
+    .setExpirationTime(spoil.expiresAt ?? NOW + 300)
+    .sign(spoil.key ?? issuerKeys.privateKey);
 }
 
 let jwksRequests = 0;
@@ -59,8 +67,11 @@ const jwks = Deno.serve(
     return Response.json({ keys: [jwk] });
   },
 );
+// A loopback port with nothing listening: the JWKS of the "offline" Worker.
+const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const closedPort = closed.addr.port;
+closed.close();
 
-let mf: Miniflare | undefined;
 const results: { name: string; error?: string }[] = [];
 
 /** Runs one named check and records its outcome. */
@@ -94,130 +105,185 @@ ${cases.join("\n")}
 `;
 }
 
-/** One outside-in case: a request, the status and JSON body expected. */
-interface Case {
-  name: string;
-  path: string;
-  method?: string;
-  token?: string | Promise<string>;
+/** What a client sees of one response. */
+interface Seen {
   status: number;
-  body: unknown;
+  challenge: string | null;
+  retryAfter: string | null;
+  body: Record<string, unknown>;
 }
 
-try {
-  mf = new Miniflare({
-    modules: true,
-    script: await bundle(),
-    compatibilityDate: "2026-07-01",
-    bindings: {
-      JWKS_URL: `http://127.0.0.1:${jwks.addr.port}/jwks`,
-      ISSUER,
-      AUDIENCE,
-    },
+/**
+ * Sends a request to the Worker for the URL's host (`mcp.test`, or
+ * `offline.test`, whose JWKS is down); checks that no body echoes the token.
+ */
+async function send(
+  runtime: Miniflare,
+  url: string,
+  options: { token?: string; method?: string } = {},
+): Promise<Seen> {
+  const response = await runtime.dispatchFetch(url, {
+    method: options.method ?? "GET",
+    headers: options.token === undefined
+      ? {}
+      : { authorization: `Bearer ${options.token}` },
   });
-  const worker = mf;
-  await worker.ready;
-  const read = sign("read");
-  const all = sign("read write admin");
-  const cases: Case[] = [
-    {
-      name: "a request without a token gets 401",
-      path: "/tools",
-      status: 401,
-      body: { error: "invalid_token" },
+  const text = await response.text();
+  if (options.token !== undefined) {
+    assert.ok(!text.includes(options.token), "the body echoes the token");
+  }
+  return {
+    status: response.status,
+    challenge: response.headers.get("www-authenticate"),
+    retryAfter: response.headers.get("retry-after"),
+    body: JSON.parse(text),
+  };
+}
+
+let mf: Miniflare | undefined;
+try {
+  const script = await bundle();
+  const worker = { modules: true, script, compatibilityDate: "2026-07-01" };
+  mf = new Miniflare({
+    workers: [
+      {
+        ...worker,
+        name: "online",
+        bindings: {
+          RESOURCE,
+          ISSUER,
+          JWKS_URL: `http://127.0.0.1:${jwks.addr.port}/jwks`,
+        },
+      },
+      {
+        ...worker,
+        name: "offline",
+        routes: ["offline.test/*"],
+        bindings: {
+          RESOURCE,
+          ISSUER,
+          JWKS_URL: `http://127.0.0.1:${closedPort}/jwks`,
+        },
+      },
+    ],
+  });
+  const runtime = mf;
+  await runtime.ready;
+
+  const read = await sign("read");
+  const all = await sign("read write admin");
+
+  await check(
+    "a request without a token gets 401 naming the metadata",
+    async () => {
+      const seen = await send(runtime, "https://mcp.test/tools");
+      assert.equal(seen.status, 401);
+      assert.equal(seen.challenge, `Bearer resource_metadata="${METADATA}"`);
     },
-    {
-      name: "a token signed by another key gets 401",
-      path: "/tools",
-      token: sign("read write admin", { key: strangerKeys.privateKey }),
-      status: 401,
-      body: { error: "invalid_token" },
+  );
+  await check(
+    "the metadata document names the resource and its issuer",
+    async () => {
+      const seen = await send(runtime, METADATA);
+      assert.equal(seen.status, 200);
+      assert.equal(seen.body.resource, RESOURCE);
+      assert.deepEqual(seen.body.authorization_servers, [ISSUER]);
     },
-    {
-      name: "a token for another audience gets 401",
-      path: "/tools",
-      token: sign("read", { audience: "https://other.test/mcp" }),
-      status: 401,
-      body: { error: "invalid_token" },
-    },
-    {
-      name: "an expired token gets 401",
-      path: "/tools",
-      token: sign("read write admin", { expiresAt: NOW - 600 }),
-      status: 401,
-      body: { error: "invalid_token" },
-    },
-    {
-      name: "a read token sees only the public tool",
-      path: "/tools",
-      token: read,
-      status: 200,
-      body: { tools: ["echo"] },
-    },
-    {
-      name: "a read write admin token sees every tool",
-      path: "/tools",
-      token: all,
-      status: 200,
-      body: { tools: ["echo", "write_file", "drop_database"] },
-    },
-    {
-      name: "a read token may call the public tool",
-      path: "/tools/echo",
-      method: "POST",
-      token: read,
-      status: 200,
-      body: { called: "echo" },
-    },
-    {
-      name: "a read token calling an admin-tagged tool gets a step-up to admin",
-      path: "/tools/drop_database",
-      method: "POST",
-      token: read,
-      status: 403,
-      body: { error: "insufficient_scope", scope: "admin" },
-    },
-    {
-      name: "a tool its own check denies looks the same as an unknown one",
-      path: "/tools/write_file",
-      method: "POST",
-      token: read,
-      status: 404,
-      body: { error: "not_found" },
-    },
-    {
-      name: "an unknown tool gets 404",
-      path: "/tools/no_such_tool",
-      method: "POST",
-      token: read,
-      status: 404,
-      body: { error: "not_found" },
-    },
-    {
-      name: "an admin token may call the admin tool",
-      path: "/tools/drop_database",
-      method: "POST",
-      token: all,
-      status: 200,
-      body: { called: "drop_database" },
-    },
-  ];
-  for (const c of cases) {
-    await check(c.name, async () => {
-      const headers: Record<string, string> = c.token === undefined
-        ? {}
-        : { authorization: `Bearer ${await c.token}` };
-      const response = await worker.dispatchFetch(`https://mcp.test${c.path}`, {
-        method: c.method ?? "GET",
-        headers,
+  );
+  for (
+    const [name, token] of [
+      ["signed by another key", sign("read", { key: strangerKeys.privateKey })],
+      [
+        "for another audience",
+        sign("read", { audience: "https://x.test/mcp" }),
+      ],
+      ["that has expired", sign("read", { expiresAt: NOW - 600 })],
+      ["of another type than at+jwt", sign("read", { typ: "JWT" })],
+    ] as const
+  ) {
+    await check(`a token ${name} gets 401 invalid_token`, async () => {
+      const seen = await send(runtime, "https://mcp.test/tools", {
+        token: await token,
       });
-      const body = await response.json();
-      assert.equal(response.status, c.status);
-      assert.deepEqual(body, c.body);
+      assert.equal(seen.status, 401);
+      assert.match(seen.challenge ?? "", /^Bearer error="invalid_token"/);
+      assert.match(seen.challenge ?? "", /resource_metadata="[^"]+"/);
+      assert.equal(seen.body.error, "invalid_token");
     });
   }
-  await check("the Worker fetched the JWKS from 127.0.0.1", () => {
-    assert.ok(jwksRequests > 0, "the Worker never fetched the JWKS");
+  await check("a read token sees only the public tool", async () => {
+    const seen = await send(runtime, "https://mcp.test/tools", { token: read });
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body, { tools: ["echo"] });
+  });
+  await check("a read write admin token sees every tool", async () => {
+    const seen = await send(runtime, "https://mcp.test/tools", { token: all });
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body, {
+      tools: ["echo", "write_file", "drop_database"],
+    });
+  });
+  await check("a read token may call the public tool", async () => {
+    const seen = await send(runtime, "https://mcp.test/tools/echo", {
+      token: read,
+      method: "POST",
+    });
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body, { called: "echo" });
+  });
+  await check(
+    "calling an admin-tagged tool without admin is a step-up",
+    async () => {
+      const seen = await send(runtime, "https://mcp.test/tools/drop_database", {
+        token: read,
+        method: "POST",
+      });
+      assert.equal(seen.status, 403);
+      assert.match(seen.challenge ?? "", /^Bearer error="insufficient_scope"/);
+      assert.match(seen.challenge ?? "", /scope="admin"/);
+      assert.equal(seen.body.error, "insufficient_scope");
+    },
+  );
+  await check(
+    "a tool its own check denies looks like an unknown one",
+    async () => {
+      const denied = await send(runtime, "https://mcp.test/tools/write_file", {
+        token: read,
+        method: "POST",
+      });
+      const unknown = await send(
+        runtime,
+        "https://mcp.test/tools/no_such_tool",
+        {
+          token: read,
+          method: "POST",
+        },
+      );
+      assert.equal(denied.status, 403);
+      assert.equal(denied.challenge, null);
+      assert.deepEqual(
+        [unknown.status, unknown.challenge, unknown.body],
+        [denied.status, denied.challenge, denied.body],
+      );
+    },
+  );
+  await check("an admin token may call the admin tool", async () => {
+    const seen = await send(runtime, "https://mcp.test/tools/drop_database", {
+      token: all,
+      method: "POST",
+    });
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body, { called: "drop_database" });
+  });
+  await check("an unreachable JWKS gets 503 with Retry-After", async () => {
+    const seen = await send(runtime, "https://offline.test/tools", {
+      token: read,
+    });
+    assert.equal(seen.status, 503);
+    assert.match(seen.retryAfter ?? "", /^[0-9]+$/);
+  });
+  await check("the Worker fetched the JWKS once for every request", () => {
+    assert.equal(jwksRequests, 1);
     return Promise.resolve();
   });
 } catch (error) {

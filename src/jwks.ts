@@ -1,0 +1,204 @@
+/**
+ * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
+ * by every verifier that names the same URI.
+ *
+ * - Single flight: concurrent callers wait for the one fetch in progress.
+ * - An unknown `kid` triggers at most one refetch per cooldown.
+ * - Keys older than the maximum age are refreshed in the background while
+ *   still in use; a failing refresh keeps serving them (stale-if-error).
+ * - With no key at all, callers get `VerifierUnavailableError` with
+ *   `retryAfter` (HTTP 503), never a key and never a crash.
+ *
+ * @module
+ */
+
+import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
+import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
+
+/** How one verifier wants the shared store to behave. */
+export interface JwksPolicy {
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  readonly cooldownMs: number;
+  readonly maxAgeMs: number;
+  readonly now: () => number;
+}
+
+/** A key set larger than this is refused rather than parsed. */
+const MAX_JWKS_BYTES = 1024 * 1024;
+
+/**
+ * Fetches and validates a JWKS: 2xx, JSON, an object with a `keys` array,
+ * at least one usable public signing key. Everything else throws.
+ */
+export async function loadJwks(
+  uri: URL,
+  policy: JwksPolicy,
+): Promise<KeyEntry[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
+  try {
+    const response = await policy.fetch(uri.href, {
+      headers: { accept: "application/jwk-set+json, application/json" },
+      signal: controller.signal,
+    });
+    if (response.status < 200 || response.status > 299) {
+      await response.body?.cancel();
+      throw new Error(`JWKS endpoint answered ${response.status}`);
+    }
+    const text = await response.text();
+    if (text.length > MAX_JWKS_BYTES) throw new Error("JWKS too large");
+    const jwks: unknown = JSON.parse(text);
+    if (
+      typeof jwks !== "object" || jwks === null ||
+      !Array.isArray((jwks as { keys?: unknown }).keys)
+    ) {
+      throw new Error("JWKS is not an object with a keys array");
+    }
+    const entries = (jwks as { keys: unknown[] }).keys
+      .map(jwkEntry)
+      .filter((entry) => entry !== undefined);
+    if (entries.length === 0) throw new Error("JWKS has no usable key");
+    return entries;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The keys of one JWKS URI, shared across the isolate. */
+export class JwksStore {
+  /** The JWKS URI. */
+  readonly uri: URL;
+  #entries: KeyEntry[] | undefined;
+  #fetchedAt = -Infinity;
+  #attemptedAt = -Infinity;
+  #inflight: Promise<void> | undefined;
+  #fetches = 0;
+
+  /**
+   * Creates an empty store; use {@linkcode jwksStore} to share one.
+   *
+   * @param uri The JWKS URI.
+   */
+  constructor(uri: URL) {
+    this.uri = uri;
+  }
+
+  /** How many fetches this store has started (for tests). */
+  get fetches(): number {
+    return this.#fetches;
+  }
+
+  /**
+   * The key for a JWS header.
+   *
+   * @param alg The header's `alg`, already on the allow-list.
+   * @param kid The header's `kid`.
+   * @param policy The caller's fetch, clock and timings.
+   * @returns The imported key.
+   * @throws {InvalidTokenError} When no held key matches, even after a refetch.
+   * @throws {VerifierUnavailableError} When no key is held at all.
+   */
+  async key(
+    alg: string,
+    kid: string | undefined,
+    policy: JwksPolicy,
+  ): Promise<CryptoKey> {
+    if (this.#entries === undefined) {
+      await this.#refresh(policy);
+    } else if (policy.now() - this.#fetchedAt >= policy.maxAgeMs) {
+      // Stale-while-revalidate: this request uses the keys held; the refresh
+      // runs beside it (its failure is already absorbed by #refresh).
+      void this.#refresh(policy);
+    }
+    const entries = this.#entries;
+    if (entries === undefined) throw this.#unavailable(policy);
+    let found = selectKey(entries, alg, kid, true);
+    if (found === undefined) {
+      // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
+      // most once per cooldown, whoever asks.
+      await this.#refresh(policy);
+      found = selectKey(this.#entries ?? entries, alg, kid, true);
+    }
+    if (found === undefined) {
+      throw new InvalidTokenError("Token signing key not found");
+    }
+    try {
+      return await found.key(alg);
+    } catch (cause) {
+      throw new VerifierUnavailableError("JWKS key could not be imported", {
+        cause,
+        retryAfter: Math.ceil(policy.cooldownMs / 1000),
+      });
+    }
+  }
+
+  /**
+   * The key for a JWS header when it can be had without waiting: keys held
+   * and fresh, a match, already imported. Otherwise `undefined`: call
+   * {@linkcode JwksStore.key}.
+   */
+  ready(
+    alg: string,
+    kid: string | undefined,
+    policy: JwksPolicy,
+  ): CryptoKey | undefined {
+    if (
+      this.#entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxAgeMs
+    ) return undefined;
+    return selectKey(this.#entries, alg, kid, true)?.ready(alg);
+  }
+
+  /** Resolves once no fetch is in progress (for tests). */
+  async idle(): Promise<void> {
+    while (this.#inflight !== undefined) await this.#inflight;
+  }
+
+  #unavailable(policy: JwksPolicy): VerifierUnavailableError {
+    const wait = policy.cooldownMs - (policy.now() - this.#attemptedAt);
+    return new VerifierUnavailableError("No JWKS key available", {
+      retryAfter: Math.max(1, Math.ceil(wait / 1000)),
+    });
+  }
+
+  #refresh(policy: JwksPolicy): Promise<void> {
+    if (this.#inflight !== undefined) return this.#inflight;
+    const now = policy.now();
+    if (now - this.#attemptedAt < policy.cooldownMs) return Promise.resolve();
+    this.#attemptedAt = now;
+    this.#fetches++;
+    this.#inflight = loadJwks(this.uri, policy).then(
+      (entries) => {
+        this.#entries = entries;
+        this.#fetchedAt = policy.now();
+      },
+      // Stale-if-error: keep what we hold; the cooldown limits retries.
+      () => {},
+    ).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+}
+
+const MAX_STORES = 256;
+const stores = new Map<string, JwksStore>();
+
+/**
+ * The isolate-wide store for a JWKS URI, created on first use.
+ *
+ * @param uri The JWKS URI.
+ * @returns The store every verifier for that URI shares.
+ */
+export function jwksStore(uri: URL): JwksStore {
+  let store = stores.get(uri.href);
+  if (store === undefined) {
+    store = new JwksStore(uri);
+    stores.set(uri.href, store);
+    // Bounded, oldest first: a process that builds verifiers for ever more
+    // URIs must not grow without limit.
+    if (stores.size > MAX_STORES) stores.delete(stores.keys().next().value!);
+  }
+  return store;
+}

@@ -1,0 +1,62 @@
+/**
+ * URL validation for options that name OAuth endpoints and resources.
+ *
+ * @module
+ */
+
+/** What a URL option may contain besides scheme, host and path. */
+export interface UrlRules {
+  /** Whether a query component is allowed (default true). */
+  query?: boolean;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Parses a URL option: absolute, `https:` (or `http:` on a loopback host, for
+ * development), no user info and no fragment (RFC 9728 §2, RFC 8414 §2).
+ * Returns the parsed URL.
+ *
+ * @throws {TypeError} When the value breaks one of those rules.
+ */
+export function parseEndpointUrl(
+  value: unknown,
+  name: string,
+  rules: UrlRules = {},
+): URL {
+  const shown = JSON.stringify(
+    value instanceof URL ? value.href : String(value),
+  );
+  if (typeof value !== "string" && !(value instanceof URL)) {
+    throw new TypeError(`${name} must be a URL or a string, got ${shown}`);
+  }
+  // deno-lint-ignore no-control-regex
+  if (typeof value === "string" && /[\s\x00-\x1F\x7F]/.test(value)) {
+    throw new TypeError(
+      `${name} must not contain whitespace or control characters, got ${shown}`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${name} must be an absolute URL, got ${shown}`);
+  }
+  const loopback = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  if (url.protocol !== "https:" && !loopback) {
+    throw new TypeError(
+      `${name} must use https (http only on localhost), got ${shown}`,
+    );
+  }
+  // An empty fragment ("...#") leaves url.hash empty: look at the href.
+  if (url.href.includes("#")) {
+    throw new TypeError(`${name} must not have a fragment, got ${shown}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new TypeError(`${name} must not contain credentials, got ${shown}`);
+  }
+  if (rules.query === false && url.href.includes("?")) {
+    throw new TypeError(`${name} must not have a query, got ${shown}`);
+  }
+  return url;
+}

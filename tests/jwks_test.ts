@@ -1,0 +1,277 @@
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  InvalidTokenError,
+  JwtVerifier,
+  type JwtVerifierOptions,
+  VerifierUnavailableError,
+} from "../mod.ts";
+import {
+  AUDIENCE,
+  frozenClock,
+  ISSUER,
+  json,
+  serve,
+  sign,
+  testKey,
+  type TestServer,
+} from "./_jwt_fixtures.ts";
+import { jwksStore } from "../src/jwks.ts";
+
+const k1 = await testKey("ES256", "k1");
+const k2 = await testKey("ES256", "k2");
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function remote(
+  url: string,
+  options: Partial<JwtVerifierOptions> = {},
+): JwtVerifier {
+  return new JwtVerifier({
+    jwksUri: url,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    cache: false,
+    now: frozenClock().now,
+    ...options,
+  } as JwtVerifierOptions);
+}
+
+/** Waits for the shared store's background refresh to finish. */
+async function settled(s: TestServer, count: number): Promise<void> {
+  await jwksStore(new URL(s.url)).idle();
+  assert.equal(s.requests, count);
+}
+
+async function unavailable(
+  promise: Promise<unknown>,
+): Promise<VerifierUnavailableError> {
+  let caught: unknown;
+  await assert.rejects(promise, (error: unknown) => {
+    caught = error;
+    return error instanceof VerifierUnavailableError;
+  });
+  const error = caught as VerifierUnavailableError;
+  assert.ok(typeof error.retryAfter === "number" && error.retryAfter >= 1);
+  return error;
+}
+
+describe("JWKS fetching", () => {
+  it("fetches the key set once and verifies with it", async () => {
+    server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
+    const v = remote(server.url);
+    assert.equal((await v.verifyToken(await sign(k1))).clientId, "user-1");
+    assert.equal((await v.verifyToken(await sign(k1))).clientId, "user-1");
+    assert.equal(server.requests, 1);
+  });
+
+  it("makes exactly one fetch for 1,000 concurrent cold verifications", async () => {
+    server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
+    const v = remote(server.url);
+    const jwt = await sign(k1);
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => v.verifyToken(jwt)),
+    );
+    assert.equal(results.length, 1000);
+    assert.ok(results.every((token) => token.clientId === "user-1"));
+    assert.equal(server.requests, 1);
+  });
+
+  it("shares one key store between verifiers of the same URI", async () => {
+    server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
+    const jwt = await sign(k1);
+    await remote(server.url).verifyToken(jwt);
+    await remote(server.url).verifyToken(jwt);
+    assert.equal(server.requests, 1);
+  });
+
+  it("answers unavailable with retryAfter when the endpoint returns 500", async () => {
+    server = await serve((_req, res) => json(res, { error: "boom" }, 500));
+    await unavailable(remote(server.url).verifyToken(await sign(k1)));
+  });
+
+  it("answers unavailable for a body that is not JSON", async () => {
+    server = await serve((_req, res) => json(res, "{not json"));
+    await unavailable(remote(server.url).verifyToken(await sign(k1)));
+  });
+
+  it("answers unavailable for JSON that is not a key set", async () => {
+    for (const body of [{ keys: "nope" }, [k1.jwk], { keys: [] }]) {
+      const s = await serve((_req, res) => json(res, body));
+      try {
+        await unavailable(remote(s.url).verifyToken(await sign(k1)));
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it("answers unavailable when the endpoint hangs past timeoutMs", async () => {
+    server = await serve(() => {/* never answers */});
+    await unavailable(
+      remote(server.url, { timeoutMs: 50 }).verifyToken(await sign(k1)),
+    );
+  });
+
+  it("answers unavailable when nothing listens", async () => {
+    const s = await serve((_req, res) => json(res, {}));
+    const url = s.url;
+    await s.close();
+    await unavailable(remote(url).verifyToken(await sign(k1)));
+  });
+
+  it("does not refetch within the cooldown after a cold failure, and says how long to wait", async () => {
+    server = await serve((_req, res) => json(res, {}, 503));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now, jwksCooldownMs: 30_000 });
+    const jwt = await sign(k1);
+    await unavailable(v.verifyToken(jwt));
+    clock.ms += 10_000;
+    const error = await unavailable(v.verifyToken(jwt));
+    assert.equal(error.retryAfter, 20);
+    assert.equal(server.requests, 1);
+    clock.ms += 20_000;
+    await unavailable(v.verifyToken(jwt));
+    assert.equal(server.requests, 2);
+  });
+
+  it("ignores keys whose use is not sig", async () => {
+    server = await serve((_req, res) =>
+      json(res, { keys: [{ ...k1.jwk, use: "enc" }, k2.jwk] })
+    );
+    const v = remote(server.url);
+    assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
+    await assert.rejects(v.verifyToken(await sign(k1)), InvalidTokenError);
+  });
+
+  it("ignores a key that carries private material", async () => {
+    const privateJwk = { ...k1.jwk, d: "AAAA" };
+    server = await serve((_req, res) =>
+      json(res, { keys: [privateJwk, k2.jwk] })
+    );
+    const v = remote(server.url);
+    assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
+    await assert.rejects(v.verifyToken(await sign(k1)), InvalidTokenError);
+  });
+});
+
+describe("JWKS refresh", () => {
+  it("picks up a rotated key through one refetch", async () => {
+    let keys = [k1.jwk];
+    server = await serve((_req, res) => json(res, { keys }));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now });
+    await v.verifyToken(await sign(k1));
+    keys = [k2.jwk];
+    clock.ms += 30_000;
+    assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
+    assert.equal(server.requests, 2);
+  });
+
+  it("refetches for an unknown kid at most once per cooldown", async () => {
+    server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now, jwksCooldownMs: 30_000 });
+    await v.verifyToken(await sign(k1));
+    const unknown = await sign({ ...k2, kid: "unknown" });
+    clock.ms += 30_000;
+    await Promise.all(
+      Array.from(
+        { length: 50 },
+        () => assert.rejects(v.verifyToken(unknown), InvalidTokenError),
+      ),
+    );
+    for (let i = 0; i < 5; i++) {
+      clock.ms += 1000;
+      await assert.rejects(v.verifyToken(unknown), InvalidTokenError);
+    }
+    assert.equal(server.requests, 2);
+    clock.ms += 30_000;
+    await assert.rejects(v.verifyToken(unknown), InvalidTokenError);
+    assert.equal(server.requests, 3);
+  });
+
+  it("keeps serving held keys when a refresh fails (stale-if-error)", async () => {
+    let fail = false;
+    server = await serve((_req, res) =>
+      fail ? json(res, {}, 500) : json(res, { keys: [k1.jwk] })
+    );
+    const clock = frozenClock();
+    const v = remote(server.url, {
+      now: clock.now,
+      jwksMaxAgeMs: 60_000,
+      jwksCooldownMs: 0,
+    });
+    const jwt = await sign(k1);
+    await v.verifyToken(jwt);
+    fail = true;
+    clock.ms += 60_000; // stale: each call starts a refresh, and each fails
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+      await settled(server, i + 2);
+    }
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+  });
+
+  it("refreshes the key set in the background once it is older than jwksMaxAgeMs", async () => {
+    let keys = [k1.jwk];
+    server = await serve((_req, res) => json(res, { keys }));
+    const clock = frozenClock();
+    const v = remote(server.url, {
+      now: clock.now,
+      jwksMaxAgeMs: 60_000,
+      jwksCooldownMs: 0,
+    });
+    await v.verifyToken(await sign(k1));
+    clock.ms += 59_999;
+    await v.verifyToken(await sign(k1));
+    assert.equal(server.requests, 1);
+    keys = [k2.jwk];
+    clock.ms += 1;
+    // Served from the stale set while the refresh runs.
+    assert.equal((await v.verifyToken(await sign(k1))).clientId, "user-1");
+    await settled(server, 2);
+    await assert.rejects(v.verifyToken(await sign(k1)), InvalidTokenError);
+    assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
+  });
+
+  it("uses the injected fetch with an abort signal", async () => {
+    const calls: { url: string; signal: AbortSignal | undefined }[] = [];
+    const fetchStub = (input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(input), signal: init?.signal ?? undefined });
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+    });
+    await v.verifyToken(await sign(k1));
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!.url, /^https:\/\/auth\.example\.com\/jwks-/);
+    assert.ok(calls[0]!.signal instanceof AbortSignal);
+  });
+
+  it("never caches unavailability in the token cache", async () => {
+    let up = false;
+    const fetchStub = () =>
+      Promise.resolve(
+        up
+          ? Response.json({ keys: [k1.jwk] })
+          : new Response("down", { status: 503 }),
+      );
+    const clock = frozenClock();
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+      now: clock.now,
+      cache: {},
+      jwksCooldownMs: 0,
+    });
+    const jwt = await sign(k1);
+    await unavailable(v.verifyToken(jwt));
+    up = true;
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+  });
+});
