@@ -128,7 +128,7 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  *   `AuthorizationError` for an unknown component and for one its own `auth`
  *   denies, so existence never leaks; a layer's scope shortfall throws
  *   `InsufficientScopeError` naming every scope still needed up to the first
- *   opaque layer; any other denial names no scope.
+ *   opaque layer; any other denial is answered as for an unknown component.
  *
  * @example Usage
  * ```ts
@@ -289,9 +289,9 @@ export class Authorizer {
    * @param token The verified token, or `undefined` when unauthenticated.
    * @param component The component asked for; `undefined` when unknown.
    * @param options The call's arguments, shown to checks as `ctx.arguments`.
-   * @throws {AuthorizationError} With the same message for an unknown
-   * component and for one its own `auth` denies; or, for a layer that denies
-   * without a scope shortfall, a message naming no scope.
+   * @throws {AuthorizationError} With one message for an unknown component,
+   * for one its own `auth` denies, and for a layer that denies without a
+   * scope shortfall (no step-up can help, so existence is not revealed).
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
    * the following scope-only layers, up to the first opaque one.
@@ -346,7 +346,11 @@ export class Authorizer {
         this.#report,
       );
       if (result.authorized) continue;
-      if (result.missingScopes.length === 0) throw new AuthorizationError();
+      // No step-up can help: answer exactly as for an unknown component, so
+      // a hidden component cannot be told from a missing one.
+      if (result.missingScopes.length === 0) {
+        throw new AuthorizationError(NOT_FOUND_MESSAGE);
+      }
       const required = new Set(result.missingScopes);
       for (let j = i + 1; j < this.#layers.length; j++) {
         const more = scopeRequirements(this.#layers[j]!, ctx, {

@@ -145,11 +145,19 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
 
 /** Whether a component carries `tag`, whether its tags are a Set or a list. */
 export function hasTag(component: Component, tag: string): boolean {
-  const tags = component.tags;
+  const tags: unknown = component.tags;
   if (tags === undefined || tags === null) return false;
   if (Array.isArray(tags)) return tags.includes(tag);
-  return typeof (tags as ReadonlySet<string>).has === "function" &&
-    (tags as ReadonlySet<string>).has(tag) === true;
+  if (typeof (tags as ReadonlySet<string>).has === "function") {
+    return (tags as ReadonlySet<string>).has(tag) === true;
+  }
+  // A string or a plain object (say, from a JSON config) is not "untagged":
+  // throwing makes the runner deny instead of waving the component through.
+  throw new TypeError(
+    `Component tags must be a Set or an array of strings, got ${
+      describe(tags)
+    }`,
+  );
 }
 
 /**

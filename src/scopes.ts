@@ -81,11 +81,10 @@ export function assertScope(
 /** A validated hierarchy: scope -> the scopes it implies directly. */
 export type CompiledHierarchy = ReadonlyMap<string, readonly string[]>;
 
-const compiled = new WeakMap<object, CompiledHierarchy>();
-
 /**
- * Validates a hierarchy once and returns its compiled form (cached per
- * object, so contexts built from the same hierarchy share it).
+ * Validates a hierarchy and returns a compiled snapshot. Later changes to
+ * the caller's object are not followed: an Authorizer keeps the hierarchy it
+ * was built with, validated.
  *
  * @throws {TypeError} When the hierarchy is not an object mapping scope
  * strings to arrays of scope strings.
@@ -101,8 +100,6 @@ export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
       }`,
     );
   }
-  const cached = compiled.get(hierarchy);
-  if (cached) return cached;
   const map = new Map<string, readonly string[]>();
   // Own enumerable keys only: an inherited "constructor" is not a scope.
   for (const [broad, narrower] of Object.entries(hierarchy)) {
@@ -117,7 +114,6 @@ export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
     for (const scope of narrower) assertScope(scope, "scopeHierarchy");
     map.set(broad, Object.freeze([...narrower]));
   }
-  compiled.set(hierarchy, map);
   return map;
 }
 

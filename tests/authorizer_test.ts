@@ -279,6 +279,31 @@ describe("Authorizer.authorize()", () => {
     assert.equal("requiredScopes" in error, false);
   });
 
+  it("answers an opaque layer denial exactly as an unknown component", async () => {
+    const authorizer = new Authorizer({ layers: [roles] });
+    const hidden = await rejection(authorizer.authorize(token([]), tool("x")));
+    const unknown = await rejection(authorizer.authorize(token([]), undefined));
+    assert.equal(hidden.constructor, unknown.constructor);
+    assert.equal(hidden.message, unknown.message);
+  });
+
+  it("keeps the hierarchy it was built with, whatever the caller changes later", async () => {
+    const hierarchy: Record<string, string[]> = { admin: ["write"] };
+    const authorizer = new Authorizer({
+      layers: [requireScopes("write")],
+      scopeHierarchy: hierarchy,
+    });
+    await authorizer.authorize(token(["admin"]), tool("x"));
+    delete hierarchy.admin;
+    await authorizer.authorize(token(["admin"]), tool("x"));
+    // A new Authorizer reads the hierarchy as it is now.
+    const later = new Authorizer({
+      layers: [requireScopes("write")],
+      scopeHierarchy: hierarchy,
+    });
+    await rejection(later.authorize(token(["admin"]), tool("x")));
+  });
+
   it("throws a plain AuthorizationError without a token", async () => {
     const authorizer = new Authorizer({ layers: [requireScopes("a")] });
     const error = await rejection(authorizer.authorize(undefined, tool("x")));

@@ -114,6 +114,25 @@ describe("restrictTag()", () => {
     );
   });
 
+  const malformedTags: [string, unknown][] = [
+    ["a string", "admin"],
+    ["a plain object", { admin: true }],
+    ["a number", 1],
+  ];
+  for (const [label, tags] of malformedTags) {
+    it(`denies, even to a full token, when tags are ${label}`, async () => {
+      const { errors, onError } = recorder();
+      const component = tool("w", { tags: tags as never });
+      for (const scopes of [undefined, [], ["admin"]]) {
+        assert.equal(
+          await runAuthChecks(check, ctxFor(scopes, component), { onError }),
+          false,
+        );
+      }
+      assert.ok(errors.every((e) => e instanceof TypeError));
+    });
+  }
+
   it("reads tags given as a Set", () => {
     assert.equal(
       check(ctxFor([], tool("w", { tags: new Set(["admin"]) }))),
