@@ -19,7 +19,9 @@ const NOW = Math.floor(Date.now() / 1000);
 
 /** Bundles the Worker and the library (with jose) into one ES module. */
 async function bundle(): Promise<string> {
-  const entry = new URL("./worker.ts", import.meta.url).pathname;
+  const entry = decodeURIComponent(
+    new URL("./worker.ts", import.meta.url).pathname,
+  );
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["bundle", "--quiet", "--platform", "browser", entry],
     stdout: "piped",
@@ -30,6 +32,14 @@ async function bundle(): Promise<string> {
   }
   return new TextDecoder().decode(stdout);
 }
+
+// Bound the whole run: a hung workerd must fail CI, not stall it.
+const watchdog = setTimeout(() => {
+  console.log("not ok - the workerd run did not finish within 120 s");
+  console.log("workerd: 0 passed, 1 failed");
+  Deno.exit(1);
+}, 120_000);
+Deno.unrefTimer(watchdog);
 
 const issuerKeys = await generateKeyPair("ES256");
 const strangerKeys = await generateKeyPair("ES256");
