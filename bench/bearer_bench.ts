@@ -4,12 +4,22 @@
  * and against the MCP TypeScript SDK v2's Web-standard `requireBearerAuth`
  * (`@modelcontextprotocol/server`), in the same run.
  *
+ * A second set of groups puts `bearerAuth` in front of a real `JwtVerifier`
+ * (cache off, a new token every call) against a raw WebCrypto signature
+ * check of the same tokens: the whole path a request pays.
+ *
  * Deno: `deno bench -A bench/bearer_bench.ts`
  * Bun (no Deno.bench there, so a small timing loop prints the same ratios):
  * `npx --yes bun@1.4.5 bench/bearer_bench.ts`
  * Deno with that same loop: `deno run -A bench/bearer_bench.ts --loop`
  */
-import { type AccessToken, bearerAuth, InvalidTokenError } from "../mod.ts";
+import {
+  type AccessToken,
+  bearerAuth,
+  InvalidTokenError,
+  JwtVerifier,
+} from "../mod.ts";
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import {
   OAuthError,
   OAuthErrorCode,
@@ -108,6 +118,8 @@ interface Case {
   name: string;
   baseline?: boolean;
   fn: () => Promise<unknown>;
+  /** Iterations per timed batch in the loop harness (default 5,000). */
+  batch?: number;
 }
 
 const cases: Case[] = [
@@ -169,6 +181,102 @@ const cases: Case[] = [
   },
 ];
 
+const ISSUER = "https://auth.example.com/";
+const AUDIENCE = "https://mcp.example.com/mcp";
+const TOKENS = 1024;
+const SUBTLE: Record<string, EcdsaParams | Algorithm> = {
+  ES256: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams,
+  EdDSA: { name: "Ed25519" },
+};
+
+function fromB64url(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+for (const alg of ["ES256", "EdDSA"]) {
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+  });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench" };
+  // The baseline verifies with a key imported the way the verifier does it.
+  const key = await importJWK(jwk, alg) as CryptoKey;
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const tokens: {
+    request: Request;
+    data: Uint8Array<ArrayBuffer>;
+    signature: Uint8Array<ArrayBuffer>;
+  }[] = [];
+  for (let i = 0; i < TOKENS; i++) {
+    const jwt = await new SignJWT({ scope: "mcp", client_id: "bench", n: i })
+      .setProtectedHeader({ alg, kid: "bench" })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(exp)
+      .sign(privateKey);
+    const dot = jwt.lastIndexOf(".");
+    tokens.push({
+      request: new Request(AUDIENCE, {
+        headers: { authorization: `Bearer ${jwt}` },
+      }),
+      data: new TextEncoder().encode(jwt.slice(0, dot)),
+      signature: fromB64url(jwt.slice(dot + 1)),
+    });
+  }
+  const verifier = new JwtVerifier({
+    jwks: { keys: [jwk] },
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    cache: false,
+  });
+  const auth = bearerAuth({
+    verifier,
+    requiredScopes: ["mcp"],
+    resourceMetadataUrl: METADATA,
+  });
+  if ((await auth(tokens[0]!.request)) instanceof Response) {
+    throw new Error(`the ${alg} bench token is refused`);
+  }
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  const group = `${alg}, a new token every request`;
+  cases.push(
+    {
+      group,
+      name: `raw crypto.subtle.verify`,
+      baseline: true,
+      batch: 500,
+      fn: async () => {
+        const token = tokens[a++ % TOKENS]!;
+        if (
+          !await crypto.subtle.verify(
+            SUBTLE[alg]!,
+            key,
+            token.signature,
+            token.data,
+          )
+        ) throw new Error("bad signature");
+      },
+    },
+    {
+      group,
+      name: "JwtVerifier alone",
+      batch: 500,
+      fn: () =>
+        verifier.verifyToken(
+          tokens[b++ % TOKENS]!.request.headers.get("authorization")!.slice(7),
+        ),
+    },
+    {
+      group,
+      name: "bearerAuth + JwtVerifier",
+      batch: 500,
+      fn: () => auth(tokens[c++ % TOKENS]!.request),
+    },
+  );
+}
+
 // Fail loudly if a case does not do what its name says.
 async function sanity(): Promise<void> {
   const ok = await ours(withToken);
@@ -200,10 +308,12 @@ async function loop(): Promise<void> {
   for (const group of groups) {
     const members = cases.filter((c) => c.group === group);
     const samples = new Map<Case, number[]>(members.map((c) => [c, []]));
-    for (const c of members) for (let i = 0; i < 20_000; i++) await c.fn();
+    for (const c of members) {
+      for (let i = 0; i < (c.batch ?? 5_000) * 4; i++) await c.fn();
+    }
     for (let round = 0; round < 15; round++) {
       for (const c of members) {
-        const n = 5_000;
+        const n = c.batch ?? 5_000;
         const start = performance.now();
         for (let i = 0; i < n; i++) await c.fn();
         samples.get(c)!.push(((performance.now() - start) * 1e6) / n);

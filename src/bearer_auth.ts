@@ -14,6 +14,7 @@ import {
 } from "./errors.ts";
 import type { TokenVerifier } from "./verifier.ts";
 import { extractBearerToken, InvalidRequestError } from "./bearer.ts";
+import { parseEndpointUrl } from "./url.ts";
 import {
   type AuthOutcome,
   compileChallenge,
@@ -53,6 +54,12 @@ export interface BearerAuthOptions {
   resourceMetadataUrl?: string | URL;
   /** RFC 9110 §11.5 `realm` for the challenges. */
   realm?: string;
+  /**
+   * This server's resource identifier (RFC 8707). When set, a token whose
+   * `AccessToken.resource` is another resource, or absent, answers 401
+   * `invalid_token`: defence in depth over the verifier's audience check.
+   */
+  resource?: string | URL;
   /** When true, a request without a token is let through as `undefined`. */
   optional?: boolean;
   /** Broader scope -> the scopes it implies, for `requiredScopes`. */
@@ -92,6 +99,7 @@ interface Config {
   readonly requiredScopes: readonly string[];
   readonly challenge: CompiledChallenge;
   readonly optional: boolean;
+  readonly resource: string | undefined;
   readonly hierarchy: CompiledHierarchy | undefined;
   readonly toleranceMs: number;
   readonly now: () => number;
@@ -103,6 +111,7 @@ const OPTION_NAMES: readonly string[] = [
   "requiredScopes",
   "resourceMetadataUrl",
   "realm",
+  "resource",
   "optional",
   "scopeHierarchy",
   "clockTolerance",
@@ -192,6 +201,9 @@ function compile(options: BearerAuthOptions, where: string): Config {
       ...(options.realm === undefined ? {} : { realm: options.realm }),
     }),
     optional: options.optional ?? false,
+    resource: options.resource === undefined
+      ? undefined
+      : resourceKey(parseEndpointUrl(options.resource, "resource")),
     hierarchy: options.scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(options.scopeHierarchy),
@@ -230,6 +242,12 @@ function isAccessToken(value: unknown, raw: string): value is AccessToken {
     (typeof expiresAt === "number" && Number.isFinite(expiresAt))) &&
     (resource === undefined || resource instanceof URL) &&
     (extra === undefined || isRecord(extra));
+}
+
+/** A resource URL compared without fragment and one trailing slash. */
+function resourceKey(url: URL): string {
+  const href = url.href.split("#", 1)[0]!;
+  return href.endsWith("/") ? href.slice(0, -1) : href;
 }
 
 function holdsAll(
@@ -359,6 +377,13 @@ function check(
       return invalidToken(config, "Token expired");
     }
   }
+  if (
+    config.resource !== undefined &&
+    (token.resource === undefined ||
+      resourceKey(token.resource) !== config.resource)
+  ) {
+    return invalidToken(config, "Token was not issued for this resource");
+  }
   const required = config.requiredScopes;
   if (required.length > 0) {
     if (!holdsAll(token.scopes, required, config.hierarchy)) {
@@ -382,6 +407,7 @@ function check(
  * | malformed header, two credentials, query token   | 400 `error="invalid_request"` |
  * | verifier throws `InvalidTokenError`              | 401 `error="invalid_token"` with its message |
  * | token whose `expiresAt` has passed               | 401 `error="invalid_token"` |
+ * | token for another `resource` (when configured)   | 401 `error="invalid_token"` |
  * | token lacking a `requiredScopes` scope           | 403 `error="insufficient_scope", scope="<all required>"` |
  * | verifier throws `InsufficientScopeError`         | 403 `insufficient_scope` naming its scopes |
  * | verifier throws another `AuthorizationError`     | 403, no challenge |

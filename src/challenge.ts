@@ -78,6 +78,9 @@ export const DEFAULT_RETRY_AFTER = 5;
 // Bound a hint so that a verifier bug cannot tell clients to go away for years.
 const MAX_RETRY_AFTER = 3600;
 const MAX_DESCRIPTION = 200;
+// RFC 6750 §3 error_description characters, which are also quoted-string
+// qdtext that needs no escaping (RFC 9110 §5.6.4).
+const PLAIN = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 
 const DEFAULT_DESCRIPTION = {
   missing_token: "Authentication required",
@@ -102,6 +105,8 @@ export interface CompiledChallenge {
  * cannot carry safely, are dropped.
  */
 export function quoteString(value: string): string {
+  // Fast path: nothing to escape or drop (the common case).
+  if (PLAIN.test(value)) return `"${value}"`;
   const clean = value.replace(/[^\x20-\x7E\t]/g, "").replace(/\t/g, " ");
   return `"${clean.replace(/["\\]/g, "\\$&")}"`;
 }
@@ -114,6 +119,12 @@ export function quoteString(value: string): string {
  */
 export function safeDescription(value: unknown, fallback: string): string {
   if (typeof value !== "string") return fallback;
+  if (
+    value.length <= MAX_DESCRIPTION && PLAIN.test(value) &&
+    value.charCodeAt(0) !== 0x20 && value.charCodeAt(value.length - 1) !== 0x20
+  ) {
+    return value === "" ? fallback : value;
+  }
   const clean = value
     .replace(/"/g, "'")
     .replace(/\\/g, "/")

@@ -13,7 +13,7 @@ import {
   VerifierUnavailableError,
   withBearerAuth,
 } from "../mod.ts";
-import { parseBearer } from "./support/challenge_parser.ts";
+import { parseBearer } from "./_challenge_parser.ts";
 
 const URL_ = "https://mcp.example.com/mcp";
 const METADATA =
@@ -378,6 +378,54 @@ describe("bearerAuth", () => {
     });
   });
 
+  describe("resource binding (RFC 8707)", () => {
+    const bound = (resource?: string) =>
+      verifier((t) =>
+        Promise.resolve(
+          tokenFor(
+            t,
+            resource === undefined ? {} : { resource: new URL(resource) },
+          ),
+        )
+      );
+    const cases: [string, string | undefined, number][] = [
+      ["the same resource", URL_, 200],
+      ["the same resource with a trailing slash", `${URL_}/`, 200],
+      ["another resource", "https://other.example.com/mcp", 401],
+      ["another path on the same host", "https://mcp.example.com/admin", 401],
+      ["no resource", undefined, 401],
+    ];
+    for (const [name, resource, status] of cases) {
+      it(`answers ${status} for a token bound to ${name}`, async () => {
+        const { response, ran, body } = await run(
+          { verifier: bound(resource), resource: URL_ },
+          req("Bearer abc"),
+        );
+        assert.equal(response.status, status);
+        assert.equal(ran.length, status === 200 ? 1 : 0);
+        if (status === 401) {
+          assertRefusal(
+            response,
+            401,
+            'Bearer error="invalid_token", error_description="Token was not issued for this resource"',
+          );
+          assert.deepEqual(body, {
+            error: "invalid_token",
+            error_description: "Token was not issued for this resource",
+          });
+        }
+      });
+    }
+
+    it("does not compare resources when the option is absent", async () => {
+      const { response } = await run(
+        { verifier: bound("https://other.example.com/") },
+        req("Bearer abc"),
+      );
+      assert.equal(response.status, 200);
+    });
+  });
+
   describe("a verifier that fails in other ways answers 503, never 500 or 2xx", () => {
     const thrown: [string, () => unknown][] = [
       ["null", () => null],
@@ -689,6 +737,11 @@ describe("bearerAuth", () => {
         verifier: v,
         resourceMetadataUrl: 42,
       }, /must be a URL or a string, got "42"/],
+      [
+        "an ftp resource",
+        { verifier: v, resource: "ftp://example.com/" },
+        /^resource must use https/,
+      ],
       [
         "a realm with LF",
         { verifier: v, realm: "a\nb" },

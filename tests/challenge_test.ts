@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type AuthOutcome, challengeResponse } from "../mod.ts";
-import { parseBearer } from "./support/challenge_parser.ts";
+import { parseBearer } from "./_challenge_parser.ts";
 import { quoteString } from "../src/challenge.ts";
 
 const METADATA = "https://mcp.example.com/.well-known/oauth-protected-resource";
