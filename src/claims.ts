@@ -101,7 +101,11 @@ export function functionOption<F>(
       `${owner} option "${name}" must be a function, got ${describe(value)}`,
     );
   }
-  return value as F;
+  // Called without a receiver: host functions such as workerd's `fetch` or
+  // `performance.now` throw "Illegal invocation" when called as a method of
+  // another object (the verifier's options).
+  const fn = value as (...args: unknown[]) => unknown;
+  return ((...args: unknown[]) => fn(...args)) as F;
 }
 
 /** Reads `requiredScopes`. */

@@ -124,8 +124,9 @@ interface Seen {
 }
 
 /**
- * Sends a request to the Worker for the URL's host (`mcp.test`, or
- * `offline.test`, whose JWKS is down); checks that no body echoes the token.
+ * Sends a request to the Worker for the URL's host (`mcp.test`,
+ * `injected.test`, or `offline.test`, whose JWKS is down); checks that no
+ * body echoes the token.
  */
 async function send(
   runtime: Miniflare,
@@ -163,6 +164,17 @@ try {
           RESOURCE,
           ISSUER,
           JWKS_URL: `http://127.0.0.1:${jwks.addr.port}/jwks`,
+        },
+      },
+      {
+        ...worker,
+        name: "injected",
+        routes: ["injected.test/*"],
+        bindings: {
+          RESOURCE,
+          ISSUER,
+          JWKS_URL: `http://127.0.0.1:${jwks.addr.port}/jwks`,
+          PASS_FETCH: "yes",
         },
       },
       {
@@ -285,6 +297,16 @@ try {
     assert.equal(seen.status, 200);
     assert.deepEqual(seen.body, { called: "drop_database" });
   });
+  await check(
+    "a Worker handing the global fetch to the verifier works",
+    async () => {
+      const seen = await send(runtime, "https://injected.test/tools", {
+        token: read,
+      });
+      assert.equal(seen.status, 200);
+      assert.deepEqual(seen.body, { tools: ["echo"] });
+    },
+  );
   await check("an unreachable JWKS gets 503 with Retry-After", async () => {
     const seen = await send(runtime, "https://offline.test/tools", {
       token: read,
@@ -292,8 +314,8 @@ try {
     assert.equal(seen.status, 503);
     assert.match(seen.retryAfter ?? "", /^[0-9]+$/);
   });
-  await check("the Worker fetched the JWKS once for every request", () => {
-    assert.equal(jwksRequests, 1);
+  await check("each Worker fetched the JWKS once for all its requests", () => {
+    assert.equal(jwksRequests, 2, "one fetch per Worker isolate");
     return Promise.resolve();
   });
 } catch (error) {

@@ -24,6 +24,8 @@ interface Env {
   RESOURCE: string;
   ISSUER: string;
   JWKS_URL: string;
+  /** "yes": hand the global `fetch` to the verifier, as Workers code does. */
+  PASS_FETCH?: string;
 }
 
 const tools: Component[] = [
@@ -70,6 +72,7 @@ function build(env: Env): (request: Request) => Promise<Response> {
       issuer: env.ISSUER,
       audience: env.RESOURCE,
       typ: "at+jwt",
+      ...(env.PASS_FETCH === "yes" ? { fetch } : {}),
     }),
     resourceMetadataUrl: metadataUrl,
   });
