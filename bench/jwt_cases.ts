@@ -1,8 +1,14 @@
 // The JWT verification benchmark cases, runtime-neutral: `jwt_bench.ts`
 // registers them with `deno bench`; `jwt_bench_portable.ts` times them by
 // hand on runtimes without `Deno.bench` (Bun, Node).
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
-import { JwtVerifier } from "../mod.ts";
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+} from "jose";
+import { bearerAuth, JwtVerifier } from "../mod.ts";
 
 /** Distinct tokens per algorithm: more than the cache holds, so none hits. */
 export const TOKENS = 4096;
@@ -104,6 +110,50 @@ export async function jwtBenchCases(): Promise<BenchCase[]> {
       name: `JwtVerifier.verifyToken ${alg}`,
       group: `${alg} new token`,
       fn: () => verifier.verifyToken(tokens[verified++ % TOKENS]!.jwt),
+    });
+    // For reference: jose alone, with the same checks, is the floor for
+    // anything built on it.
+    let direct = 0;
+    const joseOptions = {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      typ: "at+jwt",
+      algorithms: [alg],
+      requiredClaims: ["exp"],
+    };
+    cases.push({
+      name: `jose jwtVerify ${alg} (reference)`,
+      group: `${alg} new token`,
+      fn: () =>
+        jwtVerify(tokens[direct++ % TOKENS]!.jwt, publicKey, joseOptions),
+    });
+    // The whole request path: Bearer extraction, verification, scope check.
+    const auth = bearerAuth({
+      verifier: new JwtVerifier({
+        jwks: { keys: [jwk] },
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        typ: "at+jwt",
+      }),
+      requiredScopes: ["files:read"],
+      resourceMetadataUrl:
+        "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+    });
+    const requests = tokens.map(({ jwt }) =>
+      new Request(AUDIENCE, { headers: { authorization: `Bearer ${jwt}` } })
+    );
+    if ((await auth(requests[0]!)) instanceof Response) {
+      throw new Error("denied");
+    }
+    let viaBearer = 0;
+    cases.push({
+      name: `bearerAuth + JwtVerifier ${alg}`,
+      group: `${alg} new token`,
+      fn: async () => {
+        if ((await auth(requests[viaBearer++ % TOKENS]!)) instanceof Response) {
+          throw new Error("denied");
+        }
+      },
     });
     if (alg === "ES256") {
       const cached = new JwtVerifier({

@@ -64,7 +64,12 @@ export interface BearerAuthOptions {
   optional?: boolean;
   /** Broader scope -> the scopes it implies, for `requiredScopes`. */
   scopeHierarchy?: ScopeHierarchy;
-  /** Seconds of leeway when checking `expiresAt` (default 0). */
+  /**
+   * Seconds of leeway when checking `expiresAt` (default 0). bearerAuth
+   * re-checks expiry for every verifier, so give it the same leeway as the
+   * verifier's own (e.g. `JwtVerifier`'s `clockTolerance`); the stricter of
+   * the two applies.
+   */
   clockTolerance?: number;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
@@ -298,10 +303,33 @@ function invalidToken(config: Config, description: string): Response {
   });
 }
 
+/**
+ * A description fit for a client: a string that does not contain the token
+ * presented (a custom verifier or check may have put it in its message).
+ */
+function safeDescription(
+  description: unknown,
+  raw: string | undefined,
+  fallback: string,
+): string {
+  if (typeof description !== "string") return fallback;
+  if (raw !== undefined && raw !== "" && description.includes(raw)) {
+    return fallback;
+  }
+  return description;
+}
+
 /** Maps what a verifier threw; only InvalidTokenError means "bad token". */
-function fromVerifierError(config: Config, error: unknown): Response {
+function fromVerifierError(
+  config: Config,
+  error: unknown,
+  raw: string,
+): Response {
   if (error instanceof InvalidTokenError) {
-    return invalidToken(config, error.message);
+    return invalidToken(
+      config,
+      safeDescription(error.message, raw, "Invalid token"),
+    );
   }
   if (
     error instanceof InsufficientScopeError && error.requiredScopes.length > 0
@@ -309,11 +337,14 @@ function fromVerifierError(config: Config, error: unknown): Response {
     return respond(config, {
       type: "insufficient_scope",
       scopes: error.requiredScopes,
-      description: error.message,
+      description: safeDescription(error.message, raw, "Insufficient scope"),
     });
   }
   if (error instanceof AuthorizationError) {
-    return respond(config, { type: "forbidden", description: error.message });
+    return respond(config, {
+      type: "forbidden",
+      description: safeDescription(error.message, raw, "Not authorized"),
+    });
   }
   report(config, error);
   return respond(config, {
@@ -353,7 +384,7 @@ async function authenticate(
     token = await config.verifier.verifyToken(raw);
   } catch (error) {
     try {
-      return fromVerifierError(config, error);
+      return fromVerifierError(config, error, raw);
     } catch (hostile) {
       // A thrown Proxy or getter that throws: still a 503, never a 500.
       return unavailable(config, hostile);
@@ -545,28 +576,45 @@ export function withBearerAuth(
       return await handler(request, result);
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
-      const scopes = error instanceof InsufficientScopeError
-        ? error.requiredScopes
-        : [];
-      if (result === undefined) {
-        return missing(
-          config,
-          [
-            ...new Set([...config.requiredScopes, ...scopes]),
-          ].sort(),
-        );
+      try {
+        return fromHandlerDenial(config, error, result);
+      } catch {
+        // A hostile error (a throwing getter, scopes altered after
+        // construction): still a denial, never a 500.
+        return respond(config, { type: "forbidden" });
       }
-      if (scopes.length > 0) {
-        return respond(config, {
-          type: "insufficient_scope",
-          scopes,
-          description: error.message,
-        });
-      }
-      return respond(config, {
-        type: "forbidden",
-        description: error.message,
-      });
     }
   };
+}
+
+/** Maps an AuthorizationError thrown by a handler to its challenge. */
+function fromHandlerDenial(
+  config: Config,
+  error: AuthorizationError,
+  token: AccessToken | undefined,
+): Response {
+  const scopes = error instanceof InsufficientScopeError
+    ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
+    : [];
+  if (token === undefined) {
+    return missing(
+      config,
+      [...new Set([...config.requiredScopes, ...scopes])].sort(),
+    );
+  }
+  if (scopes.length > 0) {
+    return respond(config, {
+      type: "insufficient_scope",
+      scopes,
+      description: safeDescription(
+        error.message,
+        token.token,
+        "Insufficient scope",
+      ),
+    });
+  }
+  return respond(config, {
+    type: "forbidden",
+    description: safeDescription(error.message, token.token, "Not authorized"),
+  });
 }

@@ -7,6 +7,7 @@
 import {
   errors,
   type JWSHeaderParameters,
+  type JWTPayload,
   jwtVerify,
   type JWTVerifyOptions,
 } from "jose";
@@ -608,7 +609,11 @@ export class JwtVerifier implements TokenVerifier {
       verified = hit.value;
     } else {
       try {
-        verified = await this.#verify(token);
+        const options = this.#injectedClock
+          ? { ...this.#joseOptions, currentDate: new Date(this.#policy.now()) }
+          : this.#joseOptions;
+        const { payload } = await jwtVerify(token, this.#getKey, options);
+        verified = this.#accessToken(token, payload);
       } catch (error) {
         const mapped = toVerifierError(error);
         // Rejections are remembered briefly; unavailability never is.
@@ -629,11 +634,8 @@ export class JwtVerifier implements TokenVerifier {
     return copyToken(verified);
   }
 
-  async #verify(token: string): Promise<AccessToken> {
-    const options = this.#injectedClock
-      ? { ...this.#joseOptions, currentDate: new Date(this.#policy.now()) }
-      : this.#joseOptions;
-    const { payload } = await jwtVerify(token, this.#getKey, options);
+  /** The token's claims as an `AccessToken` (jose has checked them). */
+  #accessToken(token: string, payload: JWTPayload): AccessToken {
     const claims = deepFreeze(payload as Record<string, unknown>);
     const accessToken: AccessToken = {
       token,

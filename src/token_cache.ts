@@ -145,6 +145,7 @@ export class TokenCache<V> {
     const now = this.#now();
     const value = touch(this.#accepted, key, now);
     if (value !== undefined) return { ok: true, value };
+    if (this.#rejected.size === 0) return undefined;
     const error = touch(this.#rejected, key, now);
     return error === undefined ? undefined : { ok: false, error };
   }
@@ -154,7 +155,7 @@ export class TokenCache<V> {
     const now = this.#now();
     const until = Math.min(now + this.#maxAgeMs, expiresAtMs ?? Infinity);
     if (until <= now || this.#maxEntries === 0) return;
-    this.#rejected.delete(key);
+    if (this.#rejected.size > 0) this.#rejected.delete(key);
     put(this.#accepted, key, { value, until }, this.#maxEntries);
   }
 

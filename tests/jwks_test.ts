@@ -239,6 +239,21 @@ describe("JWKS refresh", () => {
     assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
   });
 
+  it("rejects an unknown kid as invalid, not unavailable, while keys are held and the endpoint is down", async () => {
+    let up = true;
+    server = await serve((_req, res) =>
+      up ? json(res, { keys: [k1.jwk] }) : json(res, {}, 500)
+    );
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now });
+    await v.verifyToken(await sign(k1));
+    up = false;
+    clock.ms += 30_000;
+    await assert.rejects(v.verifyToken(await sign(k2)), InvalidTokenError);
+    assert.equal(server.requests, 2);
+    assert.equal((await v.verifyToken(await sign(k1))).clientId, "user-1");
+  });
+
   it("uses the injected fetch with an abort signal", async () => {
     const calls: { url: string; signal: AbortSignal | undefined }[] = [];
     const fetchStub = (input: RequestInfo | URL, init?: RequestInit) => {

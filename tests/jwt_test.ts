@@ -128,6 +128,11 @@ describe("JwtVerifier construction", () => {
       /not an SPKI PEM/,
     ],
     [
+      "a private CryptoKey",
+      { publicKey: es256.privateKey, audience: AUDIENCE },
+      /got a private key: pass its public key/,
+    ],
+    [
       "a private JWK",
       { publicKey: { ...es256.jwk, d: "AAAA" }, audience: AUDIENCE },
       /got a private JWK/,
