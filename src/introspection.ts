@@ -23,6 +23,7 @@ import {
   urlOption,
 } from "./claims.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
+import { readLimitedText } from "./http_body.ts";
 import {
   registerCache,
   TokenCache,
@@ -94,6 +95,20 @@ const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 const RETRY_AFTER_SECONDS = 5;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * `token_type` values (RFC 7662 §2.2, compared case-insensitively as RFC 6749
+ * §5.1 asks) that name a Bearer access token: "bearer" (RFC 6750), and the
+ * "access_token" / RFC 8693 §3 URI some servers send. Anything else is
+ * refused: "refresh_token", "N_A" (RFC 8693 §2.2.1, not an access token),
+ * "DPoP" (RFC 9449 §7.1: sender-constrained, and no proof is checked here),
+ * "mac", unknown types.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set([
+  "bearer",
+  "access_token",
+  "urn:ietf:params:oauth:token-type:access_token",
+]);
+
 type Verified = Omit<AccessToken, "token">;
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks before Basic. */
@@ -130,8 +145,14 @@ function unavailable(
  * never past `exp`; concurrent checks of one token share one request.
  *
  * An endpoint that cannot be reached, times out, or answers anything but
- * 200 with a JSON object throws `VerifierUnavailableError` (HTTP 503). Not
- * validated: `token_type`, `sub`.
+ * 200 with a JSON object throws `VerifierUnavailableError` (HTTP 503).
+ *
+ * `token_type`, when present, must name a Bearer access token ("Bearer",
+ * "access_token" or "urn:ietf:params:oauth:token-type:access_token", any
+ * case); "refresh_token", "DPoP", "N_A" and every other value are refused
+ * (RFC 7662 §2.2). An answer without `token_type` is accepted, since RFC 7662
+ * makes it optional: a server that omits it for refresh tokens relies on the
+ * `aud` check. Not validated: `sub`, `cnf` (no DPoP or mTLS binding).
  *
  * @example Usage
  * ```ts
@@ -294,8 +315,9 @@ export class IntrospectionVerifier implements TokenVerifier {
    *
    * @param token The opaque token, as sent in the `Authorization` header.
    * @returns The verified token; `claims` holds the introspection response.
-   * @throws {InvalidTokenError} When the token is inactive, expired or not
-   * meant for this server; the message is a safe description.
+   * @throws {InvalidTokenError} When the token is inactive, expired, not an
+   * access token or not meant for this server; the message is a safe
+   * description.
    * @throws {VerifierUnavailableError} When the endpoint fails or times out.
    * @throws {InsufficientScopeError} When `requiredScopes` are not all granted.
    */
@@ -306,26 +328,31 @@ export class IntrospectionVerifier implements TokenVerifier {
     ) {
       throw new InvalidTokenError("Token too long or not a string");
     }
-    // The cache holds digests only: a memory dump never yields a token.
-    const key = await digest(token);
-    const hit = this.#cache?.get(key);
-    let verified: Verified;
-    if (hit !== undefined) {
-      if (!hit.ok) throw hit.error;
-      verified = hit.value;
-    } else {
-      let pending = this.#inflight.get(key);
-      if (pending === undefined) {
-        pending = this.#introspect(token, key).finally(() =>
-          this.#inflight.delete(key)
-        );
-        this.#inflight.set(key, pending);
-      }
-      verified = await pending;
+    // Joined before any await: a check that arrives while another is
+    // pending for the same token shares its request, however the digests'
+    // timings interleave. The raw token is a key here only while that
+    // request runs (it is in memory for the request anyway).
+    let pending = this.#inflight.get(token);
+    if (pending === undefined) {
+      pending = this.#lookup(token).finally(() => this.#inflight.delete(token));
+      this.#inflight.set(token, pending);
     }
+    const verified = await pending;
     const accessToken = copyToken({ ...verified, token });
     checkScopes(this.#requiredScopes, accessToken);
     return accessToken;
+  }
+
+  /** The cached result, else one introspection. */
+  async #lookup(token: string): Promise<Verified> {
+    // The cache holds digests only: a memory dump never yields a token.
+    const key = await digest(token);
+    const hit = this.#cache?.get(key);
+    if (hit !== undefined) {
+      if (!hit.ok) throw hit.error;
+      return hit.value;
+    }
+    return await this.#introspect(token, key);
   }
 
   async #introspect(token: string, key: string): Promise<Verified> {
@@ -361,22 +388,26 @@ export class IntrospectionVerifier implements TokenVerifier {
             ...this.#credentials,
           }).toString(),
           signal: controller.signal,
-          redirect: "error",
+          // A 3xx is a failure, never followed (the token is in the body).
+          // "manual", not "error": Cloudflare Workers refuse "error".
+          redirect: "manual",
         });
       } catch (cause) {
         throw unavailable("Introspection endpoint unreachable", cause);
       }
-      if (response.status !== 200) {
+      if (response.status !== 200 || response.redirected) {
         await response.body?.cancel().catch(() => {});
         throw unavailable(`Introspection endpoint answered ${response.status}`);
       }
       let body: unknown;
       try {
-        const text = await response.text();
-        if (text.length > MAX_RESPONSE_BYTES) {
-          throw new Error("response too large");
-        }
-        body = JSON.parse(text);
+        body = JSON.parse(
+          await readLimitedText(
+            response,
+            MAX_RESPONSE_BYTES,
+            controller.signal,
+          ),
+        );
       } catch (cause) {
         throw unavailable("Introspection response unreadable", cause);
       }
@@ -392,6 +423,15 @@ export class IntrospectionVerifier implements TokenVerifier {
   /** RFC 7662 §2.2, then the same claim checks as a JWT (RFC 7519 §4.1). */
   #check(response: Record<string, unknown>): Verified {
     if (response.active !== true) throw new InvalidTokenError("Token inactive");
+    // token_type_hint is only a hint (RFC 7662 §2.1): the server may answer
+    // for a refresh token; its `token_type` says so when present.
+    const type = response.token_type;
+    if (
+      type !== undefined &&
+      !(typeof type === "string" && ACCESS_TOKEN_TYPES.has(type.toLowerCase()))
+    ) {
+      throw new InvalidTokenError("Token is not an access token");
+    }
     const now = Math.floor(this.#now() / 1000);
     const { exp, nbf } = response;
     if (exp === undefined ? this.#requireExp : typeof exp !== "number") {

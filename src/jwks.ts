@@ -1,11 +1,14 @@
 /**
  * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
- * by every verifier that names the same URI.
+ * by every verifier that names the same URI with the same `fetch`.
  *
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
  * - Keys older than the maximum age are refreshed in the background while
- *   still in use; a failing refresh keeps serving them (stale-if-error).
+ *   still in use; a failing refresh keeps serving them (stale-if-error), but
+ *   only up to the maximum staleness: past it a request waits for the
+ *   refresh, and if that fails gets `VerifierUnavailableError`, so a key the
+ *   issuer has withdrawn cannot stay trusted through an outage for ever.
  * - With no key at all, callers get `VerifierUnavailableError` with
  *   `retryAfter` (HTTP 503), never a key and never a crash.
  *
@@ -13,41 +16,59 @@
  */
 
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
+import { readLimitedText } from "./http_body.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
 /** How one verifier wants the shared store to behave. */
 export interface JwksPolicy {
-  readonly fetch: typeof fetch;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly maxAgeMs: number;
+  readonly maxStaleMs: number;
   readonly now: () => number;
 }
 
-/** A key set larger than this is refused rather than parsed. */
+/**
+ * The `fetch` of verifiers given none: one function for the isolate, so they
+ * share their stores. It looks `fetch` up at each call (tests may stub it).
+ */
+export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
+
+/** A key set larger than this is refused, and read no further. */
 const MAX_JWKS_BYTES = 1024 * 1024;
 
 /**
- * Fetches and validates a JWKS: 2xx, JSON, an object with a `keys` array,
- * at least one usable public signing key. Everything else throws.
+ * Fetches and validates a JWKS: 2xx without a redirect, JSON, an object with
+ * a `keys` array, at least one usable public signing key. Everything else
+ * throws.
  */
 export async function loadJwks(
   uri: URL,
+  fetchFn: typeof fetch,
   policy: JwksPolicy,
 ): Promise<KeyEntry[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
   try {
-    const response = await policy.fetch(uri.href, {
+    const response = await fetchFn(uri.href, {
       headers: { accept: "application/jwk-set+json, application/json" },
       signal: controller.signal,
+      // Key authority stays with the configured URI: a 3xx (or the status-0
+      // opaque redirect) is a failed load, never followed to another origin
+      // or to plain http. "manual", since Workers refuse "error".
+      redirect: "manual",
     });
-    if (response.status < 200 || response.status > 299) {
-      await response.body?.cancel();
+    if (
+      response.status < 200 || response.status > 299 || response.redirected
+    ) {
+      await response.body?.cancel().catch(() => {});
       throw new Error(`JWKS endpoint answered ${response.status}`);
     }
-    const text = await response.text();
-    if (text.length > MAX_JWKS_BYTES) throw new Error("JWKS too large");
+    const text = await readLimitedText(
+      response,
+      MAX_JWKS_BYTES,
+      controller.signal,
+    );
     const jwks: unknown = JSON.parse(text);
     if (
       typeof jwks !== "object" || jwks === null ||
@@ -65,10 +86,11 @@ export async function loadJwks(
   }
 }
 
-/** The keys of one JWKS URI, shared across the isolate. */
+/** The keys of one JWKS URI fetched with one `fetch`, shared across the isolate. */
 export class JwksStore {
   /** The JWKS URI. */
   readonly uri: URL;
+  readonly #fetch: typeof fetch;
   #entries: KeyEntry[] | undefined;
   #fetchedAt = -Infinity;
   #attemptedAt = -Infinity;
@@ -79,9 +101,11 @@ export class JwksStore {
    * Creates an empty store; use {@linkcode jwksStore} to share one.
    *
    * @param uri The JWKS URI.
+   * @param fetchFn The only `fetch` whose answers this store trusts.
    */
-  constructor(uri: URL) {
+  constructor(uri: URL, fetchFn: typeof fetch) {
     this.uri = uri;
+    this.#fetch = fetchFn;
   }
 
   /** How many fetches this store has started (for tests). */
@@ -94,10 +118,11 @@ export class JwksStore {
    *
    * @param alg The header's `alg`, already on the allow-list.
    * @param kid The header's `kid`.
-   * @param policy The caller's fetch, clock and timings.
+   * @param policy The caller's clock and timings.
    * @returns The imported key.
    * @throws {InvalidTokenError} When no held key matches, even after a refetch.
-   * @throws {VerifierUnavailableError} When no key is held at all.
+   * @throws {VerifierUnavailableError} When no key is held at all, or the
+   * keys held are older than `policy.maxStaleMs` and cannot be refreshed.
    */
   async key(
     alg: string,
@@ -106,13 +131,22 @@ export class JwksStore {
   ): Promise<CryptoKey> {
     if (this.#entries === undefined) {
       await this.#refresh(policy);
-    } else if (policy.now() - this.#fetchedAt >= policy.maxAgeMs) {
-      // Stale-while-revalidate: this request uses the keys held; the refresh
-      // runs beside it (its failure is already absorbed by #refresh).
-      void this.#refresh(policy);
+    } else {
+      const age = policy.now() - this.#fetchedAt;
+      if (age >= policy.maxStaleMs) {
+        // Too old to use unconfirmed: wait for the refresh.
+        await this.#refresh(policy);
+      } else if (age >= policy.maxAgeMs) {
+        // Stale-while-revalidate: this request uses the keys held; the
+        // refresh runs beside it (its failure is absorbed by #refresh).
+        void this.#refresh(policy);
+      }
     }
     const entries = this.#entries;
-    if (entries === undefined) throw this.#unavailable(policy);
+    if (
+      entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxStaleMs
+    ) throw this.#unavailable(policy);
     let found = selectKey(entries, alg, kid, true);
     if (found === undefined) {
       // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
@@ -168,12 +202,13 @@ export class JwksStore {
     if (now - this.#attemptedAt < policy.cooldownMs) return Promise.resolve();
     this.#attemptedAt = now;
     this.#fetches++;
-    this.#inflight = loadJwks(this.uri, policy).then(
+    this.#inflight = loadJwks(this.uri, this.#fetch, policy).then(
       (entries) => {
         this.#entries = entries;
         this.#fetchedAt = policy.now();
       },
-      // Stale-if-error: keep what we hold; the cooldown limits retries.
+      // Stale-if-error: keep what we hold (key() refuses it once older than
+      // maxStaleMs); the cooldown limits retries.
       () => {},
     ).finally(() => {
       this.#inflight = undefined;
@@ -183,18 +218,31 @@ export class JwksStore {
 }
 
 const MAX_STORES = 256;
-const stores = new Map<string, JwksStore>();
+// Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
+// a tenant's proxy) are never trusted by a verifier that fetches otherwise.
+// A WeakMap, so the stores of a dropped fetch go with it.
+const registry = new WeakMap<typeof fetch, Map<string, JwksStore>>();
 
 /**
- * The isolate-wide store for a JWKS URI, created on first use.
+ * The isolate-wide store for a JWKS URI and a `fetch`, created on first use.
  *
  * @param uri The JWKS URI.
- * @returns The store every verifier for that URI shares.
+ * @param fetchFn The `fetch` that loads the keys; verifiers given no `fetch`
+ * share {@linkcode defaultFetch}.
+ * @returns The store every verifier for that URI and `fetch` shares.
  */
-export function jwksStore(uri: URL): JwksStore {
+export function jwksStore(
+  uri: URL,
+  fetchFn: typeof fetch = defaultFetch,
+): JwksStore {
+  let stores = registry.get(fetchFn);
+  if (stores === undefined) {
+    stores = new Map();
+    registry.set(fetchFn, stores);
+  }
   let store = stores.get(uri.href);
   if (store === undefined) {
-    store = new JwksStore(uri);
+    store = new JwksStore(uri, fetchFn);
     stores.set(uri.href, store);
     // Bounded, oldest first: a process that builds verifiers for ever more
     // URIs must not grow without limit.

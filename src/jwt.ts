@@ -29,7 +29,12 @@ import {
   urlOption,
 } from "./claims.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "./errors.ts";
-import { type JwksPolicy, type JwksStore, jwksStore } from "./jwks.ts";
+import {
+  defaultFetch,
+  type JwksPolicy,
+  type JwksStore,
+  jwksStore,
+} from "./jwks.ts";
 import {
   ASYMMETRIC_ALGORITHMS,
   cryptoKeyEntry,
@@ -108,9 +113,20 @@ export interface JwtVerifierOptions {
   jwksCooldownMs?: number;
   /** Refetch the JWKS after this many ms (default 600000). */
   jwksMaxAgeMs?: number;
+  /**
+   * Longest the JWKS keys are used while they cannot be refetched, in ms
+   * since they were last fetched (default 86400000, 24 h; at least
+   * `jwksMaxAgeMs`). Past it, a failed refetch answers
+   * `VerifierUnavailableError` (HTTP 503) instead of trusting the old keys,
+   * so a key the issuer withdrew is not trusted through an outage for ever.
+   */
+  jwksMaxStaleMs?: number;
   /** Verified-token cache (on by default), or `false`. */
   cache?: TokenCacheOptions | false;
-  /** The `fetch` used for the JWKS. */
+  /**
+   * The `fetch` used for the JWKS. Verifiers share a URI's keys only when
+   * they share this function too (all that leave it out do).
+   */
   fetch?: typeof fetch;
   /** The clock, in ms since the epoch. */
   now?: () => number;
@@ -120,6 +136,7 @@ const OWNER = "JwtVerifier";
 const KEY_SOURCES = ["jwksUri", "jwks", "publicKey", "secret"] as const;
 const DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
 const DEFAULT_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
+const DEFAULT_JWKS_MAX_STALE_MS = 24 * 60 * 60 * 1000;
 
 type KeySource =
   | { readonly kind: "remote"; readonly store: JwksStore }
@@ -272,7 +289,10 @@ function publicKeyEntry(key: unknown): KeyEntry {
   throw new TypeError(`${wrong}, got ${describe(key)}`);
 }
 
-function resolveKeys(options: JwtVerifierOptions): ResolvedKeys {
+function resolveKeys(
+  options: JwtVerifierOptions,
+  fetchFn: typeof fetch,
+): ResolvedKeys {
   const given = KEY_SOURCES.filter((name) => options[name] !== undefined);
   if (given.length === 0) {
     throw new TypeError(
@@ -338,7 +358,7 @@ function resolveKeys(options: JwtVerifierOptions): ResolvedKeys {
         "jwksUri",
       );
       return {
-        source: { kind: "remote", store: jwksStore(uri) },
+        source: { kind: "remote", store: jwksStore(uri, fetchFn) },
         algorithms: allowed,
       };
     }
@@ -403,6 +423,26 @@ async function importKey(entry: KeyEntry, alg: string): Promise<CryptoKey> {
   }
 }
 
+/**
+ * Reads `jwksMaxStaleMs`: keys are refetched after `jwksMaxAgeMs`, so the
+ * staleness bound cannot be shorter.
+ */
+function maxStaleOption(value: unknown, maxAgeMs: number): number {
+  const maxStaleMs = numberOption(
+    OWNER,
+    "jwksMaxStaleMs",
+    value,
+    Math.max(DEFAULT_JWKS_MAX_STALE_MS, maxAgeMs),
+    { min: 1 },
+  );
+  if (maxStaleMs < maxAgeMs) {
+    throw new TypeError(
+      `${OWNER} option "jwksMaxStaleMs" must be at least "jwksMaxAgeMs" ("${maxAgeMs}"), got "${maxStaleMs}": raise it or lower "jwksMaxAgeMs"`,
+    );
+  }
+  return maxStaleMs;
+}
+
 /** Two dots, no more: a compact JWS (RFC 7515 §7.1); checked before jose. */
 function isCompact(token: string): boolean {
   const first = token.indexOf(".");
@@ -416,15 +456,16 @@ function isCompact(token: string): boolean {
  * Verifies JWT access tokens with `jose`: signature, `alg` allow-list
  * derived from the key source, `iss`, `aud` (required), `exp` (required by
  * default), `nbf`, `typ`, `crit`, and the token's size before any parsing.
- * Keys come from a JWKS URI (fetched once per isolate and shared), a local
- * JWKS, one public key, or an HMAC secret. Verified tokens are cached until
- * their `exp`.
+ * Keys come from a JWKS URI (fetched once per isolate and shared by the
+ * verifiers with the same `fetch`), a local JWKS, one public key, or an HMAC
+ * secret. Verified tokens are cached until their `exp`.
  *
  * `alg: none` is never accepted; asymmetric key sources accept asymmetric
  * algorithms only and `secret` accepts HS* only, so an HS256 token "signed"
  * with a public key is refused. Failures throw `InvalidTokenError` with a
  * generic description; a key source that cannot be reached, with no key
- * held, throws `VerifierUnavailableError` with `retryAfter`. Not validated:
+ * held or only keys older than `jwksMaxStaleMs`, throws
+ * `VerifierUnavailableError` with `retryAfter`. Not validated:
  * `jti` replay, `iat` age, `sub`.
  *
  * @example Usage
@@ -476,7 +517,7 @@ export class JwtVerifier implements TokenVerifier {
    * @throws {TypeError} When the options are wrong: no key source or more
    * than one, no `audience`, `alg` `none`, an algorithm the key source
    * cannot verify, a short secret, a private key, a bad URL, a negative
-   * number.
+   * number, a `jwksMaxStaleMs` below `jwksMaxAgeMs`.
    */
   constructor(options: JwtVerifierOptions) {
     if (typeof options !== "object" || options === null) {
@@ -484,7 +525,13 @@ export class JwtVerifier implements TokenVerifier {
         `${OWNER} needs an options object with a key source and "audience"`,
       );
     }
-    const keys = resolveKeys(options);
+    const fetchFn = functionOption<typeof fetch>(
+      OWNER,
+      "fetch",
+      options.fetch,
+      defaultFetch,
+    );
+    const keys = resolveKeys(options, fetchFn);
     this.#source = keys.source;
     this.#algorithms = keys.algorithms;
     this.#audiences = audienceOption(OWNER, options.audience);
@@ -522,13 +569,14 @@ export class JwtVerifier implements TokenVerifier {
       Date.now,
     );
     this.#injectedClock = options.now !== undefined;
+    const maxAgeMs = numberOption(
+      OWNER,
+      "jwksMaxAgeMs",
+      options.jwksMaxAgeMs,
+      600_000,
+      { min: 1 },
+    );
     this.#policy = {
-      fetch: functionOption<typeof fetch>(
-        OWNER,
-        "fetch",
-        options.fetch,
-        (input, init) => fetch(input, init),
-      ),
       timeoutMs: numberOption(OWNER, "timeoutMs", options.timeoutMs, 5000, {
         min: 1,
       }),
@@ -538,15 +586,8 @@ export class JwtVerifier implements TokenVerifier {
         options.jwksCooldownMs,
         30_000,
       ),
-      maxAgeMs: numberOption(
-        OWNER,
-        "jwksMaxAgeMs",
-        options.jwksMaxAgeMs,
-        600_000,
-        {
-          min: 1,
-        },
-      ),
+      maxAgeMs,
+      maxStaleMs: maxStaleOption(options.jwksMaxStaleMs, maxAgeMs),
       now,
     };
     this.#joseOptions = {

@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import {
@@ -97,6 +97,22 @@ async function unavailable(promise: Promise<unknown>): Promise<void> {
     assert.equal(error.retryAfter, 5);
     return true;
   });
+}
+
+/** A 32 MiB streamed JSON body, counting the bytes pulled from it. */
+function hugeBody(counter: { bytes: number }): Response {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let left = 512;
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        if (left-- === 0) return controller.close();
+        counter.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+    { headers: { "content-type": "application/json" } },
+  );
 }
 
 describe("IntrospectionVerifier construction", () => {
@@ -284,6 +300,72 @@ describe("IntrospectionVerifier", () => {
   });
 });
 
+describe("IntrospectionVerifier token_type", () => {
+  it("refuses an active token whose token_type says it is a refresh token", async () => {
+    const v = new IntrospectionVerifier({
+      endpoint: "https://auth.example.com/introspect",
+      clientId: "rs",
+      clientSecret: "secret",
+      audience: AUDIENCE,
+      fetch: () =>
+        Promise.resolve(Response.json({
+          active: true,
+          token_type: "refresh_token",
+          client_id: "app",
+          scope: "files:read",
+          aud: AUDIENCE,
+        })),
+    });
+    await rejectsWith(
+      v.verifyToken("opaque-refresh-token"),
+      "Token is not an access token",
+    );
+  });
+
+  it("refuses every token_type that does not name a Bearer access token", async () => {
+    server = await endpoint((token) =>
+      active({ token_type: JSON.parse(token!) })
+    );
+    const v = verifier(server.url);
+    for (
+      const type of [
+        "refresh_token",
+        "DPoP",
+        "N_A",
+        "mac",
+        "id_token",
+        "",
+        1,
+        null,
+      ]
+    ) {
+      await rejectsWith(
+        v.verifyToken(JSON.stringify(type)),
+        "Token is not an access token",
+      );
+    }
+  });
+
+  it("accepts Bearer access token types in any case, and no token_type", async () => {
+    server = await endpoint((token) =>
+      token === "absent" ? active() : active({ token_type: token })
+    );
+    const v = verifier(server.url);
+    for (
+      const type of [
+        "Bearer",
+        "bearer",
+        "BEARER",
+        "access_token",
+        "urn:ietf:params:oauth:token-type:access_token",
+        "absent",
+      ]
+    ) {
+      assert.equal((await v.verifyToken(type)).clientId, "app", type);
+    }
+  });
+});
+
 describe("IntrospectionVerifier client authentication", () => {
   it("client_secret_basic form-encodes id and secret before base64 (RFC 6749 §2.3.1)", async () => {
     const seen: Seen[] = [];
@@ -357,14 +439,38 @@ describe("IntrospectionVerifier cache", () => {
     assert.equal(server.requests, 2);
   });
 
-  it("sends one request for concurrent checks of one token", async () => {
+  it("sends one request for concurrent checks of one token, however their digests interleave", async () => {
     server = await endpoint(() => active());
     const v = verifier(server.url, { cache: false });
-    const tokens = await Promise.all(
-      Array.from({ length: 20 }, () => v.verifyToken(TOKEN)),
+    // The worst interleaving, made certain: every SHA-256 digest after the
+    // first finishes only once the first check has had its answer.
+    const subtle = crypto.subtle;
+    const realDigest = subtle.digest.bind(subtle);
+    let release!: () => void;
+    const firstDone = new Promise<void>((resolve) => (release = resolve));
+    let digests = 0;
+    const digest = mock.method(
+      subtle,
+      "digest",
+      async (...args: Parameters<SubtleCrypto["digest"]>) => {
+        if (digests++ > 0) await firstDone;
+        return await realDigest(...args);
+      },
     );
-    assert.ok(tokens.every((token) => token.clientId === "app"));
-    assert.equal(server.requests, 1);
+    try {
+      const first = v.verifyToken(TOKEN);
+      const rest = Array.from({ length: 49 }, () => v.verifyToken(TOKEN));
+      await first;
+      release();
+      const tokens = [await first, ...await Promise.all(rest)];
+      assert.equal(tokens.length, 50);
+      assert.ok(tokens.every((token) => token.clientId === "app"));
+      assert.ok(tokens.every((token) => token.token === TOKEN));
+      assert.equal(server.requests, 1);
+    } finally {
+      release();
+      digest.mock.restore();
+    }
   });
 
   it("asks again every time with cache: false", async () => {
@@ -400,10 +506,57 @@ describe("IntrospectionVerifier unavailability", () => {
     }
   });
 
+  it("stops reading an answer past its 64 KiB limit", async () => {
+    const counter = { bytes: 0 };
+    const v = verifier("https://as.example.com/introspect", {
+      fetch: () => Promise.resolve(hugeBody(counter)),
+    });
+    await unavailable(v.verifyToken(TOKEN));
+    assert.ok(counter.bytes <= 256 * 1024, `read ${counter.bytes} bytes`);
+  });
+
   it("throws VerifierUnavailableError when the endpoint hangs past timeoutMs", async () => {
     server = await serve(() => {/* never answers */});
     await unavailable(
       verifier(server.url, { timeoutMs: 50 }).verifyToken(TOKEN),
+    );
+  });
+
+  it("does not follow a redirect, so the token never reaches another origin", async () => {
+    const seen: Seen[] = [];
+    const other = await endpoint(() => active(), seen);
+    try {
+      for (const status of [302, 307, 308]) {
+        const s = await serve((_req, res) => {
+          res.writeHead(status, { location: other.url });
+          res.end();
+        });
+        try {
+          await unavailable(
+            verifier(s.url, { cache: false }).verifyToken(TOKEN),
+          );
+          assert.equal(s.requests, 1);
+        } finally {
+          await s.close();
+        }
+      }
+      assert.equal(other.requests, 0);
+      assert.equal(seen.length, 0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses an answer that an injected fetch fetched through a redirect", async () => {
+    const fetchStub = () => {
+      const response = Response.json(active());
+      Object.defineProperty(response, "redirected", { value: true });
+      return Promise.resolve(response);
+    };
+    await unavailable(
+      verifier("https://auth.example.com/introspect", {
+        fetch: fetchStub as typeof fetch,
+      }).verifyToken(TOKEN),
     );
   });
 

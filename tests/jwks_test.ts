@@ -8,6 +8,7 @@ import {
 } from "../mod.ts";
 import {
   AUDIENCE,
+  claims,
   frozenClock,
   ISSUER,
   json,
@@ -60,6 +61,29 @@ async function unavailable(
   return error;
 }
 
+/**
+ * A 32 MiB streamed JSON body, counting the bytes pulled from it (with
+ * `lazy`, nothing is pulled before the first read).
+ */
+function hugeBody(
+  counter: { bytes: number },
+  headers: HeadersInit = {},
+  lazy = false,
+): Response {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let left = 512;
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        if (left-- === 0) return controller.close();
+        counter.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }, lazy ? { highWaterMark: 0 } : undefined),
+    { headers: { "content-type": "application/json", ...headers } },
+  );
+}
+
 describe("JWKS fetching", () => {
   it("fetches the key set once and verifies with it", async () => {
     server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
@@ -89,6 +113,38 @@ describe("JWKS fetching", () => {
     assert.equal(server.requests, 1);
   });
 
+  it("does not trust keys that another verifier's fetch loaded for the same URI", async () => {
+    const uri = `https://issuer.example.com/jwks-${crypto.randomUUID()}`;
+    const rogue = await testKey("ES256", "k1");
+    const devVerifier = remote(uri, {
+      fetch: () => Promise.resolve(Response.json({ keys: [rogue.jwk] })),
+    });
+    const jwt = await sign(rogue);
+    await devVerifier.verifyToken(jwt); // loads the rogue key
+    let asked = 0;
+    const prodVerifier = remote(uri, {
+      fetch: () => {
+        asked++;
+        return Promise.reject(new TypeError("the issuer is unreachable"));
+      },
+    });
+    await unavailable(prodVerifier.verifyToken(jwt));
+    assert.equal(asked, 1);
+  });
+
+  it("shares one key store between verifiers given the same fetch", async () => {
+    let asked = 0;
+    const fetchStub = () => {
+      asked++;
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const uri = `https://issuer.example.com/jwks-${crypto.randomUUID()}`;
+    const jwt = await sign(k1);
+    await remote(uri, { fetch: fetchStub }).verifyToken(jwt);
+    await remote(uri, { fetch: fetchStub }).verifyToken(jwt);
+    assert.equal(asked, 1);
+  });
+
   it("answers unavailable with retryAfter when the endpoint returns 500", async () => {
     server = await serve((_req, res) => json(res, { error: "boom" }, 500));
     await unavailable(remote(server.url).verifyToken(await sign(k1)));
@@ -97,6 +153,31 @@ describe("JWKS fetching", () => {
   it("answers unavailable for a body that is not JSON", async () => {
     server = await serve((_req, res) => json(res, "{not json"));
     await unavailable(remote(server.url).verifyToken(await sign(k1)));
+  });
+
+  it("stops reading a JWKS body past its 1 MiB limit", async () => {
+    const counter = { bytes: 0 };
+    const v = remote(`https://big.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: () => Promise.resolve(hugeBody(counter)),
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+    assert.ok(counter.bytes <= 2 * 1024 * 1024, `read ${counter.bytes} bytes`);
+  });
+
+  it("answers unavailable for a JWKS whose Content-Length is over 1 MiB, before reading it", async () => {
+    const counter = { bytes: 0 };
+    const v = remote(`https://big.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: () =>
+        Promise.resolve(
+          hugeBody(
+            counter,
+            { "content-length": String(32 * 1024 * 1024) },
+            true,
+          ),
+        ),
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+    assert.equal(counter.bytes, 0);
   });
 
   it("answers unavailable for JSON that is not a key set", async () => {
@@ -159,6 +240,61 @@ describe("JWKS fetching", () => {
   });
 });
 
+describe("JWKS redirects", () => {
+  it("does not take keys from another origin the JWKS URI redirects to", async () => {
+    const attacker = await testKey("ES256", "k1");
+    const other = await serve((_req, res) =>
+      json(res, { keys: [attacker.jwk] })
+    );
+    try {
+      for (const status of [301, 302, 303, 307, 308]) {
+        const issuer = await serve((_req, res) => {
+          res.writeHead(status, { location: other.url });
+          res.end();
+        });
+        try {
+          await unavailable(
+            remote(issuer.url, { timeoutMs: 2000 }).verifyToken(
+              await sign(attacker),
+            ),
+          );
+          assert.equal(issuer.requests, 1);
+        } finally {
+          await issuer.close();
+        }
+      }
+      assert.equal(other.requests, 0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses a key set that an injected fetch fetched through a redirect", async () => {
+    const fetchStub = () => {
+      const response = Response.json({ keys: [k1.jwk] });
+      Object.defineProperty(response, "redirected", { value: true });
+      return Promise.resolve(response);
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+    });
+    await unavailable(v.verifyToken(await sign(k1)));
+  });
+
+  it("asks fetch not to follow redirects", async () => {
+    const seen: (RequestRedirect | undefined)[] = [];
+    const fetchStub = (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(init?.redirect);
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as typeof fetch,
+    });
+    await v.verifyToken(await sign(k1));
+    assert.deepEqual(seen, ["manual"]);
+  });
+});
+
 describe("JWKS refresh", () => {
   it("picks up a rotated key through one refetch", async () => {
     let keys = [k1.jwk];
@@ -215,6 +351,71 @@ describe("JWKS refresh", () => {
       await settled(server, i + 2);
     }
     assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+  });
+
+  it("stops trusting keys that could not be re-validated for 30 days", async () => {
+    const clock = frozenClock();
+    let up = true;
+    const v = remote(`https://stale.example.com/jwks-${crypto.randomUUID()}`, {
+      now: clock.now,
+      fetch: () =>
+        up
+          ? Promise.resolve(Response.json({ keys: [k1.jwk] }))
+          : Promise.reject(new TypeError("network down")),
+    });
+    await v.verifyToken(await sign(k1));
+    up = false; // the issuer rotates k1 out; its JWKS cannot be reached
+    clock.ms += 30 * 24 * 3600 * 1000;
+    const later = await sign(k1, claims({ exp: clock.ms / 1000 + 300 }));
+    await unavailable(v.verifyToken(later));
+  });
+
+  it("serves stale keys while a refresh fails until jwksMaxStaleMs, then answers unavailable", async () => {
+    let fail = false;
+    server = await serve((_req, res) =>
+      fail ? json(res, {}, 500) : json(res, { keys: [k1.jwk] })
+    );
+    const clock = frozenClock();
+    const v = remote(server.url, {
+      now: clock.now,
+      jwksMaxAgeMs: 60_000,
+      jwksMaxStaleMs: 3_600_000,
+      jwksCooldownMs: 30_000,
+      requireExp: false,
+    });
+    const jwt = await sign(k1, claims({ exp: undefined }));
+    await v.verifyToken(jwt);
+    fail = true;
+    clock.ms += 3_600_000 - 1; // one ms inside the bound
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+    await settled(server, 2);
+    clock.ms += 1; // at the bound: waits for a refresh, which is in cooldown
+    const error = await unavailable(v.verifyToken(jwt));
+    assert.equal(error.retryAfter, 30);
+    assert.equal(server.requests, 2);
+    clock.ms += 30_000; // cooldown over: tries again, fails again
+    await unavailable(v.verifyToken(jwt));
+    assert.equal(server.requests, 3);
+    fail = false;
+    clock.ms += 30_000; // the endpoint is back: trusted again
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+    assert.equal(server.requests, 4);
+  });
+
+  it("refreshes keys past jwksMaxStaleMs before answering when the endpoint is up", async () => {
+    let keys = [k1.jwk];
+    server = await serve((_req, res) => json(res, { keys }));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now, requireExp: false });
+    const jwt1 = await sign(k1, claims({ exp: undefined }));
+    await v.verifyToken(jwt1);
+    keys = [k2.jwk];
+    clock.ms += 24 * 3600 * 1000; // the default bound, 24 h
+    // Not served from the old set, as stale-while-revalidate would.
+    await assert.rejects(v.verifyToken(jwt1), InvalidTokenError);
+    assert.equal(server.requests, 2);
+    const jwt2 = await sign(k2, claims({ exp: undefined }));
+    assert.equal((await v.verifyToken(jwt2)).clientId, "user-1");
   });
 
   it("refreshes the key set in the background once it is older than jwksMaxAgeMs", async () => {

@@ -178,6 +178,34 @@ describe("JwtVerifier construction", () => {
       /"timeoutMs" must be a finite number of at least 1, got "-5"/,
     ],
     [
+      "a jwksMaxStaleMs below jwksMaxAgeMs",
+      {
+        jwksUri: "https://a.example/jwks",
+        audience: AUDIENCE,
+        jwksMaxAgeMs: 60_000,
+        jwksMaxStaleMs: 59_999,
+      },
+      /"jwksMaxStaleMs" must be at least "jwksMaxAgeMs" \("60000"\), got "59999": raise it or lower "jwksMaxAgeMs"/,
+    ],
+    [
+      "a jwksMaxStaleMs below the default jwksMaxAgeMs",
+      {
+        jwksUri: "https://a.example/jwks",
+        audience: AUDIENCE,
+        jwksMaxStaleMs: 1000,
+      },
+      /"jwksMaxStaleMs" must be at least "jwksMaxAgeMs" \("600000"\), got "1000"/,
+    ],
+    [
+      "a jwksMaxStaleMs that is not a number",
+      {
+        jwksUri: "https://a.example/jwks",
+        audience: AUDIENCE,
+        jwksMaxStaleMs: "1d",
+      },
+      /"jwksMaxStaleMs" must be a finite number of at least 1, got "1d"/,
+    ],
+    [
       "a bad requiredScopes",
       { secret: SECRET, audience: AUDIENCE, requiredScopes: ["a b"] },
       /requiredScopes/,
