@@ -1,4 +1,5 @@
-// Counts leaf test results in JUnit XML reports (deno test --junit-path):
+// Counts leaf test results in JUnit XML reports (deno test --junit-path, bun
+// test --reporter=junit, node --test-reporter=junit, tests/workerd/run.ts):
 // a node:test `describe` appears as a test case whose name prefixes its
 // children's ("suite > case"), so only the innermost cases are counted.
 // Usage: node .ci/count.mjs report.xml ... -> prints "passed failed skipped".
@@ -10,13 +11,15 @@ let skipped = 0;
 for (const file of process.argv.slice(2)) {
   const xml = readFileSync(file, "utf8");
   const cases = [];
-  const re =
-    /<testcase name="([^"]*)" classname="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g;
+  // Bun and Node write passing cases as self-closing <testcase .../>, and
+  // Node leaves ">" unescaped inside attribute values.
+  const re = /<testcase\b((?:[^>"]|"[^"]*")*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g;
   for (let m; (m = re.exec(xml)) !== null;) {
+    const body = m[2] ?? "";
     cases.push({
-      name: m[1],
-      failed: /<failure|<error/.test(m[3]),
-      skipped: /<skipped/.test(m[3]),
+      name: /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "",
+      failed: /<failure|<error/.test(body),
+      skipped: /<skipped/.test(body),
     });
   }
   const parents = new Set();

@@ -220,9 +220,19 @@ function compile(options: BearerAuthOptions, where: string): Config {
       ? undefined
       : compileHierarchy(options.scopeHierarchy),
     toleranceMs: tolerance * 1000,
-    now: options.now ?? Date.now,
+    now: detached(options.now) ?? Date.now,
     onError: options.onError ?? defaultOnError,
   });
+}
+
+/**
+ * Calls `fn` without a receiver: host functions such as `performance.now`
+ * throw "Illegal invocation" when called as a method of the config.
+ */
+function detached<A extends unknown[], R>(
+  fn: ((...args: A) => R) | undefined,
+): ((...args: A) => R) | undefined {
+  return fn === undefined ? undefined : (...args) => fn(...args);
 }
 
 function report(config: Config, error: unknown): void {

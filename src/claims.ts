@@ -88,6 +88,9 @@ export function numberOption(
   return value;
 }
 
+/** Receiver-free wrappers of function options, one per function. */
+const unbound = new WeakMap<object, (...args: unknown[]) => unknown>();
+
 /** Reads a function option, such as `fetch` or `now`. */
 export function functionOption<F>(
   owner: string,
@@ -101,7 +104,17 @@ export function functionOption<F>(
       `${owner} option "${name}" must be a function, got ${describe(value)}`,
     );
   }
-  return value as F;
+  // Called without a receiver: host functions such as workerd's `fetch` or
+  // `performance.now` throw "Illegal invocation" when called as a method of
+  // another object. One wrapper per function, so that identity (the JWKS
+  // store registry is keyed by `fetch`) survives.
+  let wrapper = unbound.get(value);
+  if (wrapper === undefined) {
+    const fn = value as (...args: unknown[]) => unknown;
+    wrapper = (...args: unknown[]) => fn(...args);
+    unbound.set(value, wrapper);
+  }
+  return wrapper as F;
 }
 
 /** Reads `requiredScopes`. */

@@ -308,6 +308,20 @@ describe("bearerAuth", () => {
       });
     }
 
+    it("calls the injected clock without a receiver, as performance.now requires", async () => {
+      const receivers: unknown[] = [];
+      const now = function (this: unknown) {
+        receivers.push(this);
+        return 999_999;
+      };
+      const { response } = await run(
+        { verifier: expiring(), now },
+        req("Bearer abc"),
+      );
+      assert.equal(response.status, 200);
+      assert.deepEqual(receivers, [undefined]);
+    });
+
     it("accepts a token without expiresAt", async () => {
       const { response } = await run(
         { verifier: accepting() },

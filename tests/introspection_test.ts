@@ -172,6 +172,26 @@ describe("IntrospectionVerifier", () => {
     assert.equal(token.claims.iss, ISSUER);
   });
 
+  it("calls the injected fetch and clock without a receiver, as workerd's fetch requires", async () => {
+    const receivers: unknown[] = [];
+    const fetchStub = function (this: unknown) {
+      receivers.push(this);
+      return Promise.resolve(Response.json(active()));
+    };
+    const clock = frozenClock();
+    const now = function (this: unknown) {
+      receivers.push(this);
+      return clock.ms;
+    };
+    const v = verifier("https://auth.example.com/introspect", {
+      fetch: fetchStub as unknown as typeof fetch,
+      now,
+    });
+    assert.equal((await v.verifyToken(TOKEN)).clientId, "app");
+    assert.ok(receivers.length >= 2);
+    assert.deepEqual(new Set(receivers), new Set([undefined]));
+  });
+
   it("rejects an inactive token, and active values other than true", async () => {
     for (
       const answer of [

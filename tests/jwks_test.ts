@@ -470,6 +470,26 @@ describe("JWKS refresh", () => {
     assert.ok(calls[0]!.signal instanceof AbortSignal);
   });
 
+  it("calls the injected fetch and clock without a receiver, as workerd's fetch requires", async () => {
+    const receivers: unknown[] = [];
+    const fetchStub = function (this: unknown) {
+      receivers.push(this);
+      return Promise.resolve(Response.json({ keys: [k1.jwk] }));
+    };
+    const clock = frozenClock();
+    const now = function (this: unknown) {
+      receivers.push(this);
+      return clock.ms;
+    };
+    const v = remote(`https://auth.example.com/jwks-${crypto.randomUUID()}`, {
+      fetch: fetchStub as unknown as typeof fetch,
+      now,
+    });
+    await v.verifyToken(await sign(k1));
+    assert.ok(receivers.length >= 2);
+    assert.deepEqual(new Set(receivers), new Set([undefined]));
+  });
+
   it("never caches unavailability in the token cache", async () => {
     let up = false;
     const fetchStub = () =>
