@@ -143,13 +143,34 @@ export function evaluateAll(
   reporter: ErrorReporter,
   start = 0,
 ): boolean | Promise<boolean> {
-  for (let i = start; i < checks.length; i++) {
-    const result = evaluateCheck(checks[i]!, ctx, reporter);
-    if (result === true) continue;
-    if (result === false) return false;
-    return result.then((ok) => ok && evaluateAll(checks, ctx, reporter, i + 1));
+  // One guarded section for the whole synchronous run, not one per check:
+  // this loop is the hot path of every list and call.
+  const outer = activeReporter;
+  activeReporter = reporter;
+  let i = start;
+  try {
+    for (; i < checks.length; i++) {
+      const check = checks[i]!;
+      if (typeof check !== "function") {
+        throw new TypeError(
+          `An auth check must be a function, got ${typeof check}`,
+        );
+      }
+      const result: unknown = check(ctx);
+      if (result === true) continue;
+      if (result === false) return false;
+      if (!isThenable(result)) return false;
+      const next = i + 1;
+      return settle(result, check, reporter).then((ok) =>
+        ok && evaluateAll(checks, ctx, reporter, next)
+      );
+    }
+    return true;
+  } catch (error) {
+    return settleError(error, checks[i]!, reporter);
+  } finally {
+    activeReporter = outer;
   }
-  return true;
 }
 
 /** A check list as given by a user: one check, a list, or nothing. */
