@@ -101,6 +101,7 @@ export class JwksStore {
   #entries: KeyEntry[] | undefined;
   #fetchedAt = -Infinity;
   #attemptedAt = -Infinity;
+  #lastAttemptFailed = false;
   #inflight: Promise<void> | undefined;
   #fetches = 0;
 
@@ -162,6 +163,10 @@ export class JwksStore {
       found = selectKey(this.#entries ?? entries, alg, kid, true);
     }
     if (found === undefined) {
+      // The key set could not be re-read: the token may be signed with a
+      // key rotated in during the outage. Say "try later" (503), not
+      // "invalid" (401), so a client keeps a token that may well be good.
+      if (this.#lastAttemptFailed) throw this.#unavailable(policy);
       throw new UnknownKeyError("Token signing key not found");
     }
     try {
@@ -213,10 +218,13 @@ export class JwksStore {
       (entries) => {
         this.#entries = entries;
         this.#fetchedAt = policy.now();
+        this.#lastAttemptFailed = false;
       },
       // Stale-if-error: keep what we hold (key() refuses it once older than
       // maxStaleMs); the cooldown limits retries.
-      () => {},
+      () => {
+        this.#lastAttemptFailed = true;
+      },
     ).finally(() => {
       this.#inflight = undefined;
     });

@@ -440,19 +440,45 @@ describe("JWKS refresh", () => {
     assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
   });
 
-  it("rejects an unknown kid as invalid, not unavailable, while keys are held and the endpoint is down", async () => {
+  it("answers unavailable, not invalid, for an unknown kid while the endpoint is down", async () => {
+    // The key may have been rotated in during the outage: a 401 would make
+    // the client throw away a token that is probably good.
     let up = true;
+    let rotated = false;
     server = await serve((_req, res) =>
-      up ? json(res, { keys: [k1.jwk] }) : json(res, {}, 500)
+      up
+        ? json(res, { keys: [k1.jwk, ...(rotated ? [k2.jwk] : [])] })
+        : json(res, {}, 500)
     );
     const clock = frozenClock();
     const v = remote(server.url, { now: clock.now });
     await v.verifyToken(await sign(k1));
     up = false;
+    rotated = true;
     clock.ms += 30_000;
-    await assert.rejects(v.verifyToken(await sign(k2)), InvalidTokenError);
+    await unavailable(v.verifyToken(await sign(k2)));
     assert.equal(server.requests, 2);
+    // Keys already held keep working (stale-if-error).
     assert.equal((await v.verifyToken(await sign(k1))).clientId, "user-1");
+    // Back up: the rotated key is fetched and the token accepted.
+    up = true;
+    clock.ms += 30_000;
+    assert.equal((await v.verifyToken(await sign(k2))).clientId, "user-1");
+  });
+
+  it("rejects an unknown kid as invalid once a successful refetch does not bring it", async () => {
+    server = await serve((_req, res) => json(res, { keys: [k1.jwk] }));
+    const clock = frozenClock();
+    const v = remote(server.url, { now: clock.now });
+    await v.verifyToken(await sign(k1));
+    clock.ms += 30_000;
+    await assert.rejects(
+      v.verifyToken(await sign(k2)),
+      (error: unknown) =>
+        error instanceof InvalidTokenError &&
+        !(error instanceof VerifierUnavailableError),
+    );
+    assert.equal(server.requests, 2);
   });
 
   it("uses the injected fetch with an abort signal", async () => {
