@@ -317,38 +317,49 @@ export class Guard {
 
   /** Registers a tool with its `tags` and `auth`. */
   tool(name: unknown, config: unknown, handler: unknown): unknown {
-    const label = `Tool "${nameOf(name, "Tool")}"`;
-    const { declared, rest } = splitConfig(config, label);
-    const entry = {
-      component: componentOf("tool", String(name), declared, {
-        meta: rest._meta,
-      }),
-    } as Entry;
-    const handle = this.#registerTool(
+    return this.#registerNamed(
+      "tool",
       name,
-      this.#withChallenge(
-        rest,
-        entry,
-        (request) => recordOf(request.params?.arguments),
-      ),
+      config,
       handler,
-    ) as Handle;
-    entry.handle = handle;
-    this.#track(this.#tools, String(name), entry, "name");
-    this.#assertInstalled(TOOL_METHODS, handle);
-    return handle;
+      this.#registerTool,
+      this.#tools,
+      TOOL_METHODS,
+    );
   }
 
   /** Registers a prompt with its `tags` and `auth`. */
   prompt(name: unknown, config: unknown, handler: unknown): unknown {
-    const label = `Prompt "${nameOf(name, "Prompt")}"`;
+    return this.#registerNamed(
+      "prompt",
+      name,
+      config,
+      handler,
+      this.#registerPrompt,
+      this.#prompts,
+      PROMPT_METHODS,
+    );
+  }
+
+  /** Tools and prompts: keyed by name, checks see `params.arguments`. */
+  #registerNamed(
+    kind: "tool" | "prompt",
+    name: unknown,
+    config: unknown,
+    handler: unknown,
+    register: Register,
+    map: Map<string, Entry>,
+    methods: string[],
+  ): unknown {
+    const kindLabel = kind === "tool" ? "Tool" : "Prompt";
+    const label = `${kindLabel} "${nameOf(name, kindLabel)}"`;
     const { declared, rest } = splitConfig(config, label);
     const entry = {
-      component: componentOf("prompt", String(name), declared, {
+      component: componentOf(kind, String(name), declared, {
         meta: rest._meta,
       }),
     } as Entry;
-    const handle = this.#registerPrompt(
+    const handle = register(
       name,
       this.#withChallenge(
         rest,
@@ -358,8 +369,8 @@ export class Guard {
       handler,
     ) as Handle;
     entry.handle = handle;
-    this.#track(this.#prompts, String(name), entry, "name");
-    this.#assertInstalled(PROMPT_METHODS, handle);
+    this.#track(map, String(name), entry, "name");
+    this.#assertInstalled(methods, handle);
     return handle;
   }
 
