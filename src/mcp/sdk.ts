@@ -11,7 +11,8 @@
  */
 
 import { ProtocolError } from "@modelcontextprotocol/server";
-import { GUARDED_METHODS, type Handler, type SdkBinding } from "./core.ts";
+import type { Handler, SdkBinding } from "./core.ts";
+import { GUARDED, replaceSetRequestHandler } from "./intercept.ts";
 import type { Denial } from "./denial.ts";
 
 type SetRequestHandler = (method: string, ...rest: unknown[]) => void;
@@ -29,43 +30,22 @@ export function interceptRequestHandlers(
   wrap: (method: string, handler: Handler) => Handler,
   seen: Set<string>,
 ): void {
-  const inner = (server as {
-    server: {
-      assertCanSetRequestHandler(method: string): void;
-      setRequestHandler: unknown;
-    };
-  }).server;
-  for (const method of GUARDED_METHODS) {
-    try {
-      inner.assertCanSetRequestHandler(method);
-    } catch {
-      throw new TypeError(
-        `guardServer() must run before any tool, resource or prompt is registered, and the McpServer must not declare tools, resources or prompts capabilities in its constructor: "${method}" already has a handler`,
-      );
-    }
-  }
-  const original = inner.setRequestHandler as unknown as SetRequestHandler;
-  const guarded = new Set(GUARDED_METHODS);
-  const intercepted: SetRequestHandler = function (
-    this: unknown,
-    method,
-    ...rest
-  ) {
-    if (!guarded.has(method)) return original.call(this, method, ...rest);
-    const [handler, extra] = rest;
-    if (typeof handler !== "function" || extra !== undefined) {
-      throw new TypeError(
-        `A guarded server takes "${method}" handlers as (request, ctx) functions only`,
-      );
-    }
-    seen.add(method);
-    return original.call(this, method, wrap(method, handler as Handler));
-  };
-  Object.defineProperty(inner, "setRequestHandler", {
-    value: intercepted,
-    configurable: true,
-    writable: false,
-  });
+  replaceSetRequestHandler<SetRequestHandler>(
+    server,
+    ", and the McpServer must not declare tools, resources or prompts capabilities in its constructor",
+    (original) =>
+      function (this: unknown, method, ...rest) {
+        if (!GUARDED.has(method)) return original.call(this, method, ...rest);
+        const [handler, extra] = rest;
+        if (typeof handler !== "function" || extra !== undefined) {
+          throw new TypeError(
+            `A guarded server takes "${method}" handlers as (request, ctx) functions only`,
+          );
+        }
+        seen.add(method);
+        return original.call(this, method, wrap(method, handler as Handler));
+      },
+  );
 }
 
 /** `@modelcontextprotocol/server` v2, as the guard sees it. */

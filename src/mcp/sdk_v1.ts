@@ -23,7 +23,8 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { GUARDED_METHODS, type Handler, type SdkBinding } from "./core.ts";
+import type { Handler, SdkBinding } from "./core.ts";
+import { GUARDED, replaceSetRequestHandler } from "./intercept.ts";
 import type { Denial } from "./denial.ts";
 
 /** The SDK's request schemas of the guarded methods, by identity. */
@@ -64,51 +65,30 @@ export function interceptRequestHandlersV1(
   wrap: (method: string, handler: Handler) => Handler,
   seen: Set<string>,
 ): void {
-  const inner = (server as {
-    server: {
-      assertCanSetRequestHandler(method: string): void;
-      setRequestHandler: unknown;
-    };
-  }).server;
-  for (const method of GUARDED_METHODS) {
-    try {
-      inner.assertCanSetRequestHandler(method);
-    } catch {
-      throw new TypeError(
-        `guardServer() must run before any tool, resource or prompt is registered: "${method}" already has a handler`,
-      );
-    }
-  }
-  const original = inner.setRequestHandler as SetRequestHandler;
-  const guarded = new Set(GUARDED_METHODS);
-  const intercepted: SetRequestHandler = function (
-    this: unknown,
-    schema,
-    handler,
-  ) {
-    const method = SCHEMAS.get(schema);
-    if (method === undefined) {
-      const literal = methodLiteral(schema);
-      if (typeof literal === "string" && guarded.has(literal)) {
-        throw new TypeError(
-          `A guarded server takes "${literal}" handlers with the SDK's own request schema only`,
-        );
-      }
-      return original.call(this, schema, handler);
-    }
-    if (typeof handler !== "function") {
-      throw new TypeError(
-        `A guarded server takes "${method}" handlers as (request, extra) functions only`,
-      );
-    }
-    seen.add(method);
-    return original.call(this, schema, wrap(method, handler as Handler));
-  };
-  Object.defineProperty(inner, "setRequestHandler", {
-    value: intercepted,
-    configurable: true,
-    writable: false,
-  });
+  replaceSetRequestHandler<SetRequestHandler>(
+    server,
+    "",
+    (original) =>
+      function (this: unknown, schema, handler) {
+        const method = SCHEMAS.get(schema);
+        if (method === undefined) {
+          const literal = methodLiteral(schema);
+          if (typeof literal === "string" && GUARDED.has(literal)) {
+            throw new TypeError(
+              `A guarded server takes "${literal}" handlers with the SDK's own request schema only`,
+            );
+          }
+          return original.call(this, schema, handler);
+        }
+        if (typeof handler !== "function") {
+          throw new TypeError(
+            `A guarded server takes "${method}" handlers as (request, extra) functions only`,
+          );
+        }
+        seen.add(method);
+        return original.call(this, schema, wrap(method, handler as Handler));
+      },
+  );
 }
 
 /** `@modelcontextprotocol/sdk` 1.x, as the guard sees it. */
