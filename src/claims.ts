@@ -8,6 +8,7 @@
 import type { AccessToken } from "./context.ts";
 import { InsufficientScopeError, InvalidTokenError } from "./errors.ts";
 import { normalizeScopes } from "./scopes.ts";
+import type { TokenCacheOptions } from "./token_cache.ts";
 
 /** The audiences a verifier accepts, with the ones that are URLs parsed. */
 export interface Audiences {
@@ -86,6 +87,40 @@ export function numberOption(
     );
   }
   return value;
+}
+
+/** Reads a boolean option, such as `requireExp`. */
+export function booleanOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: boolean,
+): boolean {
+  const option = value ?? fallback;
+  if (typeof option !== "boolean") {
+    throw new TypeError(
+      `${owner} option "${name}" must be true or false, got ${
+        describe(option)
+      }`,
+    );
+  }
+  return option;
+}
+
+/** Reads `cache`: `false` for none, else the options (`{}` when absent). */
+export function cacheOption(
+  owner: string,
+  value: unknown,
+): TokenCacheOptions | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== "object" || value === null)) {
+    throw new TypeError(
+      `${owner} option "cache" must be an object of cache options or false, got ${
+        describe(value)
+      }`,
+    );
+  }
+  return (value ?? {}) as TokenCacheOptions;
 }
 
 /** Receiver-free wrappers of function options, one per function. */

@@ -9,6 +9,8 @@ import type { AccessToken } from "./context.ts";
 import {
   audienceOption,
   type Audiences,
+  booleanOption,
+  cacheOption,
   checkScopes,
   clientIdFromClaims,
   copyToken,
@@ -251,15 +253,12 @@ export class IntrospectionVerifier implements TokenVerifier {
       options.clockTolerance,
       0,
     );
-    const requireExp = options.requireExp ?? false;
-    if (typeof requireExp !== "boolean") {
-      throw new TypeError(
-        `${OWNER} option "requireExp" must be true or false, got ${
-          describe(requireExp)
-        }`,
-      );
-    }
-    this.#requireExp = requireExp;
+    this.#requireExp = booleanOption(
+      OWNER,
+      "requireExp",
+      options.requireExp,
+      false,
+    );
     this.#maxTokenLength = numberOption(
       OWNER,
       "maxTokenLength",
@@ -289,20 +288,11 @@ export class IntrospectionVerifier implements TokenVerifier {
       options.now,
       Date.now,
     );
-    if (options.cache !== false) {
-      if (
-        options.cache !== undefined &&
-        (typeof options.cache !== "object" || options.cache === null)
-      ) {
-        throw new TypeError(
-          `${OWNER} option "cache" must be an object of cache options or false, got ${
-            describe(options.cache)
-          }`,
-        );
-      }
+    const cache = cacheOption(OWNER, options.cache);
+    if (cache !== false) {
       this.#cache = new TokenCache<Verified>(
         OWNER,
-        options.cache ?? {},
+        cache,
         DEFAULT_CACHE_MAX_AGE_MS,
         this.#now,
       );

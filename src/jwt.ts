@@ -15,6 +15,8 @@ import type { AccessToken } from "./context.ts";
 import {
   audienceOption,
   type Audiences,
+  booleanOption,
+  cacheOption,
   checkScopes,
   clientIdFromClaims,
   copyToken,
@@ -547,14 +549,12 @@ export class JwtVerifier implements TokenVerifier {
         }`,
       );
     }
-    const requireExp = options.requireExp ?? true;
-    if (typeof requireExp !== "boolean") {
-      throw new TypeError(
-        `${OWNER} option "requireExp" must be true or false, got ${
-          describe(requireExp)
-        }`,
-      );
-    }
+    const requireExp = booleanOption(
+      OWNER,
+      "requireExp",
+      options.requireExp,
+      true,
+    );
     this.#maxTokenLength = numberOption(
       OWNER,
       "maxTokenLength",
@@ -606,20 +606,11 @@ export class JwtVerifier implements TokenVerifier {
       ...(options.typ === undefined ? {} : { typ: options.typ }),
       ...(requireExp ? { requiredClaims: ["exp"] } : {}),
     };
-    if (options.cache !== false) {
-      if (
-        options.cache !== undefined &&
-        (typeof options.cache !== "object" || options.cache === null)
-      ) {
-        throw new TypeError(
-          `${OWNER} option "cache" must be an object of cache options or false, got ${
-            describe(options.cache)
-          }`,
-        );
-      }
+    const cache = cacheOption(OWNER, options.cache);
+    if (cache !== false) {
       this.#cache = new TokenCache<AccessToken>(
         OWNER,
-        options.cache ?? {},
+        cache,
         DEFAULT_CACHE_MAX_AGE_MS,
         now,
       );
