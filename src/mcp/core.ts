@@ -317,28 +317,12 @@ export class Guard {
 
   /** Registers a tool with its `tags` and `auth`. */
   tool(name: unknown, config: unknown, handler: unknown): unknown {
-    return this.#registerNamed(
-      "tool",
-      name,
-      config,
-      handler,
-      this.#registerTool,
-      this.#tools,
-      TOOL_METHODS,
-    );
+    return this.#registerNamed("tool", name, config, handler);
   }
 
   /** Registers a prompt with its `tags` and `auth`. */
   prompt(name: unknown, config: unknown, handler: unknown): unknown {
-    return this.#registerNamed(
-      "prompt",
-      name,
-      config,
-      handler,
-      this.#registerPrompt,
-      this.#prompts,
-      PROMPT_METHODS,
-    );
+    return this.#registerNamed("prompt", name, config, handler);
   }
 
   /** Tools and prompts: keyed by name, checks see `params.arguments`. */
@@ -347,11 +331,15 @@ export class Guard {
     name: unknown,
     config: unknown,
     handler: unknown,
-    register: Register,
-    map: Map<string, Entry>,
-    methods: string[],
   ): unknown {
-    const kindLabel = kind === "tool" ? "Tool" : "Prompt";
+    const [kindLabel, register, map, methods] = kind === "tool"
+      ? ["Tool", this.#registerTool, this.#tools, TOOL_METHODS] as const
+      : [
+        "Prompt",
+        this.#registerPrompt,
+        this.#prompts,
+        PROMPT_METHODS,
+      ] as const;
     const label = `${kindLabel} "${nameOf(name, kindLabel)}"`;
     const { declared, rest } = splitConfig(config, label);
     const entry = {
