@@ -7,6 +7,7 @@
 import type { AccessToken } from "./context.ts";
 import { InvalidTokenError } from "./errors.ts";
 import { assertScope } from "./scopes.ts";
+import { deepFreeze } from "./claims.ts";
 import type { TokenVerifier } from "./verifier.ts";
 
 /**
@@ -78,14 +79,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function compileEntry(token: string, entry: unknown): Entry {
