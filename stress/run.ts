@@ -525,15 +525,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
       kind: "DPoP valid",
       expect: "allow",
       kid: key.kid,
-      request: new Request(`${base}/mcp-dpop`, {
-        method: "POST",
-        headers: {
-          ...JSON_RPC,
-          authorization: `DPoP ${token}`,
-          dpop: await dpopProof(token),
-        },
-        body: call("echo"),
-      }),
+      request: await dpopCall(token, "echo"),
     };
   }],
   [3, "DPoP valid, admin tool (step-up)", async () => {
@@ -544,15 +536,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
     return {
       kind: "DPoP valid, admin tool (step-up)",
       expect: "deny",
-      request: new Request(`${base}/mcp-dpop`, {
-        method: "POST",
-        headers: {
-          ...JSON_RPC,
-          authorization: `DPoP ${token}`,
-          dpop: await dpopProof(token),
-        },
-        body: call("admin_reset"),
-      }),
+      request: await dpopCall(token, "admin_reset"),
     };
   }],
   [4, "DPoP replayed proof", async () => {
@@ -576,15 +560,7 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
     return {
       kind: "DPoP stolen token (thief's proof)",
       expect: "deny",
-      request: new Request(`${base}/mcp-dpop`, {
-        method: "POST",
-        headers: {
-          ...JSON_RPC,
-          authorization: `DPoP ${token}`,
-          dpop: await dpopProof(token, dpopThief),
-        },
-        body: call("echo"),
-      }),
+      request: await dpopCall(token, "echo", dpopThief),
     };
   }],
   [4, "DPoP-bound token as Bearer", async () => {
@@ -600,6 +576,23 @@ const MIX: Array<[number, string, () => Promise<Planned>]> = [
     };
   }],
 ];
+
+/** A tools/call to the DPoP endpoint: `token`, and a proof signed by `key`. */
+async function dpopCall(
+  token: string,
+  tool: string,
+  key: SigningKey = dpopClient,
+): Promise<Request> {
+  return new Request(`${base}/mcp-dpop`, {
+    method: "POST",
+    headers: {
+      ...JSON_RPC,
+      authorization: `DPoP ${token}`,
+      dpop: await dpopProof(token, key),
+    },
+    body: call(tool),
+  });
+}
 
 // A replay: the proof is used once (by a legitimate request first), then
 // sent again; the second use is what is counted.
