@@ -74,7 +74,7 @@ export interface AuthorizeOptions {
 }
 
 /** The message shared by an unknown component and one its own auth denies. */
-export const NOT_FOUND_MESSAGE = "Component not found or not authorized";
+const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 

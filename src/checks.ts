@@ -144,7 +144,7 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
 }
 
 /** Whether a component carries `tag`, whether its tags are a Set or a list. */
-export function hasTag(component: Component, tag: string): boolean {
+function hasTag(component: Component, tag: string): boolean {
   const tags: unknown = component.tags;
   if (tags === undefined || tags === null) return false;
   if (Array.isArray(tags)) return tags.includes(tag);

@@ -18,7 +18,7 @@ import { AuthorizationError } from "./errors.ts";
 export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
 
 /** The name a check is reported under. */
-export function checkName(check: unknown): string {
+function checkName(check: unknown): string {
   try {
     const name = typeof check === "function" ? check.name : "";
     return typeof name === "string" && name !== "" ? name : "anonymous check";

@@ -126,7 +126,7 @@ function opaqueDenial(): Shortfall {
  * it cannot say: the check is opaque, or `missingScopes` threw or returned
  * something other than a list of valid scope tokens.
  */
-export function shortfallOf(
+function shortfallOf(
   check: AuthCheck,
   ctx: AuthContext,
   reporter: ErrorReporter,
