@@ -34,28 +34,28 @@ export type {
   AuthContextInit,
   Component,
   ComponentKind,
-} from "./src/context.ts";
-export { AuthContext } from "./src/context.ts";
-export type { ScopeHierarchy } from "./src/scopes.ts";
+} from "./src/core/context.ts";
+export { AuthContext } from "./src/core/context.ts";
+export type { ScopeHierarchy } from "./src/core/scopes.ts";
 export type {
   AuthCheck,
   RequireRolesOptions,
   RestrictTagOptions,
   ScopeAwareCheck,
-} from "./src/checks.ts";
+} from "./src/core/checks.ts";
 export {
   allOf,
   anyOf,
   requireRoles,
   requireScopes,
   restrictTag,
-} from "./src/checks.ts";
-export type { RunOptions, Shortfall } from "./src/runner.ts";
+} from "./src/core/checks.ts";
+export type { RunOptions, Shortfall } from "./src/core/runner.ts";
 export {
   runAuthChecks,
   runAuthChecksWithShortfall,
   scopeRequirements,
-} from "./src/runner.ts";
+} from "./src/core/runner.ts";
 export type { AuthorizationErrorOptions } from "./src/errors.ts";
 export {
   AuthorizationError,
@@ -63,36 +63,42 @@ export {
   InvalidTokenError,
   VerifierUnavailableError,
 } from "./src/errors.ts";
-export type { TokenVerifier } from "./src/verifier.ts";
-export type { AuthorizeOptions, AuthorizerOptions } from "./src/authorizer.ts";
-export { Authorizer } from "./src/authorizer.ts";
-export { extractBearerToken, InvalidRequestError } from "./src/bearer.ts";
-export type { AuthOutcome, ChallengeOptions } from "./src/challenge.ts";
-export { challengeResponse } from "./src/challenge.ts";
-export type { BearerAuthOptions, BearerHandler } from "./src/bearer_auth.ts";
-export { bearerAuth, withBearerAuth } from "./src/bearer_auth.ts";
-export type { ProtectedResourceMetadataOptions } from "./src/metadata.ts";
+export type { TokenVerifier } from "./src/verify/verifier.ts";
+export type {
+  AuthorizeOptions,
+  AuthorizerOptions,
+} from "./src/core/authorizer.ts";
+export { Authorizer } from "./src/core/authorizer.ts";
+export { extractBearerToken, InvalidRequestError } from "./src/http/bearer.ts";
+export type { AuthOutcome, ChallengeOptions } from "./src/http/challenge.ts";
+export { challengeResponse } from "./src/http/challenge.ts";
+export type {
+  BearerAuthOptions,
+  BearerHandler,
+} from "./src/http/bearer_auth.ts";
+export { bearerAuth, withBearerAuth } from "./src/http/bearer_auth.ts";
+export type { ProtectedResourceMetadataOptions } from "./src/http/metadata.ts";
 export {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
-} from "./src/metadata.ts";
+} from "./src/http/metadata.ts";
 export type {
   StaticTokenEntry,
   StaticTokenVerifierOptions,
-} from "./src/static_verifier.ts";
-export { StaticTokenVerifier } from "./src/static_verifier.ts";
-export type { JwtVerifierOptions } from "./src/jwt.ts";
-export { JwtVerifier } from "./src/jwt.ts";
-export type { JsonWebKeySet, PublicJwk } from "./src/keys.ts";
-export type { TokenCacheOptions } from "./src/token_cache.ts";
-export type { IntrospectionVerifierOptions } from "./src/introspection.ts";
-export { IntrospectionVerifier } from "./src/introspection.ts";
+} from "./src/verify/static.ts";
+export { StaticTokenVerifier } from "./src/verify/static.ts";
+export type { JwtVerifierOptions } from "./src/verify/jwt.ts";
+export { JwtVerifier } from "./src/verify/jwt.ts";
+export type { JsonWebKeySet, PublicJwk } from "./src/verify/keys.ts";
+export type { TokenCacheOptions } from "./src/verify/token_cache.ts";
+export type { IntrospectionVerifierOptions } from "./src/verify/introspection.ts";
+export { IntrospectionVerifier } from "./src/verify/introspection.ts";
 export type {
   DpopErrorCode,
   DpopProof,
   DpopProofInput,
   DpopVerifierOptions,
-} from "./src/dpop.ts";
+} from "./src/dpop/verifier.ts";
 export {
   accessTokenHash,
   DPOP_ALGORITHMS,
@@ -101,16 +107,16 @@ export {
   InvalidDpopProofError,
   normalizeHtu,
   UseDpopNonceError,
-} from "./src/dpop.ts";
+} from "./src/dpop/verifier.ts";
 export type {
   MemoryReplayStoreOptions,
   ReplayStore,
-} from "./src/dpop_replay.ts";
-export { MemoryReplayStore } from "./src/dpop_replay.ts";
+} from "./src/dpop/replay.ts";
+export { MemoryReplayStore } from "./src/dpop/replay.ts";
 export type {
   DpopNoncePolicy,
   DpopNoncePolicyOptions,
-} from "./src/dpop_nonce.ts";
-export { createDpopNoncePolicy } from "./src/dpop_nonce.ts";
-export type { DpopAuthOptions } from "./src/dpop_auth.ts";
-export { dpopKeyThumbprint } from "./src/dpop_auth.ts";
+} from "./src/dpop/nonce.ts";
+export { createDpopNoncePolicy } from "./src/dpop/nonce.ts";
+export type { DpopAuthOptions } from "./src/dpop/scheme.ts";
+export { dpopKeyThumbprint } from "./src/dpop/scheme.ts";

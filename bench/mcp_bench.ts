@@ -6,7 +6,7 @@
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
 import { Authorizer, requireScopes, restrictTag } from "../mod.ts";
-import { guardServer } from "../mcp.ts";
+import { guardServer } from "../src/mcp/mod.ts";
 
 const TOOLS = 50;
 const token = {

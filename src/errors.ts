@@ -5,7 +5,7 @@
  * @module
  */
 
-import { normalizeScopes } from "./scopes.ts";
+import { normalizeScopes } from "./core/scopes.ts";
 
 /** Options accepted by the error constructors. */
 export interface AuthorizationErrorOptions {

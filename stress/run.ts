@@ -29,10 +29,10 @@ import {
   type TokenVerifier,
   withBearerAuth,
 } from "../mod.ts";
-import { guardServer } from "../mcp.ts";
+import { guardServer } from "../src/mcp/mod.ts";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 // Internal, to show that the verified-token cache stays bounded.
-import { cacheOf } from "../src/token_cache.ts";
+import { cacheOf } from "../src/verify/token_cache.ts";
 
 // ---------------------------------------------------------------- settings
 

@@ -31,7 +31,7 @@ async function sdkDeclarations(): Promise<string> {
 }
 
 const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--lint", "mod.ts", "mcp.ts", "mcp_v1.ts"],
+  args: ["doc", "--lint", "mod.ts", "src/mcp/mod.ts", "src/mcp/mod_v1.ts"],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",

@@ -8,7 +8,7 @@
 import * as z from "zod";
 import { McpServer } from "@modelcontextprotocol/server";
 import { Authorizer, requireScopes, restrictTag } from "../../mod.ts";
-import { guardServer } from "../../mcp.ts";
+import { guardServer } from "../../src/mcp/mod.ts";
 
 /** Server-wide policy: `admin`-tagged components need the `admin` scope. */
 export const authorizer: Authorizer = new Authorizer({

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { Authorizer } from "../authorizer.ts";
-import type { AuthCheck } from "../checks.ts";
-import type { AccessToken, Component } from "../context.ts";
+import { Authorizer } from "../core/authorizer.ts";
+import type { AuthCheck } from "../core/checks.ts";
+import type { AccessToken, Component } from "../core/context.ts";
 import {
   type Denial,
   denialOf,

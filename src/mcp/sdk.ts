@@ -4,7 +4,7 @@
  * the public `setRequestHandler` of its low-level `server`, lazily, on the
  * first registration of a tool, resource or prompt. Intercepting that call
  * lets the guard sit in front of the SDK's own list, call, read and get
- * handlers without touching any private field. `tests/mcp_sdk_test.ts`
+ * handlers without touching any private field. `tests/mcp/sdk_test.ts`
  * fails loudly if a new SDK release stops installing handlers this way.
  *
  * @module

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AccessToken } from "../context.ts";
+import type { AccessToken } from "../core/context.ts";
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === "string");

@@ -1,0 +1,365 @@
+/**
+ * Server-level authorization: FastMCP's `AuthMiddleware`, as layers.
+ *
+ * @module
+ */
+
+import type { AuthCheck } from "./checks.ts";
+import {
+  type AccessToken,
+  type AuthContext,
+  type Component,
+  contextWithScopes,
+} from "./context.ts";
+import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import {
+  type ErrorReporter,
+  evaluateAll,
+  isAuthorizationError,
+  toCheckList,
+} from "./_evaluate.ts";
+import { evaluateShortfall, reporterOf, scopeRequirements } from "./runner.ts";
+import {
+  closeScopes,
+  type CompiledHierarchy,
+  compileHierarchy,
+  type ScopeHierarchy,
+} from "./scopes.ts";
+
+/**
+ * Options of {@linkcode Authorizer}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Authorizer, type AuthorizerOptions, restrictTag } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AuthorizerOptions = {
+ *   layers: [restrictTag("admin", { scopes: ["admin"] })],
+ *   scopeHierarchy: { admin: ["write"], write: ["read"] },
+ * };
+ * assert.ok(new Authorizer(options));
+ * ```
+ */
+export interface AuthorizerOptions {
+  /**
+   * Server-wide layers, each one FastMCP `AuthMiddleware`: a check or a list
+   * of checks (AND). Run in order, after the component's own `auth`.
+   */
+  layers?: ReadonlyArray<AuthCheck | readonly AuthCheck[]> | undefined;
+  /** Handed to every `AuthContext` the authorizer builds. */
+  scopeHierarchy?: ScopeHierarchy | undefined;
+  /**
+   * Receives exceptions thrown by checks (other than `AuthorizationError`);
+   * they deny. Default: one `console.warn` naming the check.
+   */
+  onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
+}
+
+/**
+ * Options of {@linkcode Authorizer.prototype.authorize}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { AuthorizeOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AuthorizeOptions = { arguments: { path: "/tmp/x" } };
+ * assert.equal(options.arguments?.path, "/tmp/x");
+ * ```
+ */
+export interface AuthorizeOptions {
+  /** The tool-call arguments, shown to checks as `ctx.arguments`. */
+  arguments?: Record<string, unknown> | undefined;
+}
+
+/** The message shared by an unknown component and one its own auth denies. */
+const NOT_FOUND_MESSAGE = "Component not found or not authorized";
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+// Stand-ins named in `onError` reports for failures that are not a check's:
+// a malformed component, or a component list that threw while iterated.
+const componentShape: AuthCheck = function invalidComponent() {
+  return false;
+};
+const componentList: AuthCheck = function unreadableComponentList() {
+  return false;
+};
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
+  if (layers === undefined) return [];
+  if (!Array.isArray(layers)) {
+    throw new TypeError(
+      `Authorizer layers must be an array of checks or check lists, got ${
+        describe(layers)
+      }`,
+    );
+  }
+  return Object.freeze(layers.map((layer, i) => {
+    const checks = Array.isArray(layer) ? layer : [layer];
+    checks.forEach((check, j) => {
+      if (typeof check !== "function") {
+        throw new TypeError(
+          `Authorizer layer ${i}${
+            Array.isArray(layer) ? `, check ${j},` : ""
+          } must be a function (ctx) => boolean, got ${describe(check)}`,
+        );
+      }
+    });
+    return Object.freeze([...checks] as AuthCheck[]);
+  }));
+}
+
+/**
+ * Decides which components a token may see and use: a component's own
+ * `auth` first, then each server-wide layer in order.
+ *
+ * - `filter` answers list operations: it keeps, in order, the components
+ *   that pass everything; a check throwing `AuthorizationError` drops that
+ *   component.
+ * - `authorize` answers a call, read or get: it throws the same
+ *   `AuthorizationError` for an unknown component and for one its own `auth`
+ *   denies, so existence never leaks; a layer's scope shortfall throws
+ *   `InsufficientScopeError` naming every scope still needed up to the first
+ *   opaque layer; any other denial is answered as for an unknown component.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   Authorizer,
+ *   InsufficientScopeError,
+ *   requireScopes,
+ *   restrictTag,
+ * } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const authorizer = new Authorizer({
+ *   layers: [requireScopes("mcp"), restrictTag("admin", { scopes: ["admin"] })],
+ * });
+ * const tools = [
+ *   { kind: "tool" as const, name: "echo" },
+ *   { kind: "tool" as const, name: "reset", tags: ["admin"] },
+ * ];
+ * const token = { token: "t", clientId: "c", scopes: ["mcp"], claims: {} };
+ * assert.deepEqual((await authorizer.filter(token, tools)).map((t) => t.name), ["echo"]);
+ * await assert.rejects(authorizer.authorize(token, tools[1]), InsufficientScopeError);
+ * ```
+ */
+export class Authorizer {
+  #layers: readonly (readonly AuthCheck[])[];
+  #flat: readonly AuthCheck[];
+  #compiled: CompiledHierarchy | undefined;
+  #report: ErrorReporter;
+
+  /**
+   * Validates the layers and hierarchy once.
+   *
+   * @param options Layers, scope hierarchy and error reporter.
+   * @throws {TypeError} When a layer is not a check or list of checks, the
+   * hierarchy is not scope -> scope list, or `onError` is not a function.
+   */
+  constructor(options: AuthorizerOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Authorizer options must be an object, got ${describe(options)}`,
+      );
+    }
+    if (
+      options.onError !== undefined && typeof options.onError !== "function"
+    ) {
+      throw new TypeError(
+        `Authorizer onError must be a function (error, check) => void, got ${
+          describe(options.onError)
+        }`,
+      );
+    }
+    this.#layers = compileLayers(options.layers);
+    this.#flat = Object.freeze(this.#layers.flat());
+    this.#compiled = options.scopeHierarchy === undefined
+      ? undefined
+      : compileHierarchy(options.scopeHierarchy);
+    this.#report = reporterOf(options);
+  }
+
+  /** The token's scope set, computed once per call and shared by every context. */
+  #granted(token: AccessToken | undefined): ReadonlySet<string> {
+    return token === undefined
+      ? EMPTY
+      : closeScopes(token.scopes, this.#compiled);
+  }
+
+  /** Own auth, then every layer: one AND chain, synchronous until a check is not. */
+  #decide(
+    token: AccessToken | undefined,
+    component: Component,
+    granted: ReadonlySet<string>,
+  ): boolean | Promise<boolean> {
+    const ctx = contextWithScopes({ token, component }, granted);
+    const own = component.auth;
+    if (own === undefined) return evaluateAll(this.#flat, ctx, this.#report);
+    const first = evaluateAll(toCheckList(own), ctx, this.#report);
+    if (first === false) return false;
+    if (first === true) return evaluateAll(this.#flat, ctx, this.#report);
+    return first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+  }
+
+  /** A decision that never throws: an AuthorizationError or a bad component drops. */
+  #keep(
+    token: AccessToken | undefined,
+    component: Component,
+    granted: ReadonlySet<string>,
+  ): boolean | Promise<boolean> {
+    try {
+      const decision = this.#decide(token, component, granted);
+      return typeof decision === "boolean"
+        ? decision
+        : decision.catch(() => false);
+    } catch (error) {
+      // Only an AuthorizationError, or a malformed component, gets here.
+      if (!isAuthorizationError(error)) {
+        this.#report(error, componentShape);
+      }
+      return false;
+    }
+  }
+
+  /**
+   * The components `token` may see, in their original order.
+   *
+   * @typeParam C The component type, kept in the result.
+   * @param token The verified token, or `undefined` when unauthenticated.
+   * @param components The components to filter.
+   * @returns The components that pass their own `auth` and every layer.
+   *
+   * @example Usage
+   * ```ts
+   * import { Authorizer, restrictTag } from "@mcp-authz/core";
+   * import assert from "node:assert/strict";
+   *
+   * const authorizer = new Authorizer({ layers: [restrictTag("admin", { scopes: ["admin"] })] });
+   * const prompts = [
+   *   { kind: "prompt" as const, name: "summarize" },
+   *   { kind: "prompt" as const, name: "audit", tags: new Set(["admin"]) },
+   * ];
+   * const visible = await authorizer.filter(undefined, prompts);
+   * assert.deepEqual(visible.map((p) => p.name), ["summarize"]);
+   * ```
+   */
+  filter<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+  ): Promise<C[]> {
+    try {
+      const granted = this.#granted(token);
+      const kept: C[] = [];
+      // Once a check goes async, the rest are collected in order and awaited.
+      let pending: [C, boolean | Promise<boolean>][] | undefined;
+      for (const component of components) {
+        const decision = this.#keep(token, component, granted);
+        if (pending !== undefined) pending.push([component, decision]);
+        else if (decision === true) kept.push(component);
+        else if (decision !== false) pending = [[component, decision]];
+      }
+      if (pending === undefined) return Promise.resolve(kept);
+      return Promise.all(pending.map(([, decision]) => decision)).then(
+        (decisions) => {
+          decisions.forEach((ok, i) => {
+            if (ok) kept.push(pending[i]![0]);
+          });
+          return kept;
+        },
+      );
+    } catch (error) {
+      // Iterating `components` itself threw: list nothing.
+      this.#report(error, componentList);
+      return Promise.resolve([]);
+    }
+  }
+
+  /**
+   * Allows a call, read or get, or throws why not.
+   *
+   * @param token The verified token, or `undefined` when unauthenticated.
+   * @param component The component asked for; `undefined` when unknown.
+   * @param options The call's arguments, shown to checks as `ctx.arguments`.
+   * @throws {AuthorizationError} With one message for an unknown component,
+   * for one its own `auth` denies, and for a layer that denies without a
+   * scope shortfall (no step-up can help, so existence is not revealed).
+   * @throws {InsufficientScopeError} When a layer denies for want of scopes:
+   * `requiredScopes` is that layer's shortfall widened by the requirements of
+   * the following scope-only layers, up to the first opaque one.
+   *
+   * @example Usage
+   * ```ts
+   * import { AuthorizationError, Authorizer, requireScopes } from "@mcp-authz/core";
+   * import assert from "node:assert/strict";
+   *
+   * const authorizer = new Authorizer();
+   * const token = { token: "t", clientId: "c", scopes: [], claims: {} };
+   * const secret = { kind: "tool" as const, name: "secret", auth: requireScopes("root") };
+   * const unknown = await authorizer.authorize(token, undefined).catch((e) => e);
+   * const denied = await authorizer.authorize(token, secret).catch((e) => e);
+   * assert.ok(unknown instanceof AuthorizationError);
+   * assert.equal(unknown.message, denied.message);
+   * ```
+   */
+  async authorize(
+    token: AccessToken | undefined,
+    component: Component | undefined,
+    options?: AuthorizeOptions,
+  ): Promise<void> {
+    if (component === undefined || component === null) {
+      throw new AuthorizationError(NOT_FOUND_MESSAGE);
+    }
+    let ctx: AuthContext;
+    try {
+      ctx = contextWithScopes({
+        token,
+        component,
+        arguments: options?.arguments,
+      }, this.#granted(token));
+    } catch (error) {
+      this.#report(error, componentShape);
+      throw new AuthorizationError(NOT_FOUND_MESSAGE);
+    }
+    // Own auth: whatever the reason, the caller learns no more than "unknown".
+    let visible: boolean;
+    try {
+      visible = component.auth === undefined ||
+        await evaluateAll(toCheckList(component.auth), ctx, this.#report);
+    } catch {
+      visible = false;
+    }
+    if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
+
+    for (let i = 0; i < this.#layers.length; i++) {
+      const result = await evaluateShortfall(
+        this.#layers[i]!,
+        ctx,
+        this.#report,
+      );
+      if (result.authorized) continue;
+      // No step-up can help: answer exactly as for an unknown component, so
+      // a hidden component cannot be told from a missing one.
+      if (result.missingScopes.length === 0) {
+        throw new AuthorizationError(NOT_FOUND_MESSAGE);
+      }
+      const required = new Set(result.missingScopes);
+      for (let j = i + 1; j < this.#layers.length; j++) {
+        const more = scopeRequirements(this.#layers[j]!, ctx, {
+          onError: this.#report,
+        });
+        if (more === undefined) break; // an opaque layer: say nothing beyond it
+        for (const scope of more) required.add(scope);
+      }
+      throw new InsufficientScopeError([...required]);
+    }
+  }
+}

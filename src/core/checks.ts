@@ -1,0 +1,525 @@
+/**
+ * Check factories: `requireScopes`, `restrictTag`, `requireRoles`, and the
+ * combinators `anyOf` / `allOf`. Each validates its arguments once and
+ * returns a frozen check.
+ *
+ * @module
+ */
+
+import { type AuthContext, type Component, holdsScopes } from "./context.ts";
+import {
+  currentReporter,
+  type ErrorReporter,
+  evaluateAll,
+  evaluateCheck,
+} from "./_evaluate.ts";
+import { normalizeScopes } from "./scopes.ts";
+
+/**
+ * A check: allows by returning (or resolving to) exactly `true`. Anything
+ * else denies; throwing an `AuthorizationError` denies with that error;
+ * throwing anything else is masked and denies.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AuthCheck, AuthContext, runAuthChecks } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ownerOnly: AuthCheck = (ctx) => ctx.token?.claims.sub === ctx.arguments?.owner;
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: [], claims: { sub: "ann" } },
+ *   component: { kind: "tool", name: "edit" },
+ *   arguments: { owner: "ann" },
+ * });
+ * assert.equal(await runAuthChecks(ownerOnly, ctx), true);
+ * ```
+ */
+export type AuthCheck = (ctx: AuthContext) => boolean | Promise<boolean>;
+
+/**
+ * A check that can name the scopes a token lacks: empty when satisfied, and
+ * empty when there is no token (an authentication problem, not a scope
+ * shortfall). Users may write their own.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireScopes, type ScopeAwareCheck } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const check: ScopeAwareCheck = requireScopes("files:read", "files:write");
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["files:read"], claims: {} },
+ *   component: { kind: "tool", name: "write_file" },
+ * });
+ * assert.equal(check(ctx), false);
+ * assert.deepEqual(check.missingScopes(ctx), ["files:write"]);
+ * ```
+ */
+export interface ScopeAwareCheck extends AuthCheck {
+  /** The scopes the token lacks for this check to pass. */
+  missingScopes(ctx: AuthContext): string[];
+}
+
+/** Options of {@linkcode restrictTag}. */
+export interface RestrictTagOptions {
+  /** Scopes a token must ALL hold to reach a component with the tag. */
+  scopes: string[];
+}
+
+/** Options of {@linkcode requireRoles}. */
+export interface RequireRolesOptions {
+  /**
+   * Reads the roles from the token's claims: an iterable of strings, or a
+   * single role as a string. Returning anything else, or throwing a
+   * `TypeError` (say, reading a property of an absent claim), denies.
+   */
+  extract(claims: Record<string, unknown>): unknown;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string"
+    ? JSON.stringify(value)
+    : `a ${typeof value}`;
+}
+
+function named<F extends (...args: never[]) => unknown>(
+  fn: F,
+  name: string,
+): F {
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+function scopeAware(
+  check: AuthCheck,
+  missingScopes: (ctx: AuthContext) => string[],
+): ScopeAwareCheck {
+  return Object.freeze(Object.assign(check, { missingScopes }));
+}
+
+function lacking(ctx: AuthContext, required: readonly string[]): string[] {
+  if (ctx.token === undefined) return [];
+  const granted = ctx.grantedScopes;
+  return required.filter((scope) => !granted.has(scope));
+}
+
+/**
+ * Requires ALL of the given scopes (AND). No token denies. Reads
+ * `ctx.grantedScopes`, so a broader scope satisfies the narrower ones it
+ * implies under the context's scope hierarchy.
+ *
+ * @param scopes The scopes required; at least one.
+ * @returns A scope-aware check.
+ * @throws {TypeError} When no scope is given, or one is not a valid scope
+ * token (RFC 6749 §3.3).
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const canRead = requireScopes("files:read");
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["files:write"], claims: {} },
+ *   component: { kind: "tool", name: "read_file" },
+ *   scopeHierarchy: { "files:write": ["files:read"] },
+ * });
+ * assert.equal(canRead(ctx), true);
+ * ```
+ */
+export function requireScopes(...scopes: string[]): ScopeAwareCheck {
+  if (scopes.length === 0) {
+    throw new TypeError(
+      "requireScopes() needs at least one scope; to require only a token, use (ctx) => ctx.token !== undefined",
+    );
+  }
+  const required = Object.freeze(normalizeScopes(scopes, "requireScopes()"));
+  const check = named(
+    (ctx: AuthContext): boolean => holdsScopes(ctx, required),
+    `requireScopes(${required.join(" ")})`,
+  );
+  return scopeAware(check, (ctx) => lacking(ctx, required));
+}
+
+/** Whether a component carries `tag`, whether its tags are a Set or a list. */
+function hasTag(component: Component, tag: string): boolean {
+  const tags: unknown = component.tags;
+  if (tags === undefined || tags === null) return false;
+  if (Array.isArray(tags)) return tags.includes(tag);
+  if (typeof (tags as ReadonlySet<string>).has === "function") {
+    return (tags as ReadonlySet<string>).has(tag) === true;
+  }
+  // A string or a plain object (say, from a JSON config) is not "untagged":
+  // throwing makes the runner deny instead of waving the component through.
+  throw new TypeError(
+    `Component tags must be a Set or an array of strings, got ${
+      describe(tags)
+    }`,
+  );
+}
+
+/**
+ * Guards every component carrying `tag`: a component without the tag
+ * passes; one with it needs a token holding ALL of `options.scopes`.
+ *
+ * @param tag The tag to guard.
+ * @param options The scopes the tag requires.
+ * @returns A scope-aware check.
+ * @throws {TypeError} When `tag` is not a non-empty string, or `options.scopes`
+ * is missing, empty or holds an invalid scope.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, restrictTag } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const adminOnly = restrictTag("admin", { scopes: ["admin"] });
+ * const token = { token: "t", clientId: "c", scopes: ["user"], claims: {} };
+ * const untagged = new AuthContext({ token, component: { kind: "tool", name: "echo" } });
+ * const tagged = new AuthContext({
+ *   token,
+ *   component: { kind: "tool", name: "drop_db", tags: ["admin"] },
+ * });
+ * assert.equal(adminOnly(untagged), true);
+ * assert.equal(adminOnly(tagged), false);
+ * assert.deepEqual(adminOnly.missingScopes(tagged), ["admin"]);
+ * ```
+ */
+export function restrictTag(
+  tag: string,
+  options: RestrictTagOptions,
+): ScopeAwareCheck {
+  if (typeof tag !== "string" || tag === "") {
+    throw new TypeError(
+      `restrictTag() expects a non-empty tag string, got ${describe(tag)}`,
+    );
+  }
+  const scopes = (options as Partial<RestrictTagOptions> | undefined)?.scopes;
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    throw new TypeError(
+      `restrictTag(${
+        JSON.stringify(tag)
+      }) needs { scopes: [...] } with at least one scope a token must hold to reach components with the tag`,
+    );
+  }
+  const required = Object.freeze(normalizeScopes(scopes, "restrictTag()"));
+  const check = named(
+    (ctx: AuthContext): boolean =>
+      !hasTag(ctx.component, tag) ||
+      holdsScopes(ctx, required),
+    `restrictTag(${tag})`,
+  );
+  return scopeAware(
+    check,
+    (ctx) => hasTag(ctx.component, tag) ? lacking(ctx, required) : [],
+  );
+}
+
+/** Whether the extracted roles include every required role; `false` when malformed. */
+function holdsRoles(extracted: unknown, roles: readonly string[]): boolean {
+  if (typeof extracted === "string") {
+    // A bare string is one role, not a list of characters.
+    return roles.length === 1 && roles[0] === extracted;
+  }
+  if (extracted === null || typeof extracted !== "object") return false;
+  if (extracted instanceof Set) {
+    return roles.every((role) => extracted.has(role));
+  }
+  if (Array.isArray(extracted)) {
+    return roles.every((role) => extracted.includes(role));
+  }
+  if (typeof (extracted as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    return false;
+  }
+  const held = new Set<unknown>(extracted as Iterable<unknown>);
+  return roles.every((role) => held.has(role));
+}
+
+/**
+ * Requires ALL of the given roles (AND), read from the token's claims by
+ * `options.extract`. Opaque: it cannot name what a token lacks, so a denial
+ * never discloses the roles. An absent or malformed claim denies.
+ *
+ * @param roles The roles required; at least one.
+ * @param options Where the roles are in the claims.
+ * @returns An opaque check.
+ * @throws {TypeError} When `roles` is empty or holds a non-string or empty
+ * string, or `options.extract` is not a function.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireRoles } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const editors = requireRoles(["editor"], {
+ *   extract: (claims) => (claims.realm_access as { roles: string[] }).roles,
+ * });
+ * const ctx = new AuthContext({
+ *   token: {
+ *     token: "t",
+ *     clientId: "c",
+ *     scopes: [],
+ *     claims: { realm_access: { roles: ["editor", "viewer"] } },
+ *   },
+ *   component: { kind: "tool", name: "publish" },
+ * });
+ * assert.equal(editors(ctx), true);
+ * ```
+ */
+export function requireRoles(
+  roles: string[],
+  options: RequireRolesOptions,
+): AuthCheck {
+  if (!Array.isArray(roles) || roles.length === 0) {
+    throw new TypeError(
+      `requireRoles() needs a non-empty array of roles, got ${describe(roles)}`,
+    );
+  }
+  for (const role of roles) {
+    if (typeof role !== "string" || role === "") {
+      throw new TypeError(
+        `requireRoles() expects roles to be non-empty strings, got ${
+          describe(role)
+        }`,
+      );
+    }
+  }
+  const extract = (options as Partial<RequireRolesOptions> | undefined)
+    ?.extract;
+  if (typeof extract !== "function") {
+    throw new TypeError(
+      "requireRoles() needs { extract(claims) } returning the token's roles, e.g. (claims) => claims.roles",
+    );
+  }
+  const required = Object.freeze([...new Set(roles)]);
+  const check = named((ctx: AuthContext): boolean => {
+    const token = ctx.token;
+    if (token === undefined) return false;
+    let extracted: unknown;
+    try {
+      extracted = extract(token.claims);
+    } catch (error) {
+      // An absent claim (reading a property of undefined) is a plain denial.
+      if (error instanceof TypeError) return false;
+      throw error;
+    }
+    return holdsRoles(extracted, required);
+  }, `requireRoles(${required.join(" ")})`);
+  return Object.freeze(check);
+}
+
+/** Whether `check` exposes `missingScopes` (tolerant of hostile getters). */
+export function isScopeAware(check: unknown): check is ScopeAwareCheck {
+  try {
+    return typeof check === "function" &&
+      typeof (check as Partial<ScopeAwareCheck>).missingScopes === "function";
+  } catch {
+    return false;
+  }
+}
+
+function assertChecks(checks: unknown[], where: string): void {
+  if (checks.length === 0) {
+    throw new TypeError(`${where} needs at least one check`);
+  }
+  checks.forEach((check, i) => {
+    if (typeof check !== "function") {
+      throw new TypeError(
+        `${where} expects every check to be a function (ctx) => boolean, got ${
+          describe(check)
+        } at position ${i}`,
+      );
+    }
+  });
+}
+
+/** Builds a combinator: callable as a check, evaluable with a caller's reporter. */
+function combinator(
+  name: string,
+  evaluate: (
+    ctx: AuthContext,
+    reporter: ErrorReporter,
+  ) => boolean | Promise<boolean>,
+  missingScopes: ((ctx: AuthContext) => string[]) | undefined,
+): AuthCheck {
+  // Called by the runner, it reports to the runner's onError; called
+  // directly, to the default warning.
+  const check = named(
+    (ctx: AuthContext): boolean | Promise<boolean> =>
+      evaluate(ctx, currentReporter()),
+    name,
+  );
+  if (missingScopes !== undefined) return scopeAware(check, missingScopes);
+  return Object.freeze(check);
+}
+
+interface FirstDenial {
+  error?: unknown;
+  seen: boolean;
+}
+
+function anyFrom(
+  branches: readonly AuthCheck[],
+  ctx: AuthContext,
+  reporter: ErrorReporter,
+  start: number,
+  denial: FirstDenial,
+): boolean | Promise<boolean> {
+  for (let i = start; i < branches.length; i++) {
+    let result: boolean | Promise<boolean>;
+    try {
+      result = evaluateCheck(branches[i]!, ctx, reporter);
+    } catch (error) {
+      // Only an AuthorizationError gets here: that branch denies.
+      if (!denial.seen) denial.error = error, denial.seen = true;
+      continue;
+    }
+    if (result === true) return true;
+    if (result === false) continue;
+    return result.then(
+      (ok) => ok || anyFrom(branches, ctx, reporter, i + 1, denial),
+      (error) => {
+        if (!denial.seen) denial.error = error, denial.seen = true;
+        return anyFrom(branches, ctx, reporter, i + 1, denial);
+      },
+    );
+  }
+  if (denial.seen) throw denial.error;
+  return false;
+}
+
+/**
+ * Allows when any branch allows, trying them in order and stopping at the
+ * first allow. A branch that throws counts as that branch's denial; when no
+ * branch allows, the first `AuthorizationError` seen propagates, else it
+ * denies. Scope-aware exactly when every branch is: `missingScopes` is the
+ * smallest branch shortfall (the first on a tie), empty if any branch is
+ * satisfied.
+ *
+ * @param checks The branches; at least one.
+ * @returns The OR of the branches.
+ * @throws {TypeError} When no check is given or one is not a function.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, anyOf, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const readOrAdmin = anyOf(requireScopes("files:read"), requireScopes("admin"));
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["admin"], claims: {} },
+ *   component: { kind: "resource", name: "log", uri: "file:///log" },
+ * });
+ * assert.equal(await readOrAdmin(ctx), true);
+ * ```
+ */
+export function anyOf(...checks: ScopeAwareCheck[]): ScopeAwareCheck;
+/**
+ * Allows when any branch allows; opaque when some branch is opaque.
+ *
+ * @param checks The branches; at least one.
+ * @returns The OR of the branches.
+ * @throws {TypeError} When no check is given or one is not a function.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, anyOf, requireRoles, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const check = anyOf(requireScopes("admin"), requireRoles(["owner"], { extract: (c) => c.roles }));
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: [], claims: { roles: ["owner"] } },
+ *   component: { kind: "tool", name: "transfer" },
+ * });
+ * assert.equal(await check(ctx), true);
+ * ```
+ */
+export function anyOf(...checks: AuthCheck[]): AuthCheck;
+export function anyOf(...checks: AuthCheck[]): AuthCheck {
+  assertChecks(checks, "anyOf()");
+  const branches = Object.freeze([...checks]);
+  const scopeAwareBranches = branches.every(isScopeAware)
+    ? branches as readonly ScopeAwareCheck[]
+    : undefined;
+  return combinator(
+    `anyOf(${branches.length})`,
+    (ctx, reporter) => anyFrom(branches, ctx, reporter, 0, { seen: false }),
+    scopeAwareBranches && ((ctx) => {
+      let smallest: string[] | undefined;
+      for (const branch of scopeAwareBranches) {
+        const missing = branch.missingScopes(ctx);
+        if (missing.length === 0) return [];
+        if (smallest === undefined || missing.length < smallest.length) {
+          smallest = missing;
+        }
+      }
+      return smallest === undefined ? [] : [...smallest];
+    }),
+  );
+}
+
+/**
+ * One check that is the AND of its branches, in order, stopping at the first
+ * denial. Scope-aware when every branch is (`missingScopes` is the union),
+ * so `anyOf(allOf(a, b), c)` composes.
+ *
+ * @param checks The branches; at least one.
+ * @returns The AND of the branches.
+ * @throws {TypeError} When no check is given or one is not a function.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, allOf, anyOf, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const check = anyOf(allOf(requireScopes("read"), requireScopes("write")), requireScopes("admin"));
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["read"], claims: {} },
+ *   component: { kind: "tool", name: "sync" },
+ * });
+ * assert.equal(await check(ctx), false);
+ * assert.deepEqual(check.missingScopes(ctx), ["write"]);
+ * ```
+ */
+export function allOf(...checks: ScopeAwareCheck[]): ScopeAwareCheck;
+/**
+ * The AND of its branches; opaque when some branch is opaque.
+ *
+ * @param checks The branches; at least one.
+ * @returns The AND of the branches.
+ * @throws {TypeError} When no check is given or one is not a function.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, allOf, requireRoles, requireScopes } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const check = allOf(requireScopes("write"), requireRoles(["editor"], { extract: (c) => c.roles }));
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["write"], claims: { roles: "viewer" } },
+ *   component: { kind: "tool", name: "publish" },
+ * });
+ * assert.equal(await check(ctx), false);
+ * ```
+ */
+export function allOf(...checks: AuthCheck[]): AuthCheck;
+export function allOf(...checks: AuthCheck[]): AuthCheck {
+  assertChecks(checks, "allOf()");
+  const branches = Object.freeze([...checks]);
+  const scopeAwareBranches = branches.every(isScopeAware)
+    ? branches as readonly ScopeAwareCheck[]
+    : undefined;
+  return combinator(
+    `allOf(${branches.length})`,
+    (ctx, reporter) => evaluateAll(branches, ctx, reporter),
+    scopeAwareBranches && ((ctx) => {
+      const union = new Set<string>();
+      for (const branch of scopeAwareBranches) {
+        for (const scope of branch.missingScopes(ctx)) union.add(scope);
+      }
+      return [...union];
+    }),
+  );
+}

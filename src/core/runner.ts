@@ -1,0 +1,279 @@
+/**
+ * Running checks: `runAuthChecks` (FastMCP's `run_auth_checks`),
+ * `runAuthChecksWithShortfall` and `scopeRequirements`.
+ *
+ * @module
+ */
+
+import { type AuthCheck, isScopeAware } from "./checks.ts";
+import type { AuthContext } from "./context.ts";
+import {
+  type ErrorReporter,
+  evaluateAll,
+  evaluateCheck,
+  toCheckList,
+  warnOnError,
+} from "./_evaluate.ts";
+import { isScopeToken } from "./scopes.ts";
+
+/**
+ * Options of the runners.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, runAuthChecks, type RunOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: unknown[] = [];
+ * const options: RunOptions = { onError: (error) => seen.push(error) };
+ * const ctx = new AuthContext({ component: { kind: "tool", name: "t" } });
+ * const broken = () => { throw new Error("database down"); };
+ * assert.equal(await runAuthChecks(broken, ctx, options), false);
+ * assert.equal(seen.length, 1);
+ * ```
+ */
+export interface RunOptions {
+  /**
+   * Receives every exception a check throws other than an
+   * `AuthorizationError`; the check is then treated as denying. Default:
+   * one `console.warn` naming the check. Never reaches the caller.
+   */
+  onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
+}
+
+/**
+ * The outcome of {@linkcode runAuthChecksWithShortfall}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { Shortfall } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const denied: Shortfall = { authorized: false, missingScopes: ["admin"] };
+ * assert.equal(denied.authorized, false);
+ * ```
+ */
+export interface Shortfall {
+  /** Whether every check allowed. */
+  authorized: boolean;
+  /**
+   * The sorted union of the scopes the token lacks, across every
+   * scope-aware check; empty when authorized or when an opaque check denied.
+   */
+  missingScopes: string[];
+}
+
+/** The reporter named by the options, or the default warning. */
+export function reporterOf(options: RunOptions | undefined): ErrorReporter {
+  const onError = options?.onError;
+  return typeof onError === "function" ? onError : warnOnError;
+}
+
+/**
+ * Runs checks with AND logic, in order, stopping at the first denial. An
+ * empty list allows. Sync and async checks mix freely; only real thenables
+ * are awaited. A check allows only by returning exactly `true`.
+ *
+ * @param checks One check or a list.
+ * @param ctx What the checks see.
+ * @param options Where masked exceptions are reported.
+ * @returns Whether every check allowed.
+ * @throws {AuthorizationError} When a check throws one (it propagates
+ * unchanged and stops the chain). Any other exception is masked: reported to
+ * `onError` and treated as denial.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireScopes, runAuthChecks } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["read"], claims: {} },
+ *   component: { kind: "tool", name: "search" },
+ * });
+ * assert.equal(await runAuthChecks([requireScopes("read"), async () => true], ctx), true);
+ * assert.equal(await runAuthChecks([requireScopes("read"), () => "yes" as never], ctx), false);
+ * ```
+ */
+export function runAuthChecks(
+  checks: AuthCheck | readonly AuthCheck[],
+  ctx: AuthContext,
+  options?: RunOptions,
+): Promise<boolean> {
+  try {
+    const reporter = reporterOf(options);
+    // A lone check skips the list: the common case on a hot path.
+    const result = Array.isArray(checks)
+      ? evaluateAll(checks, ctx, reporter)
+      : evaluateCheck(checks as AuthCheck, ctx, reporter);
+    return typeof result === "boolean" ? (result ? ALLOW : DENY) : result;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+// Settled results are immutable, so one promise per outcome serves every call.
+const ALLOW: Promise<boolean> = Promise.resolve(true);
+const DENY: Promise<boolean> = Promise.resolve(false);
+
+/** A denial that names no scope. */
+function opaqueDenial(): Shortfall {
+  return { authorized: false, missingScopes: [] };
+}
+
+/**
+ * The scopes a scope-aware check says the token lacks, or `undefined` when
+ * it cannot say: the check is opaque, or `missingScopes` threw or returned
+ * something other than a list of valid scope tokens.
+ */
+function shortfallOf(
+  check: AuthCheck,
+  ctx: AuthContext,
+  reporter: ErrorReporter,
+): readonly string[] | undefined {
+  if (!isScopeAware(check)) return undefined;
+  try {
+    const missing: unknown = check.missingScopes(ctx);
+    if (!Array.isArray(missing) || !missing.every(isScopeToken)) {
+      throw new TypeError(
+        "missingScopes() must return an array of scope strings (RFC 6749 §3.3)",
+      );
+    }
+    return missing;
+  } catch (error) {
+    try {
+      reporter(error, check);
+    } catch {
+      // A failing reporter changes nothing.
+    }
+    return undefined;
+  }
+}
+
+function sorted(scopes: Set<string>): string[] {
+  return [...scopes].sort();
+}
+
+/**
+ * Runs the checks to the end, collecting the scope shortfall. Stops at an
+ * opaque denial (nothing more can be said) and at an AuthorizationError.
+ */
+export function evaluateShortfall(
+  checks: readonly AuthCheck[],
+  ctx: AuthContext,
+  reporter: ErrorReporter,
+  start = 0,
+  missing: Set<string> | undefined = undefined,
+): Shortfall | Promise<Shortfall> {
+  for (let i = start; i < checks.length; i++) {
+    const check = checks[i]!;
+    // Track masked errors: a check that threw is opaque, whatever it claims.
+    let masked = false;
+    const tracking: ErrorReporter = (error, c) => {
+      masked = true;
+      reporter(error, c);
+    };
+    const result = evaluateCheck(check, ctx, tracking);
+    const next = (ok: boolean): Shortfall | Promise<Shortfall> | undefined => {
+      if (ok) return undefined;
+      const lacking = masked ? undefined : shortfallOf(check, ctx, reporter);
+      // A denial that names no scope (no token, a custom reason) is opaque.
+      if (lacking === undefined || lacking.length === 0) return opaqueDenial();
+      missing ??= new Set();
+      for (const scope of lacking) missing.add(scope);
+      return undefined;
+    };
+    if (result === true || result === false) {
+      const done = next(result);
+      if (done !== undefined) return done;
+      continue;
+    }
+    return result.then((ok) =>
+      next(ok) ?? evaluateShortfall(checks, ctx, reporter, i + 1, missing)
+    );
+  }
+  return missing === undefined
+    ? { authorized: true, missingScopes: [] }
+    : { authorized: false, missingScopes: sorted(missing) };
+}
+
+/**
+ * Runs checks like {@linkcode runAuthChecks} but to the end, and says which
+ * scopes the token lacks: the sorted union of every unmet scope across all
+ * scope-aware checks, reported only when every opaque check passed. An
+ * opaque denial gives `{ authorized: false, missingScopes: [] }`.
+ *
+ * @param checks One check or a list.
+ * @param ctx What the checks see.
+ * @param options Where masked exceptions are reported.
+ * @returns Whether the checks allowed, and the scope shortfall.
+ * @throws {AuthorizationError} When a check throws one.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireScopes, restrictTag, runAuthChecksWithShortfall } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: [], claims: {} },
+ *   component: { kind: "tool", name: "wipe", tags: ["admin"] },
+ * });
+ * const result = await runAuthChecksWithShortfall(
+ *   [requireScopes("write"), restrictTag("admin", { scopes: ["admin"] })],
+ *   ctx,
+ * );
+ * assert.deepEqual(result, { authorized: false, missingScopes: ["admin", "write"] });
+ * ```
+ */
+export function runAuthChecksWithShortfall(
+  checks: AuthCheck | readonly AuthCheck[],
+  ctx: AuthContext,
+  options?: RunOptions,
+): Promise<Shortfall> {
+  try {
+    return Promise.resolve(
+      evaluateShortfall(toCheckList(checks), ctx, reporterOf(options)),
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The scopes the token lacks for these checks, without running any of them:
+ * the sorted union of their `missingScopes`, or `undefined` when any check
+ * is opaque (its requirement cannot be known without running it).
+ *
+ * @param checks One check or a list.
+ * @param ctx What the checks see.
+ * @param options Where exceptions from `missingScopes` are reported.
+ * @returns The unmet scopes, or `undefined`.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthContext, requireRoles, requireScopes, scopeRequirements } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: ["read"], claims: {} },
+ *   component: { kind: "tool", name: "edit" },
+ * });
+ * assert.deepEqual(scopeRequirements([requireScopes("read", "write")], ctx), ["write"]);
+ * const opaque = requireRoles(["editor"], { extract: (claims) => claims.roles });
+ * assert.equal(scopeRequirements([requireScopes("write"), opaque], ctx), undefined);
+ * ```
+ */
+export function scopeRequirements(
+  checks: AuthCheck | readonly AuthCheck[],
+  ctx: AuthContext,
+  options?: RunOptions,
+): string[] | undefined {
+  const reporter = reporterOf(options);
+  const union = new Set<string>();
+  for (const check of toCheckList(checks)) {
+    const lacking = shortfallOf(check, ctx, reporter);
+    if (lacking === undefined) return undefined;
+    for (const scope of lacking) union.add(scope);
+  }
+  return sorted(union);
+}

@@ -1,0 +1,662 @@
+/**
+ * DPoP proof verification on the resource-server side (RFC 9449 §4.3, §7):
+ * the proof JWT in the `DPoP` header shows that the caller holds the key an
+ * access token is bound to.
+ *
+ * @module
+ */
+
+import {
+  base64url,
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  type JWK,
+  jwtVerify,
+  type JWTVerifyResult,
+} from "jose";
+import { InvalidTokenError } from "../errors.ts";
+import type { DpopNoncePolicy } from "./nonce.ts";
+import { MemoryReplayStore, type ReplayStore } from "./replay.ts";
+
+/**
+ * The OAuth error codes of RFC 9449 §7.1 and §9, as they appear in a
+ * `WWW-Authenticate: DPoP error="..."` challenge.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DpopErrorCode } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const code: DpopErrorCode = "use_dpop_nonce";
+ * assert.equal(code, "use_dpop_nonce");
+ * ```
+ */
+export type DpopErrorCode = "invalid_dpop_proof" | "use_dpop_nonce";
+
+/**
+ * A refused DPoP proof. `error` is the OAuth error code for the challenge;
+ * the message is a fixed, safe description that never contains the proof,
+ * the token or a claim.
+ *
+ * @example Usage
+ * ```ts
+ * import { DpopError, InvalidDpopProofError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new InvalidDpopProofError("DPoP proof has been used before");
+ * assert.ok(error instanceof DpopError);
+ * assert.equal(error.error, "invalid_dpop_proof");
+ * ```
+ */
+export class DpopError extends Error {
+  /** Stable code for programmatic handling. */
+  readonly code: string = "ERR_DPOP";
+  /** The OAuth error code for a `WWW-Authenticate` challenge. */
+  readonly error: DpopErrorCode;
+
+  /**
+   * Creates a DPoP error.
+   *
+   * @param error The OAuth error code.
+   * @param message A safe description.
+   * @param options The cause, for logs. Never shown to a client.
+   */
+  constructor(
+    error: DpopErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DpopError";
+    this.error = error;
+  }
+}
+
+/**
+ * The DPoP proof is missing, malformed, forged, stale, replayed or made for
+ * another request: RFC 9449 §7.1 `invalid_dpop_proof`.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidDpopProofError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new InvalidDpopProofError("DPoP proof is too old");
+ * assert.equal(error.code, "ERR_INVALID_DPOP_PROOF");
+ * assert.equal(error.error, "invalid_dpop_proof");
+ * ```
+ */
+export class InvalidDpopProofError extends DpopError {
+  /** Stable code for programmatic handling. */
+  override readonly code: string = "ERR_INVALID_DPOP_PROOF";
+
+  /**
+   * Creates an invalid-proof error.
+   *
+   * @param message A safe description (default `"Invalid DPoP proof"`).
+   * @param options The cause, for logs. Never shown to a client.
+   */
+  constructor(message = "Invalid DPoP proof", options?: { cause?: unknown }) {
+    super("invalid_dpop_proof", message, options);
+    this.name = "InvalidDpopProofError";
+  }
+}
+
+/**
+ * The proof lacks a valid server nonce (RFC 9449 §9): the client must retry
+ * with a proof whose `nonce` claim is `nonce`, sent to it in a `DPoP-Nonce`
+ * header.
+ *
+ * @example Usage
+ * ```ts
+ * import { UseDpopNonceError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new UseDpopNonceError("eyJ7S_zG.eyJH0-Z.HX4w-7v");
+ * assert.equal(error.error, "use_dpop_nonce");
+ * assert.equal(error.nonce, "eyJ7S_zG.eyJH0-Z.HX4w-7v");
+ * ```
+ */
+export class UseDpopNonceError extends DpopError {
+  /** Stable code for programmatic handling. */
+  override readonly code: string = "ERR_USE_DPOP_NONCE";
+  /** The fresh nonce for the `DPoP-Nonce` response header. */
+  readonly nonce: string;
+
+  /**
+   * Creates a nonce demand.
+   *
+   * @param nonce The fresh nonce the client must use.
+   * @param message A safe description.
+   */
+  constructor(
+    nonce: string,
+    message = "Resource server requires nonce in DPoP proof",
+  ) {
+    super("use_dpop_nonce", message);
+    this.name = "UseDpopNonceError";
+    this.nonce = nonce;
+  }
+}
+
+/**
+ * The asymmetric JWS algorithms a DPoP proof may use by default. Never
+ * `none`, never an HMAC (RFC 9449 §4.2).
+ *
+ * @example Usage
+ * ```ts
+ * import { DPOP_ALGORITHMS } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DPOP_ALGORITHMS.includes("ES256"));
+ * assert.ok(!DPOP_ALGORITHMS.includes("HS256"));
+ * ```
+ */
+export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+  "PS256",
+  "PS384",
+  "PS512",
+  "RS256",
+  "RS384",
+  "RS512",
+]);
+const ASYMMETRIC: ReadonlySet<string> = new Set(DPOP_ALGORITHMS);
+
+/** Options of {@linkcode DpopVerifier}. */
+export interface DpopVerifierOptions {
+  /** Accepted proof algorithms, a subset of {@linkcode DPOP_ALGORITHMS}. */
+  algorithms?: readonly string[];
+  /** Seconds a proof is accepted after its `iat` (default 60). */
+  maxAge?: number;
+  /** Seconds of clock skew allowed both ways (default 5). */
+  clockTolerance?: number;
+  /** Longest `DPoP` header accepted, in characters (default 8192). */
+  maxProofLength?: number;
+  /**
+   * Where seen proofs are remembered (default: a
+   * {@linkcode MemoryReplayStore} owned by this verifier).
+   */
+  replayStore?: ReplayStore;
+  /** When set, every proof must carry a nonce this policy accepts. */
+  nonces?: DpopNoncePolicy;
+  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** What {@linkcode DpopVerifier.verify} checks a proof against. */
+export interface DpopProofInput {
+  /** The request method (`htm`). */
+  method: string;
+  /** The request URL as the client addressed it (`htu`). */
+  url: string | URL;
+  /** The raw `DPoP` header value; `null`/`undefined` when absent. */
+  proof: string | null | undefined;
+  /**
+   * The access token sent with the proof. When given, the proof's `ath`
+   * must be its hash (RFC 9449 §4.3 check 11).
+   */
+  accessToken?: string | undefined;
+  /**
+   * The key thumbprint the token is bound to (its `cnf.jkt`, RFC 9449
+   * §6.1). When given, the proof key must have this thumbprint.
+   */
+  jkt?: string | undefined;
+}
+
+/** A verified DPoP proof. */
+export interface DpopProof {
+  /** RFC 7638 SHA-256 thumbprint of the proof key, base64url. */
+  jkt: string;
+  /** The proof's algorithm. */
+  alg: string;
+  /** The proof's unique identifier. */
+  jti: string;
+  /** When the proof was made, in seconds since the epoch. */
+  iat: number;
+}
+
+const DEFAULT_MAX_AGE = 60;
+const DEFAULT_CLOCK_TOLERANCE = 5;
+const DEFAULT_MAX_PROOF_LENGTH = 8192;
+const MAX_JTI_LENGTH = 256;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// RFC 7517/7518 private and symmetric key members.
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"];
+const PUBLIC_KTY: ReadonlySet<string> = new Set(["EC", "RSA", "OKP"]);
+
+interface Settings {
+  algorithms: readonly string[];
+  maxAge: number;
+  clockTolerance: number;
+  maxProofLength: number;
+  replayStore: ReplayStore;
+  nonces: DpopNoncePolicy | undefined;
+  now: () => number;
+}
+
+/**
+ * Verifies DPoP proofs (RFC 9449 §4.3): the `DPoP` header holds one compact
+ * JWT with `typ` `dpop+jwt`, an allowed asymmetric `alg` and a public `jwk`
+ * header that verifies its signature; `htm` and `htu` name this request
+ * (`htu` compared without query and fragment, after RFC 3986 §6.2.2 and
+ * §6.2.3 normalization); `iat` is recent; `ath` hashes the access token;
+ * `jti` was not seen before; the nonce is valid when nonces are on; and the
+ * proof key is the one the token is bound to.
+ *
+ * Extra JOSE header parameters (`kid`, `x5c` ...) and extra claims are
+ * accepted and ignored: RFC 9449 §4.2 lists what a proof must contain, not
+ * all it may. The key always comes from `jwk`, never from `kid`, `jku` or
+ * `x5c`; a `crit` header naming an extension is rejected (RFC 7515 §4.1.11).
+ *
+ * Verification is pure apart from the replay store, which records the
+ * `jti` only once every other check has passed, so a proof that fails is
+ * never remembered.
+ *
+ * Not checked: the request body and headers other than `DPoP` (a proof
+ * does not cover them); `typ` spelled `application/dpop+jwt` (refused:
+ * §4.3 asks for `dpop+jwt`); the nonce unless `nonces` is set.
+ *
+ * @example Usage
+ * ```ts
+ * import { DpopVerifier } from "@mcp-authz/core";
+ * import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose";
+ * import assert from "node:assert/strict";
+ *
+ * const { privateKey, publicKey } = await generateKeyPair("ES256");
+ * const jwk = await exportJWK(publicKey);
+ * const proof = await new SignJWT({ htm: "POST", htu: "https://mcp.example.com/mcp" })
+ *   .setProtectedHeader({ typ: "dpop+jwt", alg: "ES256", jwk })
+ *   .setJti(crypto.randomUUID())
+ *   .setIssuedAt()
+ *   .sign(privateKey);
+ *
+ * const verifier = new DpopVerifier();
+ * const result = await verifier.verify({
+ *   method: "POST",
+ *   url: "https://mcp.example.com/mcp?session=1",
+ *   proof,
+ * });
+ * assert.equal(result.jkt, await calculateJwkThumbprint(jwk));
+ * ```
+ */
+export class DpopVerifier {
+  #settings: Settings;
+
+  /**
+   * Validates the options once.
+   *
+   * @param options Algorithms, time window, proof size, replay store,
+   * nonce policy and clock.
+   * @throws {TypeError} When an option is malformed: an algorithm that is
+   * not an asymmetric JWS algorithm, a negative window, a replay store
+   * without `checkAndStore` ...
+   */
+  constructor(options: DpopVerifierOptions = {}) {
+    this.#settings = Object.freeze({
+      algorithms: checkAlgorithms(options.algorithms),
+      maxAge: checkSeconds("maxAge", options.maxAge, DEFAULT_MAX_AGE, false),
+      clockTolerance: checkSeconds(
+        "clockTolerance",
+        options.clockTolerance,
+        DEFAULT_CLOCK_TOLERANCE,
+        true,
+      ),
+      maxProofLength: checkLength(options.maxProofLength),
+      replayStore: checkReplayStore(options.replayStore),
+      nonces: checkNonces(options.nonces),
+      now: checkClock(options.now),
+    });
+  }
+
+  /** The accepted algorithms, for the `algs` challenge parameter (§7.1). */
+  get algorithms(): readonly string[] {
+    return this.#settings.algorithms;
+  }
+
+  /**
+   * Issues a fresh nonce when a nonce policy is set, for a `DPoP-Nonce`
+   * header on a challenge.
+   *
+   * @returns The nonce, or `undefined` without a nonce policy.
+   */
+  async issueNonce(): Promise<string | undefined> {
+    const nonces = this.#settings.nonces;
+    return nonces === undefined ? undefined : await nonces.issue();
+  }
+
+  /**
+   * Verifies one proof against the request it came with.
+   *
+   * @param input The request method and URL, the raw `DPoP` header, and
+   * the access token and its bound thumbprint when there is one.
+   * @returns The proof key's thumbprint and the proof's identifiers.
+   * @throws {InvalidDpopProofError} When the proof is absent or fails any
+   * check.
+   * @throws {UseDpopNonceError} When nonces are on and the proof carries no
+   * valid one.
+   * @throws {InvalidTokenError} When the proof key is not the key the token
+   * is bound to (RFC 9449 §7.1 "Invalid DPoP key binding").
+   * @throws {Error} Anything the replay store or nonce policy throws: the
+   * check could not be done (answer 503, never access).
+   */
+  async verify(input: DpopProofInput): Promise<DpopProof> {
+    const s = this.#settings;
+    const proof = input.proof;
+    if (typeof proof !== "string" || proof === "") {
+      throw new InvalidDpopProofError("DPoP proof is missing");
+    }
+    if (proof.length > s.maxProofLength) {
+      throw new InvalidDpopProofError("DPoP proof is too long");
+    }
+    // Headers joins repeated fields with ", ": §4.3 check 1 and 2.
+    if (!COMPACT_JWS.test(proof)) {
+      throw new InvalidDpopProofError(
+        "DPoP header must hold exactly one compact JWT",
+      );
+    }
+
+    const { jwk, alg } = readHeader(proof, s.algorithms);
+    const now = s.now();
+    const verified = await verifySignature(proof, alg, now, s.clockTolerance);
+    const claims = verified.payload;
+
+    const jti = claims.jti;
+    if (typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) {
+      throw new InvalidDpopProofError("DPoP proof needs a jti");
+    }
+    if (claims.htm !== input.method) {
+      throw new InvalidDpopProofError("DPoP proof htm does not match");
+    }
+    if (!sameHttpUri(claims.htu, input.url)) {
+      throw new InvalidDpopProofError("DPoP proof htu does not match");
+    }
+    const iat = claims.iat;
+    if (typeof iat !== "number" || !Number.isFinite(iat)) {
+      throw new InvalidDpopProofError("DPoP proof needs an iat");
+    }
+    const seconds = now / 1_000;
+    if (iat > seconds + s.clockTolerance) {
+      throw new InvalidDpopProofError("DPoP proof is issued in the future");
+    }
+    if (iat < seconds - s.maxAge - s.clockTolerance) {
+      throw new InvalidDpopProofError("DPoP proof is too old");
+    }
+    if (input.accessToken !== undefined) {
+      if (claims.ath !== await accessTokenHash(input.accessToken)) {
+        throw new InvalidDpopProofError("DPoP proof ath does not match");
+      }
+    }
+
+    const jkt = await calculateJwkThumbprint(jwk, "sha256");
+    if (input.jkt !== undefined && input.jkt !== jkt) {
+      throw new InvalidTokenError("Invalid DPoP key binding");
+    }
+
+    if (s.nonces !== undefined) {
+      const nonce = claims.nonce;
+      if (typeof nonce !== "string" || !(await s.nonces.verify(nonce))) {
+        throw new UseDpopNonceError(await s.nonces.issue());
+      }
+    }
+
+    // Last, so that only proofs that passed everything take up room.
+    const expiresAt = (iat + s.maxAge + s.clockTolerance) * 1_000;
+    if (!(await s.replayStore.checkAndStore(`${jkt}.${jti}`, expiresAt))) {
+      throw new InvalidDpopProofError("DPoP proof has been used before");
+    }
+    return { jkt, alg, jti, iat };
+  }
+
+  /**
+   * Verifies the `DPoP` header of `request` against its method and URL.
+   *
+   * @param request The incoming request.
+   * @param options The access token and its bound thumbprint, and the URL
+   * the client addressed when it differs from `request.url` (behind a
+   * proxy or an edge router that rewrites it).
+   * @returns The verified proof.
+   * @throws {InvalidDpopProofError} As {@linkcode DpopVerifier.verify}.
+   * @throws {UseDpopNonceError} As {@linkcode DpopVerifier.verify}.
+   * @throws {InvalidTokenError} As {@linkcode DpopVerifier.verify}.
+   */
+  verifyRequest(
+    request: Request,
+    options: {
+      accessToken?: string | undefined;
+      jkt?: string | undefined;
+      url?: string | URL | undefined;
+    } = {},
+  ): Promise<DpopProof> {
+    return this.verify({
+      method: request.method,
+      url: options.url ?? request.url,
+      proof: request.headers.get("dpop"),
+      accessToken: options.accessToken,
+      jkt: options.jkt,
+    });
+  }
+}
+
+/**
+ * The `ath` of a proof sent with `accessToken`: base64url(SHA-256(token)),
+ * RFC 9449 §4.2.
+ *
+ * @param accessToken The access token.
+ * @returns The hash, base64url without padding.
+ *
+ * @example Usage
+ * ```ts
+ * import { accessTokenHash } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * // The example of RFC 9449 §7.
+ * assert.equal(
+ *   await accessTokenHash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+ *   "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo",
+ * );
+ * ```
+ */
+export async function accessTokenHash(accessToken: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(accessToken),
+  );
+  return base64url.encode(new Uint8Array(digest));
+}
+
+/**
+ * Normalizes an HTTP(S) URI for the `htu` comparison of RFC 9449 §4.3:
+ * query and fragment dropped; scheme and host lower-cased, default port
+ * and dot segments removed, an empty path made `/` (RFC 3986 §6.2.2,
+ * §6.2.3); percent-encodings of unreserved characters decoded and the rest
+ * upper-cased (§6.2.2.1, §6.2.2.2).
+ *
+ * @param uri An absolute URI.
+ * @returns The normalized URI, or `undefined` when `uri` is not an absolute
+ * `http` or `https` URI.
+ *
+ * @example Usage
+ * ```ts
+ * import { normalizeHtu } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   normalizeHtu("HTTPS://MCP.Example.com:443/a/./b/../%7emcp?x=1#top"),
+ *   "https://mcp.example.com/a/~mcp",
+ * );
+ * assert.equal(normalizeHtu("ftp://example.com/"), undefined);
+ * ```
+ */
+export function normalizeHtu(uri: string | URL): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+  url.search = "";
+  url.hash = "";
+  url.pathname = url.pathname.replace(/%[0-9A-Fa-f]{2}/g, normalizeEscape);
+  return url.href;
+}
+
+function normalizeEscape(escape: string): string {
+  const char = String.fromCharCode(parseInt(escape.slice(1), 16));
+  return /^[A-Za-z0-9\-._~]$/.test(char) ? char : escape.toUpperCase();
+}
+
+function sameHttpUri(htu: unknown, url: string | URL): boolean {
+  if (typeof htu !== "string") return false;
+  const expected = normalizeHtu(url);
+  return expected !== undefined && normalizeHtu(htu) === expected;
+}
+
+function readHeader(
+  proof: string,
+  algorithms: readonly string[],
+): { jwk: JWK; alg: string } {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(proof) as Record<string, unknown>;
+  } catch (cause) {
+    throw new InvalidDpopProofError("DPoP proof header is malformed", {
+      cause,
+    });
+  }
+  // §4.3 check 4: exactly this type, not "application/dpop+jwt".
+  if (header.typ !== "dpop+jwt") {
+    throw new InvalidDpopProofError('DPoP proof typ must be "dpop+jwt"');
+  }
+  const alg = header.alg;
+  if (typeof alg !== "string" || !algorithms.includes(alg)) {
+    throw new InvalidDpopProofError("DPoP proof alg is not accepted");
+  }
+  const jwk = header.jwk;
+  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) {
+    throw new InvalidDpopProofError("DPoP proof needs a jwk header");
+  }
+  const members = jwk as Record<string, unknown>;
+  // §4.3 check 6: a private key in the header is refused, not stripped.
+  if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(members, name))) {
+    throw new InvalidDpopProofError("DPoP proof jwk must be a public key");
+  }
+  if (typeof members.kty !== "string" || !PUBLIC_KTY.has(members.kty)) {
+    throw new InvalidDpopProofError("DPoP proof jwk must be a public key");
+  }
+  return { jwk: members as JWK, alg };
+}
+
+async function verifySignature(
+  proof: string,
+  alg: string,
+  now: number,
+  clockTolerance: number,
+): Promise<JWTVerifyResult> {
+  try {
+    return await jwtVerify(proof, EmbeddedJWK, {
+      algorithms: [alg],
+      currentDate: new Date(now),
+      clockTolerance,
+    });
+  } catch (cause) {
+    throw new InvalidDpopProofError("DPoP proof signature is invalid", {
+      cause,
+    });
+  }
+}
+
+function checkAlgorithms(value: readonly string[] | undefined): string[] {
+  if (value === undefined) return [...DPOP_ALGORITHMS];
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new TypeError(
+      "DpopVerifier algorithms must be a non-empty array of asymmetric JWS algorithms",
+    );
+  }
+  for (const alg of value) {
+    if (typeof alg !== "string" || !ASYMMETRIC.has(alg)) {
+      throw new TypeError(
+        `DpopVerifier algorithms must be asymmetric JWS algorithms, got "${
+          String(alg)
+        }": use ${DPOP_ALGORITHMS.map((a) => `"${a}"`).join(", ")}`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(value)]) as string[];
+}
+
+function checkSeconds(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  zeroAllowed: boolean,
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 0 ||
+    (!zeroAllowed && value === 0)
+  ) {
+    throw new TypeError(
+      `DpopVerifier ${name} must be a ${
+        zeroAllowed ? "non-negative" : "positive"
+      } number of seconds, got "${String(value)}"`,
+    );
+  }
+  return value;
+}
+
+function checkLength(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_PROOF_LENGTH;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(
+      `DpopVerifier maxProofLength must be a positive integer, got "${
+        String(value)
+      }"`,
+    );
+  }
+  return value;
+}
+
+function checkReplayStore(value: ReplayStore | undefined): ReplayStore {
+  if (value === undefined) return new MemoryReplayStore();
+  if (
+    value === null || typeof value !== "object" ||
+    typeof value.checkAndStore !== "function"
+  ) {
+    throw new TypeError(
+      "DpopVerifier replayStore must be an object with a checkAndStore(key, expiresAt) method",
+    );
+  }
+  return value;
+}
+
+function checkNonces(
+  value: DpopNoncePolicy | undefined,
+): DpopNoncePolicy | undefined {
+  if (value === undefined) return undefined;
+  if (
+    value === null || typeof value !== "object" ||
+    typeof value.issue !== "function" || typeof value.verify !== "function"
+  ) {
+    throw new TypeError(
+      "DpopVerifier nonces must be an object with issue() and verify(nonce) methods, such as createDpopNoncePolicy()",
+    );
+  }
+  return value;
+}
+
+function checkClock(value: (() => number) | undefined): () => number {
+  if (value === undefined) return Date.now;
+  if (typeof value !== "function") {
+    throw new TypeError(
+      "DpopVerifier now must be a function returning milliseconds since the epoch",
+    );
+  }
+  return value;
+}

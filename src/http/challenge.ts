@@ -1,0 +1,371 @@
+/**
+ * The one place where an authentication or authorization outcome becomes an
+ * HTTP `Response`: RFC 6750 §3 challenges with RFC 9728 §5.1
+ * `resource_metadata`, escaped so that no value can inject a header.
+ *
+ * @module
+ */
+
+import { isScopeToken } from "../core/scopes.ts";
+import { parseEndpointUrl } from "../_internal/url.ts";
+
+/**
+ * Why a request was refused, independent of HTTP. {@linkcode challengeResponse}
+ * maps each to its status:
+ * - `missing_token` -> 401 with a bare challenge (RFC 6750 §3.1: no error code
+ *   when the request carries no credentials);
+ * - `invalid_request` -> 400 `error="invalid_request"`;
+ * - `invalid_token` -> 401 `error="invalid_token"`;
+ * - `insufficient_scope` -> 403 `error="insufficient_scope", scope="..."`;
+ * - `forbidden` -> 403 without a challenge: a denial that no other token
+ *   would lift (a role check, a policy), so the client is not sent to
+ *   re-authorize in a loop;
+ * - `unavailable` -> 503 with `Retry-After`: verification could not be done.
+ *
+ * `scopes` on `missing_token` and `invalid_token` is optional: the scopes a
+ * new token should carry, which the MCP specification asks servers to name
+ * in a 401 challenge (RFC 6750 §3 allows `scope` in any challenge).
+ *
+ * `description` is the `error_description`; it must be safe to show (never a
+ * token, claim or internal error). Characters RFC 6750 §3 forbids in it
+ * (`"`, `\`, controls, non-ASCII) are replaced or removed.
+ *
+ * @example Usage
+ * ```ts
+ * import { challengeResponse, type AuthOutcome } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const outcome: AuthOutcome = { type: "insufficient_scope", scopes: ["files:write"] };
+ * assert.equal(challengeResponse(outcome).status, 403);
+ * ```
+ */
+export type AuthOutcome =
+  | { type: "missing_token"; scopes?: readonly string[] }
+  | { type: "invalid_request"; description?: string }
+  | { type: "invalid_token"; description?: string; scopes?: readonly string[] }
+  | {
+    type: "insufficient_scope";
+    scopes: readonly string[];
+    description?: string;
+  }
+  | { type: "forbidden"; description?: string }
+  | { type: "unavailable"; retryAfter?: number };
+
+/**
+ * What every challenge carries besides the error.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ChallengeOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ChallengeOptions = {
+ *   resourceMetadataUrl: "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+ *   realm: "mcp",
+ * };
+ * assert.equal(options.realm, "mcp");
+ * ```
+ */
+export interface ChallengeOptions {
+  /** RFC 9728 §5.1: where clients find the protected resource metadata. */
+  resourceMetadataUrl?: string | URL;
+  /** RFC 9110 §11.5 protection space, rarely needed. */
+  realm?: string;
+}
+
+/** Seconds a client should wait after a 503 when the verifier gave no hint. */
+export const DEFAULT_RETRY_AFTER = 5;
+// Bound a hint so that a verifier bug cannot tell clients to go away for years.
+const MAX_RETRY_AFTER = 3600;
+const MAX_DESCRIPTION = 200;
+// RFC 6750 §3 error_description characters, which are also quoted-string
+// qdtext that needs no escaping (RFC 9110 §5.6.4).
+const PLAIN = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+
+const DEFAULT_DESCRIPTION = {
+  missing_token: "Authentication required",
+  invalid_request: "Malformed request",
+  invalid_token: "Invalid token",
+  insufficient_scope: "Insufficient scope",
+  forbidden: "Forbidden",
+  unavailable: "Token verification is temporarily unavailable",
+} as const;
+
+/** A validated, pre-rendered challenge suffix, reused for every response. */
+export interface CompiledChallenge {
+  /** Rendered `realm="..."` or `""`. */
+  readonly realm: string;
+  /** Rendered `resource_metadata="..."` or `""`. */
+  readonly resourceMetadata: string;
+}
+
+/**
+ * Quotes a value as an RFC 9110 §5.6.4 quoted-string. `"` and `\` become
+ * quoted-pairs; controls (CR, LF, NUL ...) and non-ASCII, which a header
+ * cannot carry safely, are dropped.
+ */
+export function quoteString(value: string): string {
+  // Fast path: nothing to escape or drop (the common case).
+  if (PLAIN.test(value)) return `"${value}"`;
+  const clean = value.replace(/[^\x20-\x7E\t]/g, "").replace(/\t/g, " ");
+  return `"${clean.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/**
+ * Makes an `error_description` conform to RFC 6750 §3: only
+ * %x20-21 / %x23-5B / %x5D-7E, so `"` becomes `'`, `\` becomes `/`, every
+ * other character outside printable ASCII is removed, and the text is cut
+ * to a reasonable length.
+ */
+export function safeDescription(value: unknown, fallback: string): string {
+  if (typeof value !== "string") return fallback;
+  if (
+    value.length <= MAX_DESCRIPTION && PLAIN.test(value) &&
+    value.charCodeAt(0) !== 0x20 && value.charCodeAt(value.length - 1) !== 0x20
+  ) {
+    return value === "" ? fallback : value;
+  }
+  const clean = value
+    .replace(/"/g, "'")
+    .replace(/\\/g, "/")
+    .replace(/[^\x20-\x7E]/g, "")
+    .trim()
+    .slice(0, MAX_DESCRIPTION);
+  return clean === "" ? fallback : clean;
+}
+
+/**
+ * Validates the challenge options once and renders their parameters.
+ *
+ * @throws {TypeError} When `resourceMetadataUrl` is not an absolute https
+ * URL (http on localhost) without fragment, or `realm` is not a string of
+ * printable ASCII.
+ */
+export function compileChallenge(
+  options: ChallengeOptions | undefined,
+): CompiledChallenge {
+  let realm = "";
+  let resourceMetadata = "";
+  if (options?.realm !== undefined) {
+    if (
+      typeof options.realm !== "string" || !/^[\x20-\x7E]*$/.test(options.realm)
+    ) {
+      throw new TypeError(
+        `realm must be a string of printable ASCII characters, got ${
+          JSON.stringify(String(options.realm))
+        }`,
+      );
+    }
+    realm = `realm=${quoteString(options.realm)}`;
+  }
+  if (options?.resourceMetadataUrl !== undefined) {
+    const url = parseEndpointUrl(
+      options.resourceMetadataUrl,
+      "resourceMetadataUrl",
+    );
+    resourceMetadata = `resource_metadata=${quoteString(url.href)}`;
+  }
+  return Object.freeze({ realm, resourceMetadata });
+}
+
+function challenge(
+  compiled: CompiledChallenge,
+  error: string | undefined,
+  description: string | undefined,
+  scopes: readonly string[] | undefined,
+): string {
+  const params: string[] = [];
+  if (compiled.realm !== "") params.push(compiled.realm);
+  if (error !== undefined) params.push(`error=${quoteString(error)}`);
+  if (description !== undefined) {
+    params.push(`error_description=${quoteString(description)}`);
+  }
+  if (scopes !== undefined && scopes.length > 0) {
+    params.push(`scope=${quoteString(scopes.join(" "))}`);
+  }
+  if (compiled.resourceMetadata !== "") params.push(compiled.resourceMetadata);
+  return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`;
+}
+
+function json(
+  status: number,
+  error: string,
+  description: string,
+  extra: Record<string, string>,
+): Response {
+  return new Response(
+    JSON.stringify({ error, error_description: description }),
+    {
+      status,
+      headers: {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        ...extra,
+      },
+    },
+  );
+}
+
+function retryAfter(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    return DEFAULT_RETRY_AFTER;
+  }
+  return Math.min(Math.ceil(value), MAX_RETRY_AFTER);
+}
+
+function checkScopes(scopes: unknown, required: boolean): readonly string[] {
+  if (scopes === undefined && !required) return [];
+  if (!Array.isArray(scopes) || (required && scopes.length === 0)) {
+    throw new TypeError(
+      required
+        ? "An insufficient_scope outcome needs a non-empty array of scopes"
+        : "An outcome's scopes must be an array of scope strings",
+    );
+  }
+  for (const scope of scopes) {
+    if (!isScopeToken(scope)) {
+      throw new TypeError(
+        `An outcome's scopes must be valid scope tokens (RFC 6749 §3.3), got ${
+          JSON.stringify(String(scope))
+        }`,
+      );
+    }
+  }
+  return [...new Set<string>(scopes)];
+}
+
+/**
+ * Builds the response for an outcome with options compiled beforehand (the
+ * hot path of `bearerAuth`).
+ *
+ * @throws {TypeError} When the outcome is not one of {@linkcode AuthOutcome}.
+ */
+export function renderOutcome(
+  outcome: AuthOutcome,
+  compiled: CompiledChallenge,
+): Response {
+  switch (outcome?.type) {
+    case "missing_token":
+      // RFC 6750 §3.1: no error code, no error information in the challenge.
+      return json(401, "unauthorized", DEFAULT_DESCRIPTION.missing_token, {
+        "www-authenticate": challenge(
+          compiled,
+          undefined,
+          undefined,
+          checkScopes(outcome.scopes, false),
+        ),
+      });
+    case "invalid_request":
+    case "invalid_token": {
+      const description = safeDescription(
+        outcome.description,
+        DEFAULT_DESCRIPTION[outcome.type],
+      );
+      return json(
+        outcome.type === "invalid_request" ? 400 : 401,
+        outcome.type,
+        description,
+        {
+          "www-authenticate": challenge(
+            compiled,
+            outcome.type,
+            description,
+            outcome.type === "invalid_token"
+              ? checkScopes(outcome.scopes, false)
+              : undefined,
+          ),
+        },
+      );
+    }
+    case "insufficient_scope": {
+      const scopes = checkScopes(outcome.scopes, true);
+      const description = safeDescription(
+        outcome.description,
+        DEFAULT_DESCRIPTION.insufficient_scope,
+      );
+      return json(403, "insufficient_scope", description, {
+        "www-authenticate": challenge(
+          compiled,
+          "insufficient_scope",
+          description,
+          scopes,
+        ),
+      });
+    }
+    case "forbidden":
+      return json(
+        403,
+        "access_denied",
+        safeDescription(outcome.description, DEFAULT_DESCRIPTION.forbidden),
+        {},
+      );
+    case "unavailable":
+      return json(
+        503,
+        "temporarily_unavailable",
+        DEFAULT_DESCRIPTION.unavailable,
+        { "retry-after": String(retryAfter(outcome.retryAfter)) },
+      );
+    default:
+      throw new TypeError(
+        `Unknown outcome type ${
+          JSON.stringify(String((outcome as { type?: unknown })?.type))
+        }, expected one of "missing_token", "invalid_request", "invalid_token", "insufficient_scope", "forbidden", "unavailable"`,
+      );
+  }
+}
+
+/**
+ * Maps a refusal to its HTTP `Response`: the status, the
+ * `WWW-Authenticate: Bearer ...` challenge (RFC 6750 §3, with
+ * `resource_metadata` from RFC 9728 §5.1 when given), `Retry-After` for 503,
+ * and a JSON body `{ "error", "error_description" }` sent with
+ * `Cache-Control: no-store`. Pure: the same outcome always gives the same
+ * response.
+ *
+ * Every parameter value is an RFC 9110 §5.6.4 quoted-string with `"` and `\`
+ * escaped and control characters removed, so no value can split the header.
+ * A missing token gets a bare challenge (`Bearer` or
+ * `Bearer resource_metadata="..."`) and the body error `"unauthorized"`.
+ * A `forbidden` outcome answers 403 with body error `"access_denied"` and no
+ * challenge; `unavailable` answers 503 with body error
+ * `"temporarily_unavailable"` and no challenge.
+ *
+ * This is the function an MCP integration calls to answer a step-up
+ * (`insufficient_scope`) after authentication has succeeded.
+ *
+ * @param outcome Why the request is refused.
+ * @param options `resourceMetadataUrl` and `realm` for the challenge.
+ * @returns A new `Response` (bodies are single-use).
+ * @throws {TypeError} When the outcome type is unknown, an
+ * `insufficient_scope` outcome has no valid scopes, or the options are
+ * invalid.
+ *
+ * @example Usage
+ * ```ts
+ * import { challengeResponse } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const response = challengeResponse(
+ *   { type: "insufficient_scope", scopes: ["files:read", "files:write"] },
+ *   { resourceMetadataUrl: "https://mcp.example.com/.well-known/oauth-protected-resource" },
+ * );
+ * assert.equal(response.status, 403);
+ * assert.equal(
+ *   response.headers.get("www-authenticate"),
+ *   'Bearer error="insufficient_scope", error_description="Insufficient scope", ' +
+ *     'scope="files:read files:write", ' +
+ *     'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"',
+ * );
+ * assert.deepEqual(await response.json(), {
+ *   error: "insufficient_scope",
+ *   error_description: "Insufficient scope",
+ * });
+ * ```
+ */
+export function challengeResponse(
+  outcome: AuthOutcome,
+  options?: ChallengeOptions,
+): Response {
+  return renderOutcome(outcome, compileChallenge(options));
+}

@@ -1,0 +1,289 @@
+/**
+ * OAuth 2.0 Protected Resource Metadata (RFC 9728): the document that tells
+ * an MCP client which authorization server issues tokens for this server.
+ *
+ * @module
+ */
+
+import { normalizeScopes } from "../core/scopes.ts";
+import { parseEndpointUrl } from "../_internal/url.ts";
+
+/**
+ * Options of {@linkcode protectedResourceMetadata}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ProtectedResourceMetadataOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ProtectedResourceMetadataOptions = {
+ *   resource: "https://mcp.example.com/mcp",
+ *   authorizationServers: ["https://auth.example.com"],
+ *   scopesSupported: ["mcp"],
+ * };
+ * assert.equal(options.authorizationServers.length, 1);
+ * ```
+ */
+export interface ProtectedResourceMetadataOptions {
+  /** The resource identifier (RFC 8707), e.g. the MCP endpoint URL. */
+  resource: string | URL;
+  /** Issuer identifiers of the authorization servers (at least one). */
+  authorizationServers: (string | URL)[];
+  /** Scopes clients may request for this resource. */
+  scopesSupported?: string[];
+  /** Human-readable name (`resource_name`). */
+  resourceName?: string;
+  /** Developer documentation (`resource_documentation`). */
+  resourceDocumentation?: string | URL;
+  /** Policy on data use (`resource_policy_uri`). */
+  resourcePolicyUri?: string | URL;
+  /** Terms of service (`resource_tos_uri`). */
+  resourceTosUri?: string | URL;
+  /** `Cache-Control: max-age` in seconds (default 3600). */
+  maxAge?: number;
+}
+
+const WELL_KNOWN = "/.well-known/oauth-protected-resource";
+const OPTION_NAMES: readonly string[] = [
+  "resource",
+  "authorizationServers",
+  "scopesSupported",
+  "resourceName",
+  "resourceDocumentation",
+  "resourcePolicyUri",
+  "resourceTosUri",
+  "maxAge",
+];
+const ALLOW = "GET, HEAD, OPTIONS";
+// RFC 9110 §5.6.2 tokens separated by commas: safe to echo in a preflight.
+const HEADER_LIST =
+  /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+
+/**
+ * The URL of a resource's metadata document (RFC 9728 §3.1): the well-known
+ * path `/.well-known/oauth-protected-resource` inserted between the host
+ * and the resource's path (a lone `/` path is dropped), the query kept
+ * after it. Use it for `bearerAuth`'s `resourceMetadataUrl` and to route
+ * requests to {@linkcode protectedResourceMetadata}.
+ *
+ * @param resource The resource identifier, as given to
+ * `protectedResourceMetadata`.
+ * @returns The metadata URL.
+ * @throws {TypeError} When `resource` is not an absolute https URL (http on
+ * localhost) without fragment or credentials.
+ *
+ * @example Usage
+ * ```ts
+ * import { protectedResourceMetadataUrl } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   protectedResourceMetadataUrl("https://mcp.example.com/mcp").href,
+ *   "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+ * );
+ * assert.equal(
+ *   protectedResourceMetadataUrl("https://mcp.example.com").href,
+ *   "https://mcp.example.com/.well-known/oauth-protected-resource",
+ * );
+ * ```
+ */
+export function protectedResourceMetadataUrl(resource: string | URL): URL {
+  const url = parseEndpointUrl(resource, "resource");
+  const path = url.pathname === "/" ? "" : url.pathname;
+  return new URL(`${url.origin}${WELL_KNOWN}${path}${url.search}`);
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+/** The identifier as the caller wrote it (RFC 9728 §3.3 compares strings). */
+function identifier(value: string | URL, name: string): string {
+  parseEndpointUrl(value, name);
+  return value instanceof URL ? value.href : value;
+}
+
+function buildDocument(
+  options: ProtectedResourceMetadataOptions,
+): Record<string, unknown> {
+  const document: Record<string, unknown> = {
+    resource: identifier(options.resource, "resource"),
+  };
+  const servers = options.authorizationServers;
+  if (!Array.isArray(servers) || servers.length === 0) {
+    throw new TypeError(
+      `authorizationServers must be a non-empty array of issuer URLs (the MCP specification requires at least one), got ${
+        show(servers)
+      }`,
+    );
+  }
+  // RFC 8414 §2: an issuer identifier has no query and no fragment.
+  const issuers = servers.map((server) => {
+    parseEndpointUrl(server, "authorizationServers", { query: false });
+    return server instanceof URL ? server.href : server;
+  });
+  document.authorization_servers = [...new Set(issuers)];
+  if (options.scopesSupported !== undefined) {
+    // Keep the caller's order; drop duplicates.
+    normalizeScopes(options.scopesSupported, "scopesSupported");
+    document.scopes_supported = [...new Set(options.scopesSupported)];
+  }
+  // RFC 9728 §2: the only method this library accepts (RFC 6750 §2.1).
+  document.bearer_methods_supported = ["header"];
+  if (options.resourceName !== undefined) {
+    if (
+      typeof options.resourceName !== "string" ||
+      options.resourceName.trim() === "" ||
+      // deno-lint-ignore no-control-regex
+      /[\x00-\x1F\x7F]/.test(options.resourceName)
+    ) {
+      throw new TypeError(
+        `resourceName must be a non-empty string without control characters, got ${
+          show(options.resourceName)
+        }`,
+      );
+    }
+    document.resource_name = options.resourceName;
+  }
+  const links = [
+    ["resourceDocumentation", "resource_documentation"],
+    ["resourcePolicyUri", "resource_policy_uri"],
+    ["resourceTosUri", "resource_tos_uri"],
+  ] as const;
+  for (const [option, field] of links) {
+    const value = options[option];
+    if (value !== undefined) document[field] = identifier(value, option);
+  }
+  return document;
+}
+
+/**
+ * Builds a handler that serves the RFC 9728 §3 Protected Resource Metadata
+ * document of one resource: `resource`, `authorization_servers`,
+ * `scopes_supported`, `bearer_methods_supported: ["header"]` and the
+ * optional `resource_name`, `resource_documentation`, `resource_policy_uri`,
+ * `resource_tos_uri`. The document is built once, here.
+ *
+ * The handler answers whatever request it is given; route
+ * `protectedResourceMetadataUrl(resource).pathname` to it (RFC 9728 §3.1).
+ * - `GET` -> 200 JSON, `HEAD` -> 200 without a body, both with
+ *   `Cache-Control: public, max-age=<maxAge>` and
+ *   `Access-Control-Allow-Origin: *` (the document is public, and browser
+ *   clients fetch it cross-origin);
+ * - `OPTIONS` -> 204 CORS preflight (allowed methods, the requested headers
+ *   when they are well-formed header names, `Access-Control-Max-Age`);
+ * - anything else -> 405 with `Allow: GET, HEAD, OPTIONS`.
+ *
+ * `resource` appears exactly as given: RFC 9728 §3.3 has clients compare it
+ * with the URL they used, string for string.
+ *
+ * @param options The resource, its authorization servers and descriptive
+ * fields.
+ * @returns `(request) => Response`.
+ * @throws {TypeError} When `resource` or a URL option is not an absolute
+ * https URL (http on localhost) without fragment or credentials, an
+ * authorization server has a query, `authorizationServers` is empty, a scope
+ * is not an RFC 6749 §3.3 scope token, `maxAge` is not a non-negative
+ * integer, or an option is unknown.
+ *
+ * @example Usage
+ * ```ts
+ * import { protectedResourceMetadata, protectedResourceMetadataUrl } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const metadata = protectedResourceMetadata({
+ *   resource: "https://mcp.example.com/mcp",
+ *   authorizationServers: ["https://auth.example.com"],
+ *   scopesSupported: ["mcp"],
+ * });
+ * const url = protectedResourceMetadataUrl("https://mcp.example.com/mcp");
+ * const response = metadata(new Request(url));
+ * assert.equal(response.status, 200);
+ * assert.equal(response.headers.get("access-control-allow-origin"), "*");
+ * assert.deepEqual(await response.json(), {
+ *   resource: "https://mcp.example.com/mcp",
+ *   authorization_servers: ["https://auth.example.com"],
+ *   scopes_supported: ["mcp"],
+ *   bearer_methods_supported: ["header"],
+ * });
+ * ```
+ */
+export function protectedResourceMetadata(
+  options: ProtectedResourceMetadataOptions,
+): (request: Request) => Response {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `protectedResourceMetadata expects an options object with resource and authorizationServers, got ${
+        show(options)
+      }`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new TypeError(
+        `Unknown protectedResourceMetadata option ${
+          JSON.stringify(key)
+        }, expected one of ${
+          OPTION_NAMES.map((name) => JSON.stringify(name)).join(", ")
+        }`,
+      );
+    }
+  }
+  const maxAge = options.maxAge ?? 3600;
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
+    throw new TypeError(
+      `maxAge must be a non-negative integer number of seconds, got ${
+        show(maxAge)
+      }`,
+    );
+  }
+  const body = JSON.stringify(buildDocument(options));
+  const cacheControl = `public, max-age=${maxAge}`;
+
+  return function serveProtectedResourceMetadata(request) {
+    switch (request.method) {
+      case "GET":
+      case "HEAD":
+        return new Response(request.method === "GET" ? body : null, {
+          status: 200,
+          headers: {
+            "content-type": "application/json",
+            "cache-control": cacheControl,
+            "access-control-allow-origin": "*",
+          },
+        });
+      case "OPTIONS": {
+        const headers = new Headers({
+          "access-control-allow-origin": "*",
+          "access-control-allow-methods": ALLOW,
+          "access-control-max-age": "86400",
+        });
+        const requested = request.headers.get("access-control-request-headers");
+        if (requested !== null && HEADER_LIST.test(requested)) {
+          headers.set("access-control-allow-headers", requested);
+          headers.set("vary", "Access-Control-Request-Headers");
+        }
+        return new Response(null, { status: 204, headers });
+      }
+      default:
+        return new Response(
+          JSON.stringify({
+            error: "method_not_allowed",
+            error_description: "Use GET",
+          }),
+          {
+            status: 405,
+            headers: {
+              allow: ALLOW,
+              "content-type": "application/json",
+              "cache-control": "no-store",
+              "access-control-allow-origin": "*",
+            },
+          },
+        );
+    }
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
+ * by every verifier that names the same URI with the same `fetch`.
+ *
+ * - Single flight: concurrent callers wait for the one fetch in progress.
+ * - An unknown `kid` triggers at most one refetch per cooldown.
+ * - Keys older than the maximum age are refreshed in the background while
+ *   still in use; a failing refresh keeps serving them (stale-if-error), but
+ *   only up to the maximum staleness: past it a request waits for the
+ *   refresh, and if that fails gets `VerifierUnavailableError`, so a key the
+ *   issuer has withdrawn cannot stay trusted through an outage for ever.
+ * - With no key at all, callers get `VerifierUnavailableError` with
+ *   `retryAfter` (HTTP 503), never a key and never a crash.
+ *
+ * @module
+ */
+
+import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
+import { readLimitedText } from "../_internal/body.ts";
+import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
+
+/**
+ * No held key has the token's `kid`: a verdict on the key set held now, not
+ * on the token, so the token cache does not remember it (the next fetch
+ * may bring the key).
+ */
+export class UnknownKeyError extends InvalidTokenError {}
+
+/** How one verifier wants the shared store to behave. */
+export interface JwksPolicy {
+  readonly timeoutMs: number;
+  readonly cooldownMs: number;
+  readonly maxAgeMs: number;
+  readonly maxStaleMs: number;
+  readonly now: () => number;
+}
+
+/**
+ * The `fetch` of verifiers given none: one function for the isolate, so they
+ * share their stores. It looks `fetch` up at each call (tests may stub it).
+ */
+export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
+
+/** A key set larger than this is refused, and read no further. */
+const MAX_JWKS_BYTES = 1024 * 1024;
+
+/**
+ * Fetches and validates a JWKS: 2xx without a redirect, JSON, an object with
+ * a `keys` array, at least one usable public signing key. Everything else
+ * throws.
+ */
+export async function loadJwks(
+  uri: URL,
+  fetchFn: typeof fetch,
+  policy: JwksPolicy,
+): Promise<KeyEntry[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
+  try {
+    const response = await fetchFn(uri.href, {
+      headers: { accept: "application/jwk-set+json, application/json" },
+      signal: controller.signal,
+      // Key authority stays with the configured URI: a 3xx (or the status-0
+      // opaque redirect) is a failed load, never followed to another origin
+      // or to plain http. "manual", since Workers refuse "error".
+      redirect: "manual",
+    });
+    if (
+      response.status < 200 || response.status > 299 || response.redirected
+    ) {
+      await response.body?.cancel().catch(() => {});
+      throw new Error(`JWKS endpoint answered ${response.status}`);
+    }
+    const text = await readLimitedText(
+      response,
+      MAX_JWKS_BYTES,
+      controller.signal,
+    );
+    const jwks: unknown = JSON.parse(text);
+    if (
+      typeof jwks !== "object" || jwks === null ||
+      !Array.isArray((jwks as { keys?: unknown }).keys)
+    ) {
+      throw new Error("JWKS is not an object with a keys array");
+    }
+    const entries = (jwks as { keys: unknown[] }).keys
+      .map(jwkEntry)
+      .filter((entry) => entry !== undefined);
+    if (entries.length === 0) throw new Error("JWKS has no usable key");
+    return entries;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The keys of one JWKS URI fetched with one `fetch`, shared across the isolate. */
+export class JwksStore {
+  /** The JWKS URI. */
+  readonly uri: URL;
+  readonly #fetch: typeof fetch;
+  #entries: KeyEntry[] | undefined;
+  #fetchedAt = -Infinity;
+  #attemptedAt = -Infinity;
+  #lastAttemptFailed = false;
+  #inflight: Promise<void> | undefined;
+  #fetches = 0;
+
+  /**
+   * Creates an empty store; use {@linkcode jwksStore} to share one.
+   *
+   * @param uri The JWKS URI.
+   * @param fetchFn The only `fetch` whose answers this store trusts.
+   */
+  constructor(uri: URL, fetchFn: typeof fetch) {
+    this.uri = uri;
+    this.#fetch = fetchFn;
+  }
+
+  /** How many fetches this store has started (for tests). */
+  get fetches(): number {
+    return this.#fetches;
+  }
+
+  /**
+   * The key for a JWS header.
+   *
+   * @param alg The header's `alg`, already on the allow-list.
+   * @param kid The header's `kid`.
+   * @param policy The caller's clock and timings.
+   * @returns The imported key.
+   * @throws {InvalidTokenError} When no held key matches, even after a refetch.
+   * @throws {VerifierUnavailableError} When no key is held at all, or the
+   * keys held are older than `policy.maxStaleMs` and cannot be refreshed.
+   */
+  async key(
+    alg: string,
+    kid: string | undefined,
+    policy: JwksPolicy,
+  ): Promise<CryptoKey> {
+    if (this.#entries === undefined) {
+      await this.#refresh(policy);
+    } else {
+      const age = policy.now() - this.#fetchedAt;
+      if (age >= policy.maxStaleMs) {
+        // Too old to use unconfirmed: wait for the refresh.
+        await this.#refresh(policy);
+      } else if (age >= policy.maxAgeMs) {
+        // Stale-while-revalidate: this request uses the keys held; the
+        // refresh runs beside it (its failure is absorbed by #refresh).
+        void this.#refresh(policy);
+      }
+    }
+    const entries = this.#entries;
+    if (
+      entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxStaleMs
+    ) throw this.#unavailable(policy);
+    let found = selectKey(entries, alg, kid, true);
+    if (found === undefined) {
+      // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
+      // most once per cooldown, whoever asks.
+      await this.#refresh(policy);
+      found = selectKey(this.#entries ?? entries, alg, kid, true);
+    }
+    if (found === undefined) {
+      // The key set could not be re-read: the token may be signed with a
+      // key rotated in during the outage. Say "try later" (503), not
+      // "invalid" (401), so a client keeps a token that may well be good.
+      if (this.#lastAttemptFailed) throw this.#unavailable(policy);
+      throw new UnknownKeyError("Token signing key not found");
+    }
+    try {
+      return await found.key(alg);
+    } catch (cause) {
+      throw new VerifierUnavailableError("JWKS key could not be imported", {
+        cause,
+        retryAfter: Math.ceil(policy.cooldownMs / 1000),
+      });
+    }
+  }
+
+  /**
+   * The key for a JWS header when it can be had without waiting: keys held
+   * and fresh, a match, already imported. Otherwise `undefined`: call
+   * {@linkcode JwksStore.key}.
+   */
+  ready(
+    alg: string,
+    kid: string | undefined,
+    policy: JwksPolicy,
+  ): CryptoKey | undefined {
+    if (
+      this.#entries === undefined ||
+      policy.now() - this.#fetchedAt >= policy.maxAgeMs
+    ) return undefined;
+    return selectKey(this.#entries, alg, kid, true)?.ready(alg);
+  }
+
+  /** Resolves once no fetch is in progress (for tests). */
+  async idle(): Promise<void> {
+    while (this.#inflight !== undefined) await this.#inflight;
+  }
+
+  #unavailable(policy: JwksPolicy): VerifierUnavailableError {
+    const wait = policy.cooldownMs - (policy.now() - this.#attemptedAt);
+    return new VerifierUnavailableError("No JWKS key available", {
+      retryAfter: Math.max(1, Math.ceil(wait / 1000)),
+    });
+  }
+
+  #refresh(policy: JwksPolicy): Promise<void> {
+    if (this.#inflight !== undefined) return this.#inflight;
+    const now = policy.now();
+    if (now - this.#attemptedAt < policy.cooldownMs) return Promise.resolve();
+    this.#attemptedAt = now;
+    this.#fetches++;
+    this.#inflight = loadJwks(this.uri, this.#fetch, policy).then(
+      (entries) => {
+        this.#entries = entries;
+        this.#fetchedAt = policy.now();
+        this.#lastAttemptFailed = false;
+      },
+      // Stale-if-error: keep what we hold (key() refuses it once older than
+      // maxStaleMs); the cooldown limits retries.
+      () => {
+        this.#lastAttemptFailed = true;
+      },
+    ).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+}
+
+const MAX_STORES = 256;
+// Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
+// a tenant's proxy) are never trusted by a verifier that fetches otherwise.
+// A WeakMap, so the stores of a dropped fetch go with it.
+const registry = new WeakMap<typeof fetch, Map<string, JwksStore>>();
+
+/**
+ * The isolate-wide store for a JWKS URI and a `fetch`, created on first use.
+ *
+ * @param uri The JWKS URI.
+ * @param fetchFn The `fetch` that loads the keys; verifiers given no `fetch`
+ * share {@linkcode defaultFetch}.
+ * @returns The store every verifier for that URI and `fetch` shares.
+ */
+export function jwksStore(
+  uri: URL,
+  fetchFn: typeof fetch = defaultFetch,
+): JwksStore {
+  let stores = registry.get(fetchFn);
+  if (stores === undefined) {
+    stores = new Map();
+    registry.set(fetchFn, stores);
+  }
+  let store = stores.get(uri.href);
+  if (store === undefined) {
+    store = new JwksStore(uri, fetchFn);
+    stores.set(uri.href, store);
+    // Bounded, oldest first: a process that builds verifiers for ever more
+    // URIs must not grow without limit.
+    if (stores.size > MAX_STORES) stores.delete(stores.keys().next().value!);
+  }
+  return store;
+}

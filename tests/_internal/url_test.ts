@@ -1,0 +1,60 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseEndpointUrl } from "../../src/_internal/url.ts";
+
+describe("parseEndpointUrl", () => {
+  const accepted = [
+    "https://example.com",
+    "https://example.com/a?b=c",
+    "http://localhost:8000/x",
+    "http://127.0.0.1/x",
+    "http://[::1]:3000/",
+  ];
+  for (const value of accepted) {
+    it(`accepts ${value}`, () => {
+      assert.equal(parseEndpointUrl(value, "url").href, new URL(value).href);
+    });
+  }
+
+  const rejected: [string, unknown, RegExp][] = [
+    ["a number", 1, /^url must be a URL or a string, got "1"$/],
+    ["a relative path", "/x", /^url must be an absolute URL, got "\/x"$/],
+    ["http off loopback", "http://localhost.example.com/", /must use https/],
+    ["a javascript: URL", "javascript:alert(1)", /must use https/],
+    [
+      "a fragment",
+      new URL("https://example.com/#a"),
+      /must not have a fragment/,
+    ],
+    ["an empty fragment", "https://example.com/#", /must not have a fragment/],
+    [
+      "credentials",
+      "https://user:pw@example.com/",
+      /must not contain credentials/,
+    ],
+    ["a tab", "https://example.com/\tx", /must not contain whitespace/],
+    ["a NUL", "https://example.com/\u0000", /control characters/],
+  ];
+  for (const [name, value, message] of rejected) {
+    it(`rejects ${name}`, () => {
+      assert.throws(
+        () => parseEndpointUrl(value, "url"),
+        (error: unknown) =>
+          error instanceof TypeError && message.test(error.message),
+      );
+    });
+  }
+
+  it("rejects a query only when asked to", () => {
+    assert.ok(parseEndpointUrl("https://a.example/?x", "url"));
+    assert.throws(
+      () =>
+        parseEndpointUrl("https://a.example/?x", "issuer", { query: false }),
+      /^TypeError: issuer must not have a query/,
+    );
+    assert.throws(
+      () => parseEndpointUrl("https://a.example/?", "issuer", { query: false }),
+      /must not have a query/,
+    );
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryReplayStore, VerifierUnavailableError } from "../../mod.ts";
+
+describe("MemoryReplayStore", () => {
+  it("accepts a key once until it expires", async () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ now: () => now });
+    assert.equal(await store.checkAndStore("a", 1_000), true);
+    assert.equal(await store.checkAndStore("a", 1_000), false);
+    now = 999;
+    assert.equal(await store.checkAndStore("a", 5_000), false);
+    now = 1_000;
+    assert.equal(await store.checkAndStore("a", 5_000), true);
+  });
+
+  it("keeps distinct keys apart", async () => {
+    const store = new MemoryReplayStore({ now: () => 0 });
+    assert.equal(await store.checkAndStore("a", 10), true);
+    assert.equal(await store.checkAndStore("b", 10), true);
+    assert.equal(store.size, 2);
+  });
+
+  it("drops expired entries as time passes", async () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ now: () => now });
+    for (let i = 0; i < 100; i++) await store.checkAndStore(`k${i}`, 1_000);
+    now = 2_000;
+    await store.checkAndStore("fresh", 3_000);
+    assert.equal(store.size, 1);
+  });
+
+  it("refuses new keys with 503 semantics when full of unexpired entries", async () => {
+    const store = new MemoryReplayStore({ maxEntries: 3, now: () => 0 });
+    for (const key of ["a", "b", "c"]) {
+      assert.equal(await store.checkAndStore(key, 30_000), true);
+    }
+    await assert.rejects(store.checkAndStore("d", 30_000), (error) => {
+      assert.ok(error instanceof VerifierUnavailableError);
+      assert.equal(error.retryAfter, 30);
+      return true;
+    });
+    // Nothing was evicted: every held proof is still refused as a replay.
+    for (const key of ["a", "b", "c"]) {
+      assert.equal(await store.checkAndStore(key, 30_000), false);
+    }
+    assert.equal(store.size, 3);
+  });
+
+  it("makes room by sweeping expired entries that are not at the head", async () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ maxEntries: 3, now: () => now });
+    await store.checkAndStore("long", 60_000);
+    await store.checkAndStore("short-1", 1_000);
+    await store.checkAndStore("short-2", 1_000);
+    now = 2_000;
+    assert.equal(await store.checkAndStore("new", 62_000), true);
+    assert.equal(store.size, 2);
+  });
+
+  it("never grows beyond maxEntries", async () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ maxEntries: 50, now: () => now });
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++) {
+      now = i * 10;
+      try {
+        await store.checkAndStore(`k${i}`, now + 1_000);
+      } catch {
+        refused++;
+      }
+      assert.ok(store.size <= 50);
+    }
+    assert.ok(refused > 0);
+  });
+
+  for (
+    const [label, options, message] of [
+      [
+        "maxEntries 0",
+        { maxEntries: 0 },
+        /maxEntries must be a positive integer, got "0"/,
+      ],
+      ["maxEntries 1.5", { maxEntries: 1.5 }, /got "1.5"/],
+      [
+        "a clock that is not a function",
+        { now: 1 as never },
+        /now must be a function/,
+      ],
+    ] as const
+  ) {
+    it(`throws TypeError for ${label}`, () => {
+      assert.throws(() => new MemoryReplayStore(options), (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});

@@ -1,0 +1,177 @@
+// The demo (examples/demo), started on port 0 and driven from the outside
+// with the official v2 SDK client, as a new user would.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Client,
+  InsufficientScopeError,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
+import { type Demo, startDemo } from "../../examples/demo/server.ts";
+
+// Skipped per test, not per describe: Bun drops a skipped describe's tests
+// without reporting them, and a skip must show.
+const skip = typeof Deno === "undefined" && "needs Deno.serve";
+
+async function devToken(demo: Demo, scope: string): Promise<string> {
+  const url = new URL(demo.devTokenUrl!);
+  url.searchParams.set("scope", scope);
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(typeof body.access_token, "string");
+  return body.access_token;
+}
+
+async function connect(mcpUrl: URL, token: string): Promise<Client> {
+  const client = new Client({ name: "demo-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(mcpUrl, {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+describe("the demo server", () => {
+  let demo: Demo;
+  before(async () => {
+    if (!skip) demo = await startDemo({ port: 0 });
+  });
+  after(async () => {
+    await demo?.close();
+  });
+
+  it(
+    "lists the tools of a dev token's scopes and calls one",
+    { skip },
+    async () => {
+      const reader = await connect(demo.mcpUrl, await devToken(demo, "read"));
+      const writer = await connect(
+        demo.mcpUrl,
+        await devToken(demo, "read write"),
+      );
+      try {
+        const readable = (await reader.listTools()).tools.map((t) => t.name);
+        assert.deepEqual(readable, ["list_notes", "whoami"]);
+        const writable = (await writer.listTools()).tools.map((t) => t.name);
+        assert.deepEqual(writable, ["list_notes", "add_note", "whoami"]);
+        const added = await writer.callTool({
+          name: "add_note",
+          arguments: { text: "from the test" },
+        });
+        assert.deepEqual(added.content, [{
+          type: "text",
+          text: "added note #1",
+        }]);
+        const listed = await reader.callTool({ name: "list_notes" });
+        assert.deepEqual(listed.content, [{
+          type: "text",
+          text: "from the test",
+        }]);
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    },
+  );
+
+  it(
+    "asks for the admin scope with a 403 step-up challenge",
+    { skip },
+    async () => {
+      const writer = await connect(demo.mcpUrl, await devToken(demo, "write"));
+      try {
+        await assert.rejects(
+          writer.callTool({ name: "delete_all_notes" }),
+          (error: unknown) =>
+            error instanceof InsufficientScopeError &&
+            error.requiredScope === "admin" &&
+            error.resourceMetadataUrl?.href === demo.metadataUrl.href,
+        );
+      } finally {
+        await writer.close();
+      }
+    },
+  );
+
+  it(
+    "lets admin do what write allows (scope hierarchy)",
+    { skip },
+    async () => {
+      const admin = await connect(demo.mcpUrl, await devToken(demo, "admin"));
+      try {
+        const names = (await admin.listTools()).tools.map((t) => t.name);
+        assert.deepEqual(names, [
+          "list_notes",
+          "add_note",
+          "delete_all_notes",
+          "whoami",
+        ]);
+      } finally {
+        await admin.close();
+      }
+    },
+  );
+
+  it(
+    "refuses a request without a token, pointing at its metadata",
+    { skip },
+    async () => {
+      const response = await fetch(demo.mcpUrl, { method: "POST", body: "{}" });
+      await response.body?.cancel();
+      assert.equal(response.status, 401);
+      assert.equal(
+        response.headers.get("www-authenticate"),
+        `Bearer resource_metadata="${demo.metadataUrl.href}"`,
+      );
+      const metadata = await (await fetch(demo.metadataUrl)).json();
+      assert.equal(metadata.resource, demo.mcpUrl.href);
+      assert.deepEqual(metadata.authorization_servers, [demo.issuer]);
+    },
+  );
+
+  it(
+    "refuses a dev token request with a malformed scope",
+    { skip },
+    async () => {
+      const url = new URL(demo.devTokenUrl!);
+      url.searchParams.set("scope", 'read "quoted"');
+      const response = await fetch(url);
+      assert.equal(response.status, 400);
+      assert.equal((await response.json()).error, "invalid_scope");
+    },
+  );
+
+  it("trusts a real issuer instead, from the issuer, JWKS URL and audience", {
+    skip,
+  }, async () => {
+    // A second demo trusts the first one's issuer as its external one.
+    const second = await startDemo({
+      port: 0,
+      external: {
+        issuer: demo.issuer,
+        jwksUrl: new URL("/dev/jwks", demo.mcpUrl).href,
+        audience: demo.mcpUrl.href,
+      },
+    });
+    try {
+      assert.equal(second.devTokenUrl, undefined);
+      const noDevIssuer = await fetch(new URL("/dev/token", second.mcpUrl));
+      await noDevIssuer.body?.cancel();
+      assert.equal(noDevIssuer.status, 404);
+      const client = await connect(
+        second.mcpUrl,
+        await devToken(demo, "read"),
+      );
+      try {
+        const names = (await client.listTools()).tools.map((t) => t.name);
+        assert.deepEqual(names, ["list_notes", "whoami"]);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await second.close();
+    }
+  });
+});

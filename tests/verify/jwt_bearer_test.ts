@@ -1,0 +1,220 @@
+// End to end: a Request through bearerAuth into JwtVerifier or
+// IntrospectionVerifier, asserting status, challenge and body.
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type AccessToken,
+  bearerAuth,
+  IntrospectionVerifier,
+  JwtVerifier,
+  type JwtVerifierOptions,
+  type TokenVerifier,
+} from "../../mod.ts";
+import {
+  AUDIENCE,
+  claims,
+  ISSUER,
+  json,
+  NOW,
+  NOW_MS,
+  serve,
+  sign,
+  testKey,
+  type TestServer,
+} from "../_jwt_fixtures.ts";
+import { parseBearer } from "../_challenge_parser.ts";
+
+const METADATA =
+  "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
+const key = await testKey("ES256", "k1");
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function jwtVerifier(options: Partial<JwtVerifierOptions> = {}): JwtVerifier {
+  return new JwtVerifier({
+    jwks: { keys: [key.jwk] },
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    now: () => NOW_MS,
+    ...options,
+  } as JwtVerifierOptions);
+}
+
+function guard(verifier: TokenVerifier, requiredScopes?: string[]) {
+  return bearerAuth({
+    verifier,
+    resourceMetadataUrl: METADATA,
+    now: () => NOW_MS,
+    onError: () => {},
+    ...(requiredScopes === undefined ? {} : { requiredScopes }),
+  });
+}
+
+function request(token: string): Request {
+  return new Request(AUDIENCE, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
+async function denied(
+  result: AccessToken | undefined | Response,
+): Promise<{ response: Response; challenge: string; text: string }> {
+  assert.ok(result instanceof Response, "expected a denial Response");
+  return {
+    response: result,
+    challenge: result.headers.get("www-authenticate") ?? "",
+    text: await result.text(),
+  };
+}
+
+describe("bearerAuth with JwtVerifier", () => {
+  it("lets a valid JWT through as its AccessToken", async () => {
+    const jwt = await sign(key, claims({ client_id: "app" }));
+    const result = await guard(jwtVerifier())(request(jwt));
+    assert.ok(!(result instanceof Response) && result !== undefined);
+    assert.equal(result.clientId, "app");
+    assert.deepEqual(result.scopes, ["files:read"]);
+    assert.equal(result.resource?.href, AUDIENCE);
+  });
+
+  it("answers an expired JWT with 401 invalid_token and a generic description", async () => {
+    const jwt = await sign(key, claims({ exp: NOW - 1, sub: "who-am-i" }));
+    const { response, challenge, text } = await denied(
+      await guard(jwtVerifier())(request(jwt)),
+    );
+    assert.equal(response.status, 401);
+    const parsed = parseBearer(challenge);
+    assert.equal(parsed.error, "invalid_token");
+    assert.equal(parsed.resource_metadata, METADATA);
+    assert.equal(JSON.parse(text).error_description, "Token expired");
+    assert.ok(!text.includes("who-am-i") && !text.includes(jwt));
+    assert.ok(!challenge.includes("who-am-i") && !challenge.includes(jwt));
+  });
+
+  it("never lets claims crafted with quotes, CR or LF into the challenge", async () => {
+    const hostile = 'x", error="none\r\nSet-Cookie: a=b';
+    for (
+      const extra of [{ iss: hostile }, { aud: hostile }, {
+        scope: 42,
+        sub: hostile,
+      }]
+    ) {
+      const jwt = await sign(key, claims(extra));
+      const { response, challenge, text } = await denied(
+        await guard(jwtVerifier())(request(jwt)),
+      );
+      assert.equal(response.status, 401);
+      assert.ok(!/[\r\n]/.test(challenge));
+      assert.ok(
+        !challenge.includes("Set-Cookie") && !text.includes("Set-Cookie"),
+      );
+      assert.equal(parseBearer(challenge).error, "invalid_token");
+    }
+  });
+
+  it("answers a forged alg none token with 401", async () => {
+    const [, payload] = (await sign(key)).split(".");
+    const header = btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "");
+    const { response } = await denied(
+      await guard(jwtVerifier())(request(`${header}.${payload}.x`)),
+    );
+    assert.equal(response.status, 401);
+  });
+
+  it("answers a missing required scope of the verifier with 403 insufficient_scope", async () => {
+    const jwt = await sign(key);
+    const verifier = jwtVerifier({ requiredScopes: ["files:write"] });
+    const { response, challenge } = await denied(
+      await guard(verifier)(request(jwt)),
+    );
+    assert.equal(response.status, 403);
+    const parsed = parseBearer(challenge);
+    assert.equal(parsed.error, "insufficient_scope");
+    assert.equal(parsed.scope, "files:write");
+  });
+
+  it("answers 503 with Retry-After, never 2xx or 500, when the JWKS endpoint fails", async () => {
+    server = await serve((_req, res) => json(res, { error: "down" }, 500));
+    const verifier = new JwtVerifier({
+      jwksUri: server.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => NOW_MS,
+    });
+    const { response, text } = await denied(
+      await guard(verifier)(request(await sign(key))),
+    );
+    assert.equal(response.status, 503);
+    assert.ok(Number(response.headers.get("retry-after")) >= 1);
+    assert.ok(!text.includes("down"));
+  });
+
+  it("makes one JWKS fetch for 1,000 concurrent cold requests", async () => {
+    server = await serve((_req, res) => json(res, { keys: [key.jwk] }));
+    const verifier = new JwtVerifier({
+      jwksUri: server.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => NOW_MS,
+    });
+    const auth = guard(verifier);
+    const jwt = await sign(key);
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => auth(request(jwt))),
+    );
+    assert.ok(
+      results.every((r) =>
+        !(r instanceof Response) && r?.clientId === "user-1"
+      ),
+    );
+    assert.equal(server.requests, 1);
+  });
+});
+
+describe("bearerAuth with IntrospectionVerifier", () => {
+  function introspection(url: string): IntrospectionVerifier {
+    return new IntrospectionVerifier({
+      endpoint: url,
+      clientId: "mcp-server",
+      clientSecret: "s3cret",
+      audience: AUDIENCE,
+      now: () => NOW_MS,
+    });
+  }
+
+  it("lets an active token through and answers an inactive one with 401", async () => {
+    server = await serve((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        const active = new URLSearchParams(body).get("token") === "good";
+        json(
+          res,
+          active
+            ? { active, aud: AUDIENCE, exp: NOW + 60, scope: "mcp" }
+            : { active },
+        );
+      });
+    });
+    const auth = guard(introspection(server.url));
+    const ok = await auth(request("good"));
+    assert.ok(!(ok instanceof Response) && ok?.token === "good");
+    const { response } = await denied(await auth(request("bad")));
+    assert.equal(response.status, 401);
+  });
+
+  it("answers 503 when the introspection endpoint is down", async () => {
+    const s = await serve((_req, res) => json(res, {}));
+    const url = s.url;
+    await s.close();
+    const { response } = await denied(
+      await guard(introspection(url))(request("good")),
+    );
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("retry-after"), "5");
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  InvalidTokenError,
+  StaticTokenVerifier,
+  type StaticTokenVerifierOptions,
+} from "../../mod.ts";
+
+describe("StaticTokenVerifier", () => {
+  const make = (now = () => 1_000_000) =>
+    new StaticTokenVerifier({
+      tokens: {
+        "dev-token": {
+          clientId: "dev",
+          scopes: ["a", "b"],
+          claims: { sub: "alice", nested: { x: 1 } },
+        },
+        "timed": {
+          clientId: "dev",
+          scopes: [],
+          expiresAt: 1_000,
+          resource: "https://mcp.example.com/mcp",
+        },
+      },
+      now,
+    });
+
+  it("returns an AccessToken for a table token", async () => {
+    const token = await make().verifyToken("dev-token");
+    assert.deepEqual(token, {
+      token: "dev-token",
+      clientId: "dev",
+      scopes: ["a", "b"],
+      claims: { sub: "alice", nested: { x: 1 } },
+    });
+  });
+
+  it("carries expiresAt and resource", async () => {
+    const token = await make(() => 999_999).verifyToken("timed");
+    assert.equal(token.expiresAt, 1_000);
+    assert.ok(token.resource instanceof URL);
+    assert.equal(token.resource.href, "https://mcp.example.com/mcp");
+  });
+
+  it("rejects a token at and after its expiresAt by the injected clock", async () => {
+    for (const now of [1_000_000, 2_000_000, NaN]) {
+      await assert.rejects(make(() => now).verifyToken("timed"), {
+        name: "InvalidTokenError",
+        message: "Token expired",
+      });
+    }
+  });
+
+  const unknown = [
+    "nope",
+    "",
+    "constructor",
+    "__proto__",
+    "toString",
+    "hasOwnProperty",
+    "valueOf",
+    "DEV-TOKEN",
+    "dev-token ",
+  ];
+  for (const token of unknown) {
+    it(`rejects ${JSON.stringify(token)} with the same InvalidTokenError`, async () => {
+      await assert.rejects(make().verifyToken(token), (error: unknown) => {
+        assert.ok(error instanceof InvalidTokenError);
+        assert.equal(error.message, "Invalid token");
+        return true;
+      });
+    });
+  }
+
+  it("rejects a non-string token", async () => {
+    await assert.rejects(
+      make().verifyToken(undefined as unknown as string),
+      InvalidTokenError,
+    );
+  });
+
+  it("accepts a token named __proto__ only when the table defines it as its own", async () => {
+    const tokens = JSON.parse(
+      '{"__proto__": {"clientId": "odd", "scopes": []}}',
+    );
+    const verifier = new StaticTokenVerifier({ tokens });
+    assert.equal((await verifier.verifyToken("__proto__")).clientId, "odd");
+  });
+
+  it("is unaffected by later changes to the table passed in", async () => {
+    const tokens: StaticTokenVerifierOptions["tokens"] = {
+      t: { clientId: "c", scopes: ["a"], claims: { role: "user" } },
+    };
+    const verifier = new StaticTokenVerifier({ tokens });
+    tokens.t!.scopes.push("admin");
+    tokens.t!.claims!.role = "admin";
+    tokens.u = { clientId: "c", scopes: [] };
+    const token = await verifier.verifyToken("t");
+    assert.deepEqual(token.scopes, ["a"]);
+    assert.equal(token.claims.role, "user");
+    await assert.rejects(verifier.verifyToken("u"), InvalidTokenError);
+  });
+
+  it("hands out scopes that the caller may change without touching the table", async () => {
+    const verifier = make();
+    (await verifier.verifyToken("dev-token")).scopes.push("admin");
+    assert.deepEqual((await verifier.verifyToken("dev-token")).scopes, [
+      "a",
+      "b",
+    ]);
+    assert.ok(
+      Object.isFrozen((await verifier.verifyToken("dev-token")).claims),
+    );
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["no options", undefined, /expects an options object with a tokens table/],
+    ["tokens as an array", { tokens: [] }, /option "tokens" must be an object/],
+    [
+      "tokens as a Map",
+      { tokens: new Map() },
+      /option "tokens" must be an object/,
+    ],
+    [
+      "an unknown option",
+      { tokens: {}, clock: () => 0 },
+      /^Unknown StaticTokenVerifier option "clock"/,
+    ],
+    [
+      "now as a number",
+      { tokens: {}, now: 0 },
+      /option "now" must be a function/,
+    ],
+    ["a token with a space", {
+      tokens: { "a b": { clientId: "c", scopes: [] } },
+    }, /must be b64token strings .*got "a b"$/],
+    [
+      "an empty token",
+      { tokens: { "": { clientId: "c", scopes: [] } } },
+      /got ""$/,
+    ],
+    [
+      "an entry that is not an object",
+      { tokens: { t: "c" } },
+      /tokens\["t"\] must be an object with clientId and scopes/,
+    ],
+    [
+      "a missing clientId",
+      { tokens: { t: { scopes: [] } } },
+      /tokens\["t"\]\.clientId must be a non-empty string/,
+    ],
+    [
+      "missing scopes",
+      { tokens: { t: { clientId: "c" } } },
+      /\.scopes must be an array of scope strings/,
+    ],
+    [
+      "a bad scope",
+      { tokens: { t: { clientId: "c", scopes: ["a b"] } } },
+      /RFC 6749 §3\.3\), got "a b"/,
+    ],
+    ["claims as an array", {
+      tokens: { t: { clientId: "c", scopes: [], claims: [] } },
+    }, /\.claims must be a plain object/],
+    ["claims with a function", {
+      tokens: { t: { clientId: "c", scopes: [], claims: { f: () => 1 } } },
+    }, /\.claims must hold only JSON-like values/],
+    ["expiresAt as a string", {
+      tokens: { t: { clientId: "c", scopes: [], expiresAt: "1" } },
+    }, /\.expiresAt must be a number of seconds/],
+    ["a relative resource", {
+      tokens: { t: { clientId: "c", scopes: [], resource: "/mcp" } },
+    }, /\.resource must be an absolute URL/],
+    ["an unknown entry property", {
+      tokens: { t: { clientId: "c", scopes: [], scope: "a" } },
+    }, /has an unknown property "scope"/],
+  ];
+  for (const [name, options, message] of bad) {
+    it(`throws TypeError at construction for ${name}`, () => {
+      assert.throws(
+        () => new StaticTokenVerifier(options as StaticTokenVerifierOptions),
+        (error: unknown) =>
+          error instanceof TypeError && message.test(error.message),
+      );
+    });
+  }
+});
