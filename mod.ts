@@ -29,94 +29,26 @@
  * @module
  */
 
+export * from "./src/core/mod.ts";
+export * from "./src/http/mod.ts";
+export * from "./src/verify/mod.ts";
+export * from "./src/dpop/mod.ts";
 export type {
-  AccessToken,
-  AuthContextInit,
-  Component,
-  ComponentKind,
-} from "./src/core/context.ts";
-export { AuthContext } from "./src/core/context.ts";
-export type { ScopeHierarchy } from "./src/core/scopes.ts";
-export type {
-  AuthCheck,
-  RequireRolesOptions,
-  RestrictTagOptions,
-  ScopeAwareCheck,
-} from "./src/core/checks.ts";
-export {
-  allOf,
-  anyOf,
-  requireRoles,
-  requireScopes,
-  restrictTag,
-} from "./src/core/checks.ts";
-export type { RunOptions, Shortfall } from "./src/core/runner.ts";
-export {
-  runAuthChecks,
-  runAuthChecksWithShortfall,
-  scopeRequirements,
-} from "./src/core/runner.ts";
-export type { AuthorizationErrorOptions } from "./src/errors.ts";
+  AnyMcpAuthzError,
+  AuthorizationErrorOptions,
+  DpopErrorCode,
+  ErrorCode,
+  McpAuthzErrorOptions,
+  VerifierUnavailableErrorOptions,
+} from "./src/errors.ts";
 export {
   AuthorizationError,
+  DpopError,
   InsufficientScopeError,
+  InvalidDpopProofError,
+  InvalidRequestError,
   InvalidTokenError,
+  McpAuthzError,
+  UseDpopNonceError,
   VerifierUnavailableError,
 } from "./src/errors.ts";
-export type { TokenVerifier } from "./src/verify/verifier.ts";
-export type {
-  AuthorizeOptions,
-  AuthorizerOptions,
-} from "./src/core/authorizer.ts";
-export { Authorizer } from "./src/core/authorizer.ts";
-export { extractBearerToken, InvalidRequestError } from "./src/http/bearer.ts";
-export type { AuthOutcome, ChallengeOptions } from "./src/http/challenge.ts";
-export { challengeResponse } from "./src/http/challenge.ts";
-export type {
-  BearerAuthOptions,
-  BearerHandler,
-} from "./src/http/bearer_auth.ts";
-export { bearerAuth, withBearerAuth } from "./src/http/bearer_auth.ts";
-export type { ProtectedResourceMetadataOptions } from "./src/http/metadata.ts";
-export {
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
-} from "./src/http/metadata.ts";
-export type {
-  StaticTokenEntry,
-  StaticTokenVerifierOptions,
-} from "./src/verify/static.ts";
-export { StaticTokenVerifier } from "./src/verify/static.ts";
-export type { JwtVerifierOptions } from "./src/verify/jwt.ts";
-export { JwtVerifier } from "./src/verify/jwt.ts";
-export type { JsonWebKeySet, PublicJwk } from "./src/verify/keys.ts";
-export type { TokenCacheOptions } from "./src/verify/token_cache.ts";
-export type { IntrospectionVerifierOptions } from "./src/verify/introspection.ts";
-export { IntrospectionVerifier } from "./src/verify/introspection.ts";
-export type {
-  DpopErrorCode,
-  DpopProof,
-  DpopProofInput,
-  DpopVerifierOptions,
-} from "./src/dpop/verifier.ts";
-export {
-  accessTokenHash,
-  DPOP_ALGORITHMS,
-  DpopError,
-  DpopVerifier,
-  InvalidDpopProofError,
-  normalizeHtu,
-  UseDpopNonceError,
-} from "./src/dpop/verifier.ts";
-export type {
-  MemoryReplayStoreOptions,
-  ReplayStore,
-} from "./src/dpop/replay.ts";
-export { MemoryReplayStore } from "./src/dpop/replay.ts";
-export type {
-  DpopNoncePolicy,
-  DpopNoncePolicyOptions,
-} from "./src/dpop/nonce.ts";
-export { createDpopNoncePolicy } from "./src/dpop/nonce.ts";
-export type { DpopAuthOptions } from "./src/dpop/scheme.ts";
-export { dpopKeyThumbprint } from "./src/dpop/scheme.ts";

@@ -1,18 +1,104 @@
 /**
- * The errors that cross the library's boundary. Callers branch on the class
- * (or on the stable `code`), never on a message.
+ * Every error that crosses the library's boundary, in one hierarchy: one
+ * base class, a stable `code` per class, one constructor shape
+ * (`(message?, options?)`, or `(data, options?)` for the two errors whose
+ * meaning is their data), and {@linkcode AnyMcpAuthzError} to `switch` on.
+ * Callers branch on the class or on `code`, never on a message.
  *
  * @module
  */
 
-import { normalizeScopes } from "./core/scopes.ts";
+import { normalizeScopes } from "./_internal/scope_token.ts";
 
-/** Options accepted by the error constructors. */
-export interface AuthorizationErrorOptions {
-  /** Replaces the default message. It reaches the client: keep it generic. */
-  message?: string;
+/**
+ * The stable code of every error class, as `error.code`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ErrorCode } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const code: ErrorCode = "ERR_INSUFFICIENT_SCOPE";
+ * assert.equal(code, "ERR_INSUFFICIENT_SCOPE");
+ * ```
+ */
+export type ErrorCode =
+  | "ERR_AUTHORIZATION"
+  | "ERR_INSUFFICIENT_SCOPE"
+  | "ERR_INVALID_TOKEN"
+  | "ERR_VERIFIER_UNAVAILABLE"
+  | "ERR_INVALID_REQUEST"
+  | "ERR_INVALID_DPOP_PROOF"
+  | "ERR_USE_DPOP_NONCE";
+
+/**
+ * Options accepted by every error constructor.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthorizationError, type McpAuthzErrorOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: McpAuthzErrorOptions = { cause: new Error("policy store down") };
+ * assert.equal(new AuthorizationError("Denied", options).cause, options.cause);
+ * ```
+ */
+export interface McpAuthzErrorOptions {
   /** The underlying cause, for logs. Never shown to a client. */
   cause?: unknown;
+}
+
+/**
+ * Options of the errors whose first argument is their data
+ * ({@linkcode InsufficientScopeError}, {@linkcode UseDpopNonceError}).
+ *
+ * @example Usage
+ * ```ts
+ * import { type AuthorizationErrorOptions, InsufficientScopeError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AuthorizationErrorOptions = { message: "Ask for files:write" };
+ * assert.equal(new InsufficientScopeError(["files:write"], options).message, "Ask for files:write");
+ * ```
+ */
+export interface AuthorizationErrorOptions extends McpAuthzErrorOptions {
+  /** Replaces the default message. It reaches the client: keep it generic. */
+  message?: string | undefined;
+}
+
+function errorOptions(
+  options: McpAuthzErrorOptions | undefined,
+): ErrorOptions | undefined {
+  return options?.cause === undefined ? undefined : { cause: options.cause };
+}
+
+/**
+ * The root of every error this library throws on purpose. Not constructed
+ * directly: catch it to handle any of them, then switch on `code`.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidTokenError, McpAuthzError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error: unknown = new InvalidTokenError("Token expired");
+ * assert.ok(error instanceof McpAuthzError);
+ * assert.equal(error.code, "ERR_INVALID_TOKEN");
+ * ```
+ */
+export abstract class McpAuthzError extends Error {
+  /** Stable code for programmatic handling. */
+  abstract readonly code: ErrorCode;
+
+  /**
+   * Sets the message and the cause.
+   *
+   * @param message What went wrong.
+   * @param options The cause, for logs.
+   */
+  constructor(message: string, options?: McpAuthzErrorOptions) {
+    super(message, errorOptions(options));
+  }
 }
 
 /**
@@ -30,9 +116,10 @@ export interface AuthorizationErrorOptions {
  * assert.equal(error.code, "ERR_AUTHORIZATION");
  * ```
  */
-export class AuthorizationError extends Error {
+export class AuthorizationError extends McpAuthzError {
   /** Stable code for programmatic handling. */
-  readonly code: string = "ERR_AUTHORIZATION";
+  readonly code: "ERR_AUTHORIZATION" | "ERR_INSUFFICIENT_SCOPE" =
+    "ERR_AUTHORIZATION";
 
   /**
    * Creates a denial.
@@ -40,7 +127,7 @@ export class AuthorizationError extends Error {
    * @param message What the client may be told (default `"Not authorized"`).
    * @param options The cause, for logs.
    */
-  constructor(message = "Not authorized", options?: { cause?: unknown }) {
+  constructor(message = "Not authorized", options?: McpAuthzErrorOptions) {
     super(message, options);
     this.name = "AuthorizationError";
   }
@@ -65,7 +152,7 @@ export class AuthorizationError extends Error {
  */
 export class InsufficientScopeError extends AuthorizationError {
   /** Stable code for programmatic handling. */
-  override readonly code: string = "ERR_INSUFFICIENT_SCOPE";
+  override readonly code: "ERR_INSUFFICIENT_SCOPE" = "ERR_INSUFFICIENT_SCOPE";
   /** The unmet scopes, sorted. */
   readonly requiredScopes: string[];
 
@@ -79,10 +166,7 @@ export class InsufficientScopeError extends AuthorizationError {
    */
   constructor(requiredScopes: string[], options?: AuthorizationErrorOptions) {
     const scopes = normalizeScopes(requiredScopes, "InsufficientScopeError");
-    super(
-      options?.message ?? "Insufficient scope",
-      options?.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(options?.message ?? "Insufficient scope", options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
   }
@@ -105,9 +189,9 @@ export class InsufficientScopeError extends AuthorizationError {
  * assert.equal(error.code, "ERR_INVALID_TOKEN");
  * ```
  */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends McpAuthzError {
   /** Stable code for programmatic handling. */
-  readonly code: string = "ERR_INVALID_TOKEN";
+  readonly code: "ERR_INVALID_TOKEN" = "ERR_INVALID_TOKEN";
 
   /**
    * Creates an invalid-token error.
@@ -115,10 +199,27 @@ export class InvalidTokenError extends Error {
    * @param message A safe description (default `"Invalid token"`).
    * @param options The cause, for logs. Never shown to a client.
    */
-  constructor(message = "Invalid token", options?: { cause?: unknown }) {
+  constructor(message = "Invalid token", options?: McpAuthzErrorOptions) {
     super(message, options);
     this.name = "InvalidTokenError";
   }
+}
+
+/**
+ * Options of {@linkcode VerifierUnavailableError}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { VerifierUnavailableErrorOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: VerifierUnavailableErrorOptions = { retryAfter: 30 };
+ * assert.equal(options.retryAfter, 30);
+ * ```
+ */
+export interface VerifierUnavailableErrorOptions extends McpAuthzErrorOptions {
+  /** Seconds after which a retry may succeed, when known. */
+  retryAfter?: number | undefined;
 }
 
 /**
@@ -138,9 +239,9 @@ export class InvalidTokenError extends Error {
  * assert.equal(error.code, "ERR_VERIFIER_UNAVAILABLE");
  * ```
  */
-export class VerifierUnavailableError extends Error {
+export class VerifierUnavailableError extends McpAuthzError {
   /** Stable code for programmatic handling. */
-  readonly code: string = "ERR_VERIFIER_UNAVAILABLE";
+  readonly code: "ERR_VERIFIER_UNAVAILABLE" = "ERR_VERIFIER_UNAVAILABLE";
   /** Seconds after which a retry may succeed, when known. */
   readonly retryAfter: number | undefined;
 
@@ -152,13 +253,189 @@ export class VerifierUnavailableError extends Error {
    */
   constructor(
     message = "Token verification unavailable",
-    options?: { retryAfter?: number; cause?: unknown },
+    options?: VerifierUnavailableErrorOptions,
   ) {
-    super(
-      message,
-      options?.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(message, options);
     this.name = "VerifierUnavailableError";
     this.retryAfter = options?.retryAfter;
   }
 }
+
+/**
+ * A request that breaks the Bearer token rules of RFC 6750 (a malformed
+ * `Authorization: Bearer` header, several credentials, or a token in the
+ * URI query). `bearerAuth` answers it with 400 `invalid_request`.
+ *
+ * Its message is a fixed, safe description: it never contains the header or
+ * the token.
+ *
+ * @example Usage
+ * ```ts
+ * import { extractBearerToken, InvalidRequestError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const headers = new Headers({ authorization: "Bearer two tokens" });
+ * assert.throws(() => extractBearerToken(headers), InvalidRequestError);
+ * ```
+ */
+export class InvalidRequestError extends McpAuthzError {
+  /** Stable code for programmatic handling. */
+  readonly code: "ERR_INVALID_REQUEST" = "ERR_INVALID_REQUEST";
+
+  /**
+   * Creates an invalid-request error.
+   *
+   * @param message A safe description (default `"Malformed request"`).
+   * @param options The cause, for logs.
+   */
+  constructor(message = "Malformed request", options?: McpAuthzErrorOptions) {
+    super(message, options);
+    this.name = "InvalidRequestError";
+  }
+}
+
+/**
+ * The OAuth error codes of RFC 9449 §7.1 and §9, as they appear in a
+ * `WWW-Authenticate: DPoP error="..."` challenge.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DpopErrorCode } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const code: DpopErrorCode = "use_dpop_nonce";
+ * assert.equal(code, "use_dpop_nonce");
+ * ```
+ */
+export type DpopErrorCode = "invalid_dpop_proof" | "use_dpop_nonce";
+
+/**
+ * A refused DPoP proof: {@linkcode InvalidDpopProofError} or
+ * {@linkcode UseDpopNonceError}. `error` is the OAuth error code for the
+ * challenge (RFC 9449 §7.1); the message is a fixed, safe description that
+ * never contains the proof, the token or a claim.
+ *
+ * @example Usage
+ * ```ts
+ * import { DpopError, InvalidDpopProofError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error: DpopError = new InvalidDpopProofError("DPoP proof has been used before");
+ * assert.ok(error instanceof DpopError);
+ * assert.equal(error.error, "invalid_dpop_proof");
+ * ```
+ */
+export abstract class DpopError extends McpAuthzError {
+  /** Stable code for programmatic handling. */
+  abstract override readonly code:
+    | "ERR_INVALID_DPOP_PROOF"
+    | "ERR_USE_DPOP_NONCE";
+  /** The OAuth error code for a `WWW-Authenticate` challenge. */
+  abstract readonly error: DpopErrorCode;
+}
+
+/**
+ * The DPoP proof is missing, malformed, forged, stale, replayed or made for
+ * another request: RFC 9449 §7.1 `invalid_dpop_proof`.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidDpopProofError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new InvalidDpopProofError("DPoP proof is too old");
+ * assert.equal(error.code, "ERR_INVALID_DPOP_PROOF");
+ * assert.equal(error.error, "invalid_dpop_proof");
+ * ```
+ */
+export class InvalidDpopProofError extends DpopError {
+  /** Stable code for programmatic handling. */
+  readonly code: "ERR_INVALID_DPOP_PROOF" = "ERR_INVALID_DPOP_PROOF";
+  /** The OAuth error code for the challenge. */
+  readonly error: "invalid_dpop_proof" = "invalid_dpop_proof";
+
+  /**
+   * Creates an invalid-proof error.
+   *
+   * @param message A safe description (default `"Invalid DPoP proof"`).
+   * @param options The cause, for logs. Never shown to a client.
+   */
+  constructor(message = "Invalid DPoP proof", options?: McpAuthzErrorOptions) {
+    super(message, options);
+    this.name = "InvalidDpopProofError";
+  }
+}
+
+/**
+ * The proof lacks a valid server nonce (RFC 9449 §9): the client must retry
+ * with a proof whose `nonce` claim is `nonce`, sent to it in a `DPoP-Nonce`
+ * header.
+ *
+ * @example Usage
+ * ```ts
+ * import { UseDpopNonceError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new UseDpopNonceError("eyJ7S_zG.eyJH0-Z.HX4w-7v");
+ * assert.equal(error.error, "use_dpop_nonce");
+ * assert.equal(error.nonce, "eyJ7S_zG.eyJH0-Z.HX4w-7v");
+ * ```
+ */
+export class UseDpopNonceError extends DpopError {
+  /** Stable code for programmatic handling. */
+  readonly code: "ERR_USE_DPOP_NONCE" = "ERR_USE_DPOP_NONCE";
+  /** The OAuth error code for the challenge. */
+  readonly error: "use_dpop_nonce" = "use_dpop_nonce";
+  /** The fresh nonce for the `DPoP-Nonce` response header. */
+  readonly nonce: string;
+
+  /**
+   * Creates a nonce demand.
+   *
+   * @param nonce The fresh nonce the client must use.
+   * @param options A replacement message, and a cause for logs.
+   */
+  constructor(nonce: string, options?: AuthorizationErrorOptions) {
+    super(
+      options?.message ?? "Resource server requires nonce in DPoP proof",
+      options,
+    );
+    this.name = "UseDpopNonceError";
+    this.nonce = nonce;
+  }
+}
+
+/**
+ * Every error class of the library, to `switch` on `code`.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AnyMcpAuthzError, InvalidTokenError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * function status(error: AnyMcpAuthzError): number {
+ *   switch (error.code) {
+ *     case "ERR_INVALID_REQUEST":
+ *       return 400;
+ *     case "ERR_INVALID_TOKEN":
+ *     case "ERR_INVALID_DPOP_PROOF":
+ *     case "ERR_USE_DPOP_NONCE":
+ *       return 401;
+ *     case "ERR_AUTHORIZATION":
+ *     case "ERR_INSUFFICIENT_SCOPE":
+ *       return 403;
+ *     case "ERR_VERIFIER_UNAVAILABLE":
+ *       return 503;
+ *   }
+ * }
+ * assert.equal(status(new InvalidTokenError()), 401);
+ * ```
+ */
+export type AnyMcpAuthzError =
+  | AuthorizationError
+  | InsufficientScopeError
+  | InvalidTokenError
+  | VerifierUnavailableError
+  | InvalidRequestError
+  | InvalidDpopProofError
+  | UseDpopNonceError;

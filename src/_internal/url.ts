@@ -4,8 +4,10 @@
  * @module
  */
 
+import { show } from "./show.ts";
+
 /** What a URL option may contain besides scheme, host and path. */
-export interface UrlRules {
+export interface EndpointUrlRules {
   /** Whether a query component is allowed (default true). */
   query?: boolean;
 }
@@ -22,11 +24,9 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 export function parseEndpointUrl(
   value: unknown,
   name: string,
-  rules: UrlRules = {},
+  rules: EndpointUrlRules = {},
 ): URL {
-  const shown = JSON.stringify(
-    value instanceof URL ? value.href : String(value),
-  );
+  const shown = show(value);
   if (typeof value !== "string" && !(value instanceof URL)) {
     throw new TypeError(`${name} must be a URL or a string, got ${shown}`);
   }

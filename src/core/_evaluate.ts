@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { AuthCheck } from "./checks.ts";
+import type { AuthCheck } from "./context.ts";
 import type { AuthContext } from "./context.ts";
 import { AuthorizationError } from "../errors.ts";
 

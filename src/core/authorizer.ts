@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { AuthCheck } from "./checks.ts";
+import { show } from "../_internal/show.ts";
+import type { AuthCheck } from "./context.ts";
 import {
   type AccessToken,
   type AuthContext,
@@ -87,18 +88,12 @@ const componentList: AuthCheck = function unreadableComponentList() {
   return false;
 };
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
-
 function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
   if (layers === undefined) return [];
   if (!Array.isArray(layers)) {
     throw new TypeError(
       `Authorizer layers must be an array of checks or check lists, got ${
-        describe(layers)
+        show(layers)
       }`,
     );
   }
@@ -109,7 +104,7 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
         throw new TypeError(
           `Authorizer layer ${i}${
             Array.isArray(layer) ? `, check ${j},` : ""
-          } must be a function (ctx) => boolean, got ${describe(check)}`,
+          } must be a function (ctx) => boolean, got ${show(check)}`,
         );
       }
     });
@@ -168,7 +163,7 @@ export class Authorizer {
   constructor(options: AuthorizerOptions = {}) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(
-        `Authorizer options must be an object, got ${describe(options)}`,
+        `Authorizer options must be an object, got ${show(options)}`,
       );
     }
     if (
@@ -176,7 +171,7 @@ export class Authorizer {
     ) {
       throw new TypeError(
         `Authorizer onError must be a function (error, check) => void, got ${
-          describe(options.onError)
+          show(options.onError)
         }`,
       );
     }

@@ -6,35 +6,20 @@
  * @module
  */
 
-import { type AuthContext, type Component, holdsScopes } from "./context.ts";
+import { show } from "../_internal/show.ts";
+import {
+  type AuthCheck,
+  type AuthContext,
+  type Component,
+  holdsScopes,
+} from "./context.ts";
 import {
   currentReporter,
   type ErrorReporter,
   evaluateAll,
   evaluateCheck,
 } from "./_evaluate.ts";
-import { normalizeScopes } from "./scopes.ts";
-
-/**
- * A check: allows by returning (or resolving to) exactly `true`. Anything
- * else denies; throwing an `AuthorizationError` denies with that error;
- * throwing anything else is masked and denies.
- *
- * @example Usage
- * ```ts
- * import { type AuthCheck, AuthContext, runAuthChecks } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const ownerOnly: AuthCheck = (ctx) => ctx.token?.claims.sub === ctx.arguments?.owner;
- * const ctx = new AuthContext({
- *   token: { token: "t", clientId: "c", scopes: [], claims: { sub: "ann" } },
- *   component: { kind: "tool", name: "edit" },
- *   arguments: { owner: "ann" },
- * });
- * assert.equal(await runAuthChecks(ownerOnly, ctx), true);
- * ```
- */
-export type AuthCheck = (ctx: AuthContext) => boolean | Promise<boolean>;
+import { normalizeScopes } from "../_internal/scope_token.ts";
 
 /**
  * A check that can name the scopes a token lacks: empty when satisfied, and
@@ -74,14 +59,6 @@ export interface RequireRolesOptions {
    * `TypeError` (say, reading a property of an absent claim), denies.
    */
   extract(claims: Record<string, unknown>): unknown;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "string"
-    ? JSON.stringify(value)
-    : `a ${typeof value}`;
 }
 
 function named<F extends (...args: never[]) => unknown>(
@@ -154,9 +131,7 @@ function hasTag(component: Component, tag: string): boolean {
   // A string or a plain object (say, from a JSON config) is not "untagged":
   // throwing makes the runner deny instead of waving the component through.
   throw new TypeError(
-    `Component tags must be a Set or an array of strings, got ${
-      describe(tags)
-    }`,
+    `Component tags must be a Set or an array of strings, got ${show(tags)}`,
   );
 }
 
@@ -193,7 +168,7 @@ export function restrictTag(
 ): ScopeAwareCheck {
   if (typeof tag !== "string" || tag === "") {
     throw new TypeError(
-      `restrictTag() expects a non-empty tag string, got ${describe(tag)}`,
+      `restrictTag() expects a non-empty tag string, got ${show(tag)}`,
     );
   }
   const scopes = (options as Partial<RestrictTagOptions> | undefined)?.scopes;
@@ -274,14 +249,14 @@ export function requireRoles(
 ): AuthCheck {
   if (!Array.isArray(roles) || roles.length === 0) {
     throw new TypeError(
-      `requireRoles() needs a non-empty array of roles, got ${describe(roles)}`,
+      `requireRoles() needs a non-empty array of roles, got ${show(roles)}`,
     );
   }
   for (const role of roles) {
     if (typeof role !== "string" || role === "") {
       throw new TypeError(
         `requireRoles() expects roles to be non-empty strings, got ${
-          describe(role)
+          show(role)
         }`,
       );
     }
@@ -328,7 +303,7 @@ function assertChecks(checks: unknown[], where: string): void {
     if (typeof check !== "function") {
       throw new TypeError(
         `${where} expects every check to be a function (ctx) => boolean, got ${
-          describe(check)
+          show(check)
         } at position ${i}`,
       );
     }

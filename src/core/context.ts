@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { AuthCheck } from "./checks.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -49,6 +48,27 @@ export interface AccessToken {
   /** Every claim of the token. */
   claims: Record<string, unknown>;
 }
+
+/**
+ * A check: allows by returning (or resolving to) exactly `true`. Anything
+ * else denies; throwing an `AuthorizationError` denies with that error;
+ * throwing anything else is masked and denies.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AuthCheck, AuthContext, runAuthChecks } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const ownerOnly: AuthCheck = (ctx) => ctx.token?.claims.sub === ctx.arguments?.owner;
+ * const ctx = new AuthContext({
+ *   token: { token: "t", clientId: "c", scopes: [], claims: { sub: "ann" } },
+ *   component: { kind: "tool", name: "edit" },
+ *   arguments: { owner: "ann" },
+ * });
+ * assert.equal(await runAuthChecks(ownerOnly, ctx), true);
+ * ```
+ */
+export type AuthCheck = (ctx: AuthContext) => boolean | Promise<boolean>;
 
 /**
  * The kinds of MCP component a check can guard.

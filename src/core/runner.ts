@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type AuthCheck, isScopeAware } from "./checks.ts";
+import { isScopeAware } from "./checks.ts";
+import type { AuthCheck } from "./context.ts";
 import type { AuthContext } from "./context.ts";
 import {
   type ErrorReporter,
@@ -14,7 +15,7 @@ import {
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
-import { isScopeToken } from "./scopes.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
 
 /**
  * Options of the runners.

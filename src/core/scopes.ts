@@ -5,6 +5,9 @@
  * @module
  */
 
+import { assertScope } from "../_internal/scope_token.ts";
+import { show } from "../_internal/show.ts";
+
 /**
  * Broader scope -> the narrower scopes it implies, transitively (MCP
  * authorization, "Step-Up Authorization Flow": servers MUST account for scope
@@ -29,55 +32,6 @@
  */
 export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-/** Whether `value` is a syntactically valid scope token (RFC 6749 §3.3). */
-export function isScopeToken(value: unknown): value is string {
-  return typeof value === "string" && SCOPE_TOKEN.test(value);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
-
-/**
- * Validates a list of scopes given by a developer and returns a sorted,
- * deduplicated copy.
- *
- * @throws {TypeError} When the list is not an array or holds an invalid scope.
- */
-export function normalizeScopes(scopes: unknown, where: string): string[] {
-  if (!Array.isArray(scopes)) {
-    throw new TypeError(
-      `${where} expects an array of scope strings, got ${describe(scopes)}`,
-    );
-  }
-  for (const scope of scopes) assertScope(scope, where);
-  return [...new Set<string>(scopes)].sort();
-}
-
-/**
- * Throws a `TypeError` unless `scope` is a valid scope token.
- *
- * @throws {TypeError} When `scope` is not a valid scope token.
- */
-export function assertScope(
-  scope: unknown,
-  where: string,
-): asserts scope is string {
-  if (!isScopeToken(scope)) {
-    throw new TypeError(
-      `${where} expects scopes to be non-empty strings without spaces, quotes or backslashes (RFC 6749 §3.3), got ${
-        describe(scope)
-      }`,
-    );
-  }
-}
-
 /** A validated hierarchy: scope -> the scopes it implies directly. */
 export type CompiledHierarchy = ReadonlyMap<string, readonly string[]>;
 
@@ -96,7 +50,7 @@ export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
   ) {
     throw new TypeError(
       `scopeHierarchy must be an object mapping a scope to the scopes it implies, got ${
-        describe(hierarchy)
+        show(hierarchy)
       }`,
     );
   }
@@ -108,7 +62,7 @@ export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
       throw new TypeError(
         `scopeHierarchy[${
           JSON.stringify(broad)
-        }] must be an array of scope strings, got ${describe(narrower)}`,
+        }] must be an array of scope strings, got ${show(narrower)}`,
       );
     }
     for (const scope of narrower) assertScope(scope, "scopeHierarchy");

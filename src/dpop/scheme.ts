@@ -9,7 +9,6 @@
  */
 
 import type { AccessToken } from "../core/context.ts";
-import { InvalidTokenError } from "../errors.ts";
 import {
   bearerAuth,
   type BearerAuthOptions,
@@ -25,12 +24,8 @@ import {
   quoteString,
   safeDescription,
 } from "../http/challenge.ts";
-import {
-  DpopError,
-  DpopVerifier,
-  type DpopVerifierOptions,
-  UseDpopNonceError,
-} from "./verifier.ts";
+import { DpopError, InvalidTokenError, UseDpopNonceError } from "../errors.ts";
+import { DpopVerifier, type DpopVerifierOptions } from "./verifier.ts";
 
 /**
  * The `dpop` option of `bearerAuth` and `withBearerAuth` (RFC 9449 §7):

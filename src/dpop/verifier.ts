@@ -15,130 +15,13 @@ import {
   jwtVerify,
   type JWTVerifyResult,
 } from "jose";
-import { InvalidTokenError } from "../errors.ts";
+import {
+  InvalidDpopProofError,
+  InvalidTokenError,
+  UseDpopNonceError,
+} from "../errors.ts";
 import type { DpopNoncePolicy } from "./nonce.ts";
 import { MemoryReplayStore, type ReplayStore } from "./replay.ts";
-
-/**
- * The OAuth error codes of RFC 9449 §7.1 and §9, as they appear in a
- * `WWW-Authenticate: DPoP error="..."` challenge.
- *
- * @example Usage
- * ```ts
- * import type { DpopErrorCode } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const code: DpopErrorCode = "use_dpop_nonce";
- * assert.equal(code, "use_dpop_nonce");
- * ```
- */
-export type DpopErrorCode = "invalid_dpop_proof" | "use_dpop_nonce";
-
-/**
- * A refused DPoP proof. `error` is the OAuth error code for the challenge;
- * the message is a fixed, safe description that never contains the proof,
- * the token or a claim.
- *
- * @example Usage
- * ```ts
- * import { DpopError, InvalidDpopProofError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error = new InvalidDpopProofError("DPoP proof has been used before");
- * assert.ok(error instanceof DpopError);
- * assert.equal(error.error, "invalid_dpop_proof");
- * ```
- */
-export class DpopError extends Error {
-  /** Stable code for programmatic handling. */
-  readonly code: string = "ERR_DPOP";
-  /** The OAuth error code for a `WWW-Authenticate` challenge. */
-  readonly error: DpopErrorCode;
-
-  /**
-   * Creates a DPoP error.
-   *
-   * @param error The OAuth error code.
-   * @param message A safe description.
-   * @param options The cause, for logs. Never shown to a client.
-   */
-  constructor(
-    error: DpopErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "DpopError";
-    this.error = error;
-  }
-}
-
-/**
- * The DPoP proof is missing, malformed, forged, stale, replayed or made for
- * another request: RFC 9449 §7.1 `invalid_dpop_proof`.
- *
- * @example Usage
- * ```ts
- * import { InvalidDpopProofError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error = new InvalidDpopProofError("DPoP proof is too old");
- * assert.equal(error.code, "ERR_INVALID_DPOP_PROOF");
- * assert.equal(error.error, "invalid_dpop_proof");
- * ```
- */
-export class InvalidDpopProofError extends DpopError {
-  /** Stable code for programmatic handling. */
-  override readonly code: string = "ERR_INVALID_DPOP_PROOF";
-
-  /**
-   * Creates an invalid-proof error.
-   *
-   * @param message A safe description (default `"Invalid DPoP proof"`).
-   * @param options The cause, for logs. Never shown to a client.
-   */
-  constructor(message = "Invalid DPoP proof", options?: { cause?: unknown }) {
-    super("invalid_dpop_proof", message, options);
-    this.name = "InvalidDpopProofError";
-  }
-}
-
-/**
- * The proof lacks a valid server nonce (RFC 9449 §9): the client must retry
- * with a proof whose `nonce` claim is `nonce`, sent to it in a `DPoP-Nonce`
- * header.
- *
- * @example Usage
- * ```ts
- * import { UseDpopNonceError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error = new UseDpopNonceError("eyJ7S_zG.eyJH0-Z.HX4w-7v");
- * assert.equal(error.error, "use_dpop_nonce");
- * assert.equal(error.nonce, "eyJ7S_zG.eyJH0-Z.HX4w-7v");
- * ```
- */
-export class UseDpopNonceError extends DpopError {
-  /** Stable code for programmatic handling. */
-  override readonly code: string = "ERR_USE_DPOP_NONCE";
-  /** The fresh nonce for the `DPoP-Nonce` response header. */
-  readonly nonce: string;
-
-  /**
-   * Creates a nonce demand.
-   *
-   * @param nonce The fresh nonce the client must use.
-   * @param message A safe description.
-   */
-  constructor(
-    nonce: string,
-    message = "Resource server requires nonce in DPoP proof",
-  ) {
-    super("use_dpop_nonce", message);
-    this.name = "UseDpopNonceError";
-    this.nonce = nonce;
-  }
-}
 
 /**
  * The asymmetric JWS algorithms a DPoP proof may use by default. Never

@@ -5,37 +5,7 @@
  * @module
  */
 
-/**
- * A request that breaks the Bearer token rules of RFC 6750 (a malformed
- * `Authorization: Bearer` header, several credentials, or a token in the
- * URI query). `bearerAuth` answers it with 400 `invalid_request`.
- *
- * Its message is a fixed, safe description: it never contains the header or
- * the token.
- *
- * @example Usage
- * ```ts
- * import { extractBearerToken, InvalidRequestError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const headers = new Headers({ authorization: "Bearer two tokens" });
- * assert.throws(() => extractBearerToken(headers), InvalidRequestError);
- * ```
- */
-export class InvalidRequestError extends Error {
-  /** Stable code for programmatic handling. */
-  readonly code: string = "ERR_INVALID_REQUEST";
-
-  /**
-   * Creates an invalid-request error.
-   *
-   * @param message A safe description (default `"Malformed request"`).
-   */
-  constructor(message = "Malformed request") {
-    super(message);
-    this.name = "InvalidRequestError";
-  }
-}
+import { InvalidRequestError } from "../errors.ts";
 
 // RFC 9110 §11.4: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ];
 // RFC 6750 §2.1 narrows the Bearer form to "Bearer" 1*SP b64token, with

@@ -5,15 +5,17 @@
  * @module
  */
 
+import { show } from "../_internal/show.ts";
 import type { AccessToken } from "../core/context.ts";
 import {
   AuthorizationError,
   InsufficientScopeError,
+  InvalidRequestError,
   InvalidTokenError,
   VerifierUnavailableError,
 } from "../errors.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
-import { extractBearerToken, InvalidRequestError } from "./bearer.ts";
+import { extractBearerToken } from "./bearer.ts";
 import {
   dpopAuth,
   type DpopAuthOptions,
@@ -30,9 +32,9 @@ import {
   closeScopes,
   type CompiledHierarchy,
   compileHierarchy,
-  normalizeScopes,
   type ScopeHierarchy,
 } from "../core/scopes.ts";
+import { normalizeScopes } from "../_internal/scope_token.ts";
 
 /**
  * Options of {@linkcode bearerAuth} and {@linkcode withBearerAuth}.
@@ -134,13 +136,6 @@ const OPTION_NAMES: readonly string[] = [
   "onError",
   "dpop",
 ];
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
 
 function defaultOnError(error: unknown): void {
   console.warn(

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isScopeToken } from "../core/scopes.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
 
 /**

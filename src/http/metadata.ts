@@ -5,7 +5,8 @@
  * @module
  */
 
-import { normalizeScopes } from "../core/scopes.ts";
+import { show } from "../_internal/show.ts";
+import { normalizeScopes } from "../_internal/scope_token.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
 
 /**
@@ -91,13 +92,6 @@ export function protectedResourceMetadataUrl(resource: string | URL): URL {
   const url = parseEndpointUrl(resource, "resource");
   const path = url.pathname === "/" ? "" : url.pathname;
   return new URL(`${url.origin}${WELL_KNOWN}${path}${url.search}`);
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
 }
 
 /** The identifier as the caller wrote it (RFC 9728 §3.3 compares strings). */

@@ -9,8 +9,9 @@
  * @module
  */
 
+import { show } from "../_internal/show.ts";
 import { Authorizer } from "../core/authorizer.ts";
-import type { AuthCheck } from "../core/checks.ts";
+import type { AuthCheck } from "../core/context.ts";
 import type { AccessToken, Component } from "../core/context.ts";
 import {
   type Denial,
@@ -138,19 +139,10 @@ const RESOURCE_METHODS = [
   "resources/read",
 ];
 
-/** Describes a value for an error message without echoing it. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  if (type === "undefined") return "undefined";
-  return type === "object" ? "an object" : `a ${type}`;
-}
-
 function nameOf(name: unknown, kind: string): string {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
-      `${kind} name must be a non-empty string, got ${describe(name)}`,
+      `${kind} name must be a non-empty string, got ${show(name)}`,
     );
   }
   return name;
@@ -170,7 +162,7 @@ function splitConfig(
   const record = recordOf(config);
   if (record === undefined) {
     throw new TypeError(
-      `${where} config must be an object, got ${describe(config)}`,
+      `${where} config must be an object, got ${show(config)}`,
     );
   }
   const { tags, auth, ...rest } = record;
@@ -181,14 +173,14 @@ function splitConfig(
   }
   if (tags !== undefined && !Array.isArray(tags) && !(tags instanceof Set)) {
     throw new TypeError(
-      `${where} tags must be an array or Set of strings, got ${describe(tags)}`,
+      `${where} tags must be an array or Set of strings, got ${show(tags)}`,
     );
   }
   for (const tag of tags ?? []) {
     if (typeof tag !== "string") {
       throw new TypeError(
         `${where} tags must be an array or Set of strings, got ${
-          describe(tag)
+          show(tag)
         } in it`,
       );
     }
@@ -198,7 +190,7 @@ function splitConfig(
     if (typeof check !== "function") {
       throw new TypeError(
         `${where} auth must be a check (ctx) => boolean or a list of them, got ${
-          describe(check)
+          show(check)
         }`,
       );
     }
@@ -264,21 +256,21 @@ export class Guard {
     ) {
       throw new TypeError(
         `guardServer() needs an McpServer from "${binding.name}", got ${
-          describe(server)
+          show(server)
         }`,
       );
     }
     const opts = options === undefined ? {} : recordOf(options);
     if (opts === undefined) {
       throw new TypeError(
-        `guardServer() options must be an object, got ${describe(options)}`,
+        `guardServer() options must be an object, got ${show(options)}`,
       );
     }
     const authorizer = opts.authorizer ?? new Authorizer();
     if (!(authorizer instanceof Authorizer)) {
       throw new TypeError(
         `guardServer() authorizer must be an Authorizer, got ${
-          describe(authorizer)
+          show(authorizer)
         }`,
       );
     }
@@ -377,7 +369,7 @@ export class Guard {
     ) {
       throw new TypeError(
         `${label} needs a URI string or a ResourceTemplate, got ${
-          describe(uriOrTemplate)
+          show(uriOrTemplate)
         }`,
       );
     }

@@ -7,23 +7,27 @@
 
 import type { AccessToken } from "../core/context.ts";
 import {
-  audienceOption,
-  type Audiences,
-  booleanOption,
-  cacheOption,
   checkScopes,
   clientIdFromClaims,
   copyToken,
   deepFreeze,
-  describe,
-  functionOption,
-  issuerOption,
   matchAudience,
-  numberOption,
   scopesFromClaims,
-  scopesOption,
-  urlOption,
 } from "./_claims.ts";
+import {
+  audienceOption,
+  type Audiences,
+  cacheOption,
+  issuerOption,
+  scopesOption,
+} from "./_options.ts";
+import {
+  booleanOption,
+  functionOption,
+  numberOption,
+  show,
+  urlOption,
+} from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import { readLimitedText } from "../_internal/body.ts";
 import {
@@ -240,7 +244,7 @@ export class IntrospectionVerifier implements TokenVerifier {
     } else {
       throw new TypeError(
         `${OWNER} option "clientAuthMethod" must be "client_secret_basic" or "client_secret_post", got ${
-          describe(method)
+          show(method)
         }`,
       );
     }

@@ -236,24 +236,27 @@ const MAX_STORES = 256;
 // Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
 // a tenant's proxy) are never trusted by a verifier that fetches otherwise.
 // A WeakMap, so the stores of a dropped fetch go with it.
-const registry = new WeakMap<typeof fetch, Map<string, JwksStore>>();
+const registry = new WeakMap<object, Map<string, JwksStore>>();
 
 /**
  * The isolate-wide store for a JWKS URI and a `fetch`, created on first use.
  *
  * @param uri The JWKS URI.
- * @param fetchFn The `fetch` that loads the keys; verifiers given no `fetch`
- * share {@linkcode defaultFetch}.
+ * @param fetchFn The `fetch` that loads the keys (called without a receiver).
+ * @param identity The function the stores are keyed by: the `fetch` the user
+ * gave, before it was wrapped, so verifiers given the same `fetch` share a
+ * store; verifiers given none share {@linkcode defaultFetch}'s.
  * @returns The store every verifier for that URI and `fetch` shares.
  */
 export function jwksStore(
   uri: URL,
   fetchFn: typeof fetch = defaultFetch,
+  identity: object = fetchFn,
 ): JwksStore {
-  let stores = registry.get(fetchFn);
+  let stores = registry.get(identity);
   if (stores === undefined) {
     stores = new Map();
-    registry.set(fetchFn, stores);
+    registry.set(identity, stores);
   }
   let store = stores.get(uri.href);
   if (store === undefined) {

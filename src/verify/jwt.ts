@@ -13,23 +13,27 @@ import {
 } from "jose";
 import type { AccessToken } from "../core/context.ts";
 import {
-  audienceOption,
-  type Audiences,
-  booleanOption,
-  cacheOption,
   checkScopes,
   clientIdFromClaims,
   copyToken,
   deepFreeze,
-  describe,
-  functionOption,
-  issuerOption,
   matchAudience,
-  numberOption,
   scopesFromClaims,
-  scopesOption,
-  urlOption,
 } from "./_claims.ts";
+import {
+  audienceOption,
+  type Audiences,
+  cacheOption,
+  issuerOption,
+  scopesOption,
+} from "./_options.ts";
+import {
+  booleanOption,
+  functionOption,
+  numberOption,
+  show,
+  urlOption,
+} from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import {
   defaultFetch,
@@ -169,7 +173,7 @@ function allowAlgorithms(
   if (!Array.isArray(given) || given.length === 0) {
     throw new TypeError(
       `${OWNER} option "algorithms" must be a non-empty list, got ${
-        describe(given)
+        show(given)
       }`,
     );
   }
@@ -199,9 +203,9 @@ function allowAlgorithms(
       );
     }
     throw new TypeError(
-      `${OWNER} option "algorithms" has unsupported ${
-        describe(alg)
-      }: use one of "${supported.join('", "')}"`,
+      `${OWNER} option "algorithms" has unsupported ${show(alg)}: use one of "${
+        supported.join('", "')
+      }"`,
     );
   }
   return [...new Set(given as string[])];
@@ -216,7 +220,7 @@ function secretKeys(secret: unknown, algorithms: unknown): ResolvedKeys {
   if (bytes === undefined) {
     throw new TypeError(
       `${OWNER} option "secret" must be a string or a Uint8Array, got ${
-        describe(secret)
+        show(secret)
       }`,
     );
   }
@@ -289,12 +293,13 @@ function publicKeyEntry(key: unknown): KeyEntry {
     }
     return jwkEntry({ ...jwk, kid: undefined })!;
   }
-  throw new TypeError(`${wrong}, got ${describe(key)}`);
+  throw new TypeError(`${wrong}, got ${show(key)}`);
 }
 
 function resolveKeys(
   options: JwtVerifierOptions,
   fetchFn: typeof fetch,
+  fetchIdentity: object,
 ): ResolvedKeys {
   const given = KEY_SOURCES.filter((name) => options[name] !== undefined);
   if (given.length === 0) {
@@ -333,7 +338,7 @@ function resolveKeys(
       if (!Array.isArray(keys)) {
         throw new TypeError(
           `${OWNER} option "jwks" must be a JSON Web Key Set ({ keys: [...] }), got ${
-            describe(jwks)
+            show(jwks)
           }`,
         );
       }
@@ -361,7 +366,10 @@ function resolveKeys(
         "jwksUri",
       );
       return {
-        source: { kind: "remote", store: jwksStore(uri, fetchFn) },
+        source: {
+          kind: "remote",
+          store: jwksStore(uri, fetchFn, fetchIdentity),
+        },
         algorithms: allowed,
       };
     }
@@ -534,7 +542,7 @@ export class JwtVerifier implements TokenVerifier {
       options.fetch,
       defaultFetch,
     );
-    const keys = resolveKeys(options, fetchFn);
+    const keys = resolveKeys(options, fetchFn, options.fetch ?? defaultFetch);
     this.#source = keys.source;
     this.#algorithms = keys.algorithms;
     this.#audiences = audienceOption(OWNER, options.audience);
@@ -545,7 +553,7 @@ export class JwtVerifier implements TokenVerifier {
     ) {
       throw new TypeError(
         `${OWNER} option "typ" must be a non-empty string such as "at+jwt", got ${
-          describe(options.typ)
+          show(options.typ)
         }`,
       );
     }

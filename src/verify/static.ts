@@ -6,7 +6,7 @@
 
 import type { AccessToken } from "../core/context.ts";
 import { InvalidTokenError } from "../errors.ts";
-import { assertScope } from "../core/scopes.ts";
+import { assertScope } from "../_internal/scope_token.ts";
 import { deepFreeze } from "./_claims.ts";
 import type { TokenVerifier } from "./verifier.ts";
 

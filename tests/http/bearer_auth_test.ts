@@ -697,7 +697,7 @@ describe("bearerAuth", () => {
       [
         "no options",
         undefined,
-        /^bearerAuth expects an options object with a verifier, got a undefined$/,
+        /^bearerAuth expects an options object with a verifier, got undefined$/,
       ],
       [
         "no verifier",

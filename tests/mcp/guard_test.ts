@@ -587,7 +587,7 @@ describe("guardServer() options", () => {
     );
     assert.throws(
       () => guarded.tool("t", { tags: "admin" as never }, () => text("x")),
-      /Tool "t" tags must be an array or Set of strings, got a string/,
+      /Tool "t" tags must be an array or Set of strings, got "admin"/,
     );
     assert.throws(
       () => guarded.tool("t", { auth: ["yes" as never] }, () => text("x")),
@@ -604,7 +604,7 @@ describe("guardServer() options", () => {
     );
     assert.throws(
       () => guarded.tool("t", { tags: ["ok", 7] as never }, () => text("x")),
-      /Tool "t" tags must be an array or Set of strings, got a number in it/,
+      /Tool "t" tags must be an array or Set of strings, got "7" in it/,
     );
     assert.throws(
       () => guarded.prompt("p", null as never, () => ({ messages: [] })),
@@ -612,11 +612,11 @@ describe("guardServer() options", () => {
     );
     assert.throws(
       () => guarded.tool(42 as never, {}, () => text("x")),
-      /Tool name must be a non-empty string, got a number/,
+      /Tool name must be a non-empty string, got "42"/,
     );
     assert.throws(
       () => guarded.resource("r", 7 as never, {}, () => ({ contents: [] })),
-      /Resource "r" needs a URI string or a ResourceTemplate, got a number/,
+      /Resource "r" needs a URI string or a ResourceTemplate, got "7"/,
     );
   });
 });

@@ -127,7 +127,7 @@ describe("IntrospectionVerifier construction", () => {
     ["a plain-http endpoint", {
       ...base,
       endpoint: "http://auth.example.com/i",
-    }, /"endpoint" must be an absolute https URL/],
+    }, /"endpoint" must use https \(http only on localhost\)/],
     [
       "no client secret",
       { ...base, clientSecret: "" },

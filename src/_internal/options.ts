@@ -1,0 +1,252 @@
+/**
+ * The one option-validation kit every factory and constructor uses: a value
+ * printer for messages, the options object itself (unknown keys refused),
+ * and labelled readers for each kind of option. Each reader throws a
+ * `TypeError` that names the owner and the option and says what to write.
+ * Internal.
+ *
+ * @module
+ */
+
+import { show } from "./show.ts";
+import { type EndpointUrlRules, parseEndpointUrl } from "./url.ts";
+
+export { show };
+
+/** Whether `value` is a plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The allowed name closest to a misspelt one, when one is close enough. */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const name of allowed) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Checks that `value` is an options object whose keys are all in `allowed`:
+ * a misspelt option must fail at construction, never be ignored (a typo in
+ * a security option is a hole). Returns it, typed.
+ *
+ * @param owner Who takes the options, for messages (`"JwtVerifier"`).
+ * @param value The options given.
+ * @param allowed Every option name `owner` understands.
+ * @param hint What to pass, when `value` is not an object at all.
+ * @throws {TypeError} When `value` is not a plain object or has an unknown key.
+ */
+export function optionsObject<T extends object>(
+  owner: string,
+  value: T | null | undefined,
+  allowed: readonly (keyof T & string)[],
+  hint = "an options object",
+): T {
+  if (!isRecord(value)) {
+    throw new TypeError(`${owner} expects ${hint}, got ${show(value)}`);
+  }
+  refuseUnknownKeys(owner, value, allowed);
+  return value;
+}
+
+/**
+ * Throws when `value` has an own key that is not in `allowed`.
+ *
+ * @throws {TypeError} Naming the unknown key, the closest allowed one, and
+ * every allowed name.
+ */
+export function refuseUnknownKeys(
+  owner: string,
+  value: object,
+  allowed: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key)) continue;
+    const near = closest(key, allowed);
+    throw new TypeError(
+      `Unknown ${owner} option ${JSON.stringify(key)}${
+        near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`
+      }, expected one of ${
+        allowed.map((name) => JSON.stringify(name)).join(", ")
+      }`,
+    );
+  }
+}
+
+/** `owner option "name"`, the label every reader starts its message with. */
+export function label(owner: string, name: string): string {
+  return `${owner} option ${JSON.stringify(name)}`;
+}
+
+/**
+ * Reads a boolean option.
+ *
+ * @throws {TypeError} When it is set to anything but `true` or `false`.
+ */
+export function booleanOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: boolean,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `${label(owner, name)} must be true or false, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Bounds of a number option. */
+export interface NumberRules {
+  /** The smallest value accepted (default 0). */
+  min?: number;
+  /** Whether only integers are accepted (default false). */
+  integer?: boolean;
+  /** What the number counts, for the message (`"seconds"`). */
+  unit?: string;
+}
+
+/**
+ * Reads a number option: finite, at least `min`, an integer if asked.
+ *
+ * @throws {TypeError} When it is set to anything else.
+ */
+export function numberOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  { min = 0, integer = false, unit }: NumberRules = {},
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? "an integer" : "a finite number";
+    throw new TypeError(
+      `${label(owner, name)} must be ${kind}${
+        unit === undefined ? "" : ` of ${unit}`
+      } of at least ${min}, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads a non-empty string option.
+ *
+ * @throws {TypeError} When it is set to anything else.
+ */
+export function stringOption(
+  owner: string,
+  name: string,
+  value: unknown,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") {
+    throw new TypeError(
+      `${label(owner, name)} must be a non-empty string, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads an option that is one non-empty string or a non-empty list of them.
+ *
+ * @throws {TypeError} When it is anything else.
+ */
+export function stringListOption(
+  owner: string,
+  name: string,
+  value: unknown,
+): string[] {
+  const list = typeof value === "string" ? [value] : value;
+  if (
+    !Array.isArray(list) || list.length === 0 ||
+    !list.every((item) => typeof item === "string" && item.length > 0)
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, name)
+      } must be a non-empty string or a non-empty list of them, got ${
+        show(value)
+      }`,
+    );
+  }
+  return [...list];
+}
+
+/**
+ * Calls `fn` without a receiver: host functions such as workerd's `fetch` or
+ * `performance.now` throw "Illegal invocation" when called as a method of
+ * another object (the options, a config).
+ */
+export function detached<A extends unknown[], R>(
+  fn: (...args: A) => R,
+): (...args: A) => R {
+  return (...args) => fn(...args);
+}
+
+/**
+ * Reads a function option (`fetch`, `now`, `onError` ...) and returns it
+ * wrapped so that it is called without a receiver.
+ *
+ * @throws {TypeError} When it is set to anything but a function.
+ */
+export function functionOption<F extends (...args: never[]) => unknown>(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: F,
+): F {
+  if (value === undefined) return fallback;
+  if (typeof value !== "function") {
+    throw new TypeError(
+      `${label(owner, name)} must be a function, got ${show(value)}`,
+    );
+  }
+  return detached(value as (...args: unknown[]) => unknown) as unknown as F;
+}
+
+/**
+ * Reads a URL option naming an endpoint or a resource: absolute, https (http
+ * only on a loopback host), no credentials, no fragment.
+ *
+ * @throws {TypeError} When it breaks one of those rules.
+ */
+export function urlOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  rules?: EndpointUrlRules,
+): URL {
+  return parseEndpointUrl(value, label(owner, name), rules);
+}

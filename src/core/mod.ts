@@ -1,0 +1,36 @@
+/**
+ * The authorization core: contexts, checks, the runner and the
+ * `Authorizer`. Knows nothing of HTTP, tokens on the wire or MCP SDKs.
+ *
+ * @module
+ */
+
+export type {
+  AccessToken,
+  AuthCheck,
+  AuthContextInit,
+  Component,
+  ComponentKind,
+} from "./context.ts";
+export { AuthContext } from "./context.ts";
+export type { ScopeHierarchy } from "./scopes.ts";
+export type {
+  RequireRolesOptions,
+  RestrictTagOptions,
+  ScopeAwareCheck,
+} from "./checks.ts";
+export {
+  allOf,
+  anyOf,
+  requireRoles,
+  requireScopes,
+  restrictTag,
+} from "./checks.ts";
+export type { RunOptions, Shortfall } from "./runner.ts";
+export {
+  runAuthChecks,
+  runAuthChecksWithShortfall,
+  scopeRequirements,
+} from "./runner.ts";
+export type { AuthorizeOptions, AuthorizerOptions } from "./authorizer.ts";
+export { Authorizer } from "./authorizer.ts";

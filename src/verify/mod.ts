@@ -1,0 +1,17 @@
+/**
+ * Token verification: the `TokenVerifier` contract and its implementations
+ * (`StaticTokenVerifier`, `JwtVerifier` on `jose`, `IntrospectionVerifier`
+ * for RFC 7662).
+ *
+ * @module
+ */
+
+export type { TokenVerifier } from "./verifier.ts";
+export type { StaticTokenEntry, StaticTokenVerifierOptions } from "./static.ts";
+export { StaticTokenVerifier } from "./static.ts";
+export type { JwtVerifierOptions } from "./jwt.ts";
+export { JwtVerifier } from "./jwt.ts";
+export type { JsonWebKeySet, PublicJwk } from "./keys.ts";
+export type { TokenCacheOptions } from "./token_cache.ts";
+export type { IntrospectionVerifierOptions } from "./introspection.ts";
+export { IntrospectionVerifier } from "./introspection.ts";
