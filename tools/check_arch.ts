@@ -1,0 +1,152 @@
+/**
+ * `deno task check:arch`: the dependency rule of ARCHITECTURE.md, enforced.
+ * Reads every module under `src/` (and the root `mod.ts`), follows each
+ * relative `import` / `export ... from` (type-only ones included), and fails
+ * on an import cycle or on an import that goes against the layer order.
+ *
+ * @module
+ */
+
+/** What each area of `src/` may import, besides itself. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  _internal: [],
+  errors: ["_internal"],
+  core: ["_internal", "errors"],
+  verify: ["_internal", "errors", "core"],
+  http: ["_internal", "errors", "core", "verify"],
+  dpop: ["_internal", "errors", "core", "verify", "http"],
+  mcp: ["_internal", "errors", "core", "verify", "http"],
+  authzen: ["_internal", "errors", "core"],
+  stores: ["_internal", "errors", "core", "verify", "dpop"],
+  dev: ["_internal", "errors", "core", "verify", "http"],
+  otel: ["_internal", "errors", "core", "verify", "http", "dpop", "mcp"],
+};
+
+const ROOT = new URL("../", import.meta.url);
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']/g;
+const DYNAMIC = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+
+/** The area a repository path belongs to: `core`, `errors`, `root` ... */
+export function areaOf(path: string): string | undefined {
+  if (path === "mod.ts") return "root";
+  if (path === "src/errors.ts") return "errors";
+  const match = /^src\/([^/]+)\//.exec(path);
+  return match?.[1];
+}
+
+/** The relative imports of a module's text, comments stripped. */
+export function importsOf(text: string): string[] {
+  const code = text
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+  const found: string[] = [];
+  for (const pattern of [SPECIFIER, DYNAMIC]) {
+    for (const match of code.matchAll(pattern)) found.push(match[1]!);
+  }
+  return found;
+}
+
+async function modules(dir: URL, prefix: string): Promise<string[]> {
+  const paths: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) {
+      paths.push(...await modules(new URL(`${entry.name}/`, dir), `${path}/`));
+    } else if (entry.name.endsWith(".ts")) {
+      paths.push(path);
+    }
+  }
+  return paths;
+}
+
+function resolve(from: string, specifier: string): string {
+  const url = new URL(specifier, new URL(from, "file:///repo/"));
+  return url.pathname.slice("/repo/".length);
+}
+
+/** The cycles of a graph (Tarjan's strongly connected components). */
+export function cycles(graph: ReadonlyMap<string, string[]>): string[][] {
+  let index = 0;
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string): void => {
+    indexOf.set(node, index);
+    low.set(node, index);
+    index++;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!indexOf.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, indexOf.get(next)!));
+      }
+    }
+    if (low.get(node) === indexOf.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      const selfLoop = (graph.get(node) ?? []).includes(node);
+      if (component.length > 1 || selfLoop) found.push(component.reverse());
+    }
+  };
+  for (const node of graph.keys()) if (!indexOf.has(node)) visit(node);
+  return found;
+}
+
+/** Every violation of the dependency rule in the repository, as messages. */
+export async function violations(): Promise<string[]> {
+  const paths = ["mod.ts", ...await modules(new URL("src/", ROOT), "src/")];
+  const graph = new Map<string, string[]>();
+  const problems: string[] = [];
+  for (const path of paths) {
+    const text = await Deno.readTextFile(new URL(path, ROOT));
+    const targets = importsOf(text).map((spec) => resolve(path, spec));
+    graph.set(path, targets.filter((target) => paths.includes(target)));
+    const from = areaOf(path);
+    for (const target of targets) {
+      const to = areaOf(target);
+      if (to === undefined) {
+        problems.push(`${path} imports ${target}, outside src/`);
+        continue;
+      }
+      if (from === "root") {
+        if (to === "root") problems.push(`${path} imports itself`);
+        continue;
+      }
+      if (from === undefined || from === to) continue;
+      const allowed = ALLOWED[from];
+      if (allowed === undefined) {
+        problems.push(
+          `${path} is in an area that ARCHITECTURE.md (and ALLOWED in tools/check_arch.ts) does not list: add it`,
+        );
+      } else if (!allowed.includes(to)) {
+        problems.push(
+          `${path} imports ${target}: ${from}/ may import only ${
+            allowed.length === 0 ? "nothing" : allowed.join(", ")
+          } (ARCHITECTURE.md, "The dependency rule")`,
+        );
+      }
+    }
+  }
+  for (const cycle of cycles(graph)) {
+    problems.push(`import cycle: ${[...cycle, cycle[0]].join(" -> ")}`);
+  }
+  return problems;
+}
+
+if (import.meta.main) {
+  const problems = await violations();
+  for (const problem of problems) console.error(`check:arch: ${problem}`);
+  if (problems.length > 0) Deno.exit(1);
+  console.log("check:arch: no cycle, every import follows the layer order");
+}
