@@ -10,6 +10,7 @@
  * @module
  */
 
+import { reportSafely } from "../_internal/report.ts";
 import type { AuthCheck } from "./context.ts";
 import type { AuthContext } from "./context.ts";
 import { AuthorizationError } from "../errors.ts";
@@ -35,19 +36,6 @@ export const warnOnError: ErrorReporter = (error, check) => {
   );
 };
 
-/** Calls a reporter, which must not be able to turn a denial into a crash. */
-function report(
-  reporter: ErrorReporter,
-  error: unknown,
-  check: AuthCheck,
-): void {
-  try {
-    reporter(error, check);
-  } catch {
-    // A failing reporter changes nothing: the check still denies.
-  }
-}
-
 /** Whether `error` is a deliberate denial, robust to hostile thrown values. */
 export function isAuthorizationError(
   error: unknown,
@@ -67,7 +55,7 @@ function settleError(
   reporter: ErrorReporter,
 ): false {
   if (isAuthorizationError(error)) throw error;
-  report(reporter, error, check);
+  reportSafely(reporter, error, check);
   return false;
 }
 

@@ -20,6 +20,7 @@ import {
   evaluateCheck,
 } from "./_evaluate.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
+import { unmetScopes } from "./scopes.ts";
 
 /**
  * A check that can name the scopes a token lacks: empty when satisfied, and
@@ -77,9 +78,9 @@ function scopeAware(
 }
 
 function lacking(ctx: AuthContext, required: readonly string[]): string[] {
-  if (ctx.token === undefined) return [];
-  const granted = ctx.grantedScopes;
-  return required.filter((scope) => !granted.has(scope));
+  return ctx.token === undefined
+    ? []
+    : unmetScopes(ctx.grantedScopes, required);
 }
 
 /**

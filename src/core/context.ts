@@ -9,6 +9,8 @@ import {
   closeScopes,
   type CompiledHierarchy,
   compileHierarchy,
+  holdsAll,
+  holdsAllOf,
   type ScopeHierarchy,
 } from "./scopes.ts";
 
@@ -193,18 +195,9 @@ export class AuthContext {
       if (ctx.#granted === undefined && ctx.#hierarchy === undefined) {
         // No hierarchy and no set built yet: the token's own list answers
         // exactly what the set would, without allocating one per decision.
-        const scopes: unknown = token.scopes;
-        if (!Array.isArray(scopes)) return false;
-        for (let i = 0; i < required.length; i++) {
-          if (!scopes.includes(required[i])) return false;
-        }
-        return true;
+        return holdsAll(token.scopes, required, undefined);
       }
-      const granted = ctx.grantedScopes;
-      for (let i = 0; i < required.length; i++) {
-        if (!granted.has(required[i]!)) return false;
-      }
-      return true;
+      return holdsAllOf(ctx.grantedScopes, required);
     };
   }
 

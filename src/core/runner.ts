@@ -5,6 +5,7 @@
  * @module
  */
 
+import { reportSafely } from "../_internal/report.ts";
 import { isScopeAware } from "./checks.ts";
 import type { AuthCheck } from "./context.ts";
 import type { AuthContext } from "./context.ts";
@@ -142,11 +143,7 @@ function shortfallOf(
     }
     return missing;
   } catch (error) {
-    try {
-      reporter(error, check);
-    } catch {
-      // A failing reporter changes nothing.
-    }
+    reportSafely(reporter, error, check);
     return undefined;
   }
 }

@@ -99,3 +99,42 @@ export function closeScopes(
   }
   return granted;
 }
+
+/**
+ * Whether a token's `scopes`, closed under `hierarchy`, include every scope
+ * of `required`. Without a hierarchy the list itself is scanned: token
+ * scope lists are short, and no set is built per decision.
+ */
+export function holdsAll(
+  scopes: unknown,
+  required: readonly string[],
+  hierarchy: CompiledHierarchy | undefined,
+): boolean {
+  if (hierarchy !== undefined && hierarchy.size > 0) {
+    return holdsAllOf(closeScopes(scopes, hierarchy), required);
+  }
+  if (!Array.isArray(scopes)) return false;
+  for (let i = 0; i < required.length; i++) {
+    if (!scopes.includes(required[i])) return false;
+  }
+  return true;
+}
+
+/** Whether `granted` holds every scope of `required`. */
+export function holdsAllOf(
+  granted: ReadonlySet<string>,
+  required: readonly string[],
+): boolean {
+  for (let i = 0; i < required.length; i++) {
+    if (!granted.has(required[i]!)) return false;
+  }
+  return true;
+}
+
+/** The scopes of `required` that `granted` lacks, in order. */
+export function unmetScopes(
+  granted: ReadonlySet<string>,
+  required: readonly string[],
+): string[] {
+  return required.filter((scope) => !granted.has(scope));
+}

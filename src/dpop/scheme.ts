@@ -8,6 +8,7 @@
  * @module
  */
 
+import { reportSafely } from "../_internal/report.ts";
 import type { AccessToken } from "../core/context.ts";
 import {
   bearerAuth,
@@ -406,11 +407,7 @@ function dpopError(settings: Settings, error: DpopError): Response {
 }
 
 function unavailable(settings: Settings, error: unknown): Response {
-  try {
-    settings.onError(error);
-  } catch {
-    // A failing logger must not turn a 503 into a 500.
-  }
+  reportSafely(settings.onError, error);
   let retryAfter: unknown;
   try {
     retryAfter = (error as { retryAfter?: unknown } | null)?.retryAfter;

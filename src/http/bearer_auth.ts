@@ -5,6 +5,7 @@
  * @module
  */
 
+import { reportSafely } from "../_internal/report.ts";
 import { show } from "../_internal/show.ts";
 import type { AccessToken } from "../core/context.ts";
 import {
@@ -29,9 +30,9 @@ import {
   renderOutcome,
 } from "./challenge.ts";
 import {
-  closeScopes,
   type CompiledHierarchy,
   compileHierarchy,
+  holdsAll,
   type ScopeHierarchy,
 } from "../core/scopes.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
@@ -235,11 +236,7 @@ function detached<A extends unknown[], R>(
 }
 
 function report(config: Config, error: unknown): void {
-  try {
-    config.onError(error);
-  } catch {
-    // A failing logger must not turn a 503 into a 500.
-  }
+  reportSafely(config.onError, error);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -269,22 +266,6 @@ function isAccessToken(value: unknown, raw: string): value is AccessToken {
 function resourceKey(url: URL): string {
   const href = url.href.split("#", 1)[0]!;
   return href.endsWith("/") ? href.slice(0, -1) : href;
-}
-
-function holdsAll(
-  scopes: readonly string[],
-  required: readonly string[],
-  hierarchy: CompiledHierarchy | undefined,
-): boolean {
-  if (hierarchy !== undefined) {
-    const granted = closeScopes(scopes, hierarchy);
-    return required.every((scope) => granted.has(scope));
-  }
-  // Token scope lists are short: a linear scan beats building a Set.
-  for (let i = 0; i < required.length; i++) {
-    if (!scopes.includes(required[i]!)) return false;
-  }
-  return true;
 }
 
 function respond(config: Config, outcome: AuthOutcome): Response {

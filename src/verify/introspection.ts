@@ -29,7 +29,7 @@ import {
   urlOption,
 } from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
-import { readLimitedText } from "../_internal/body.ts";
+import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
 import {
   registerCache,
   TokenCache,
@@ -130,6 +130,19 @@ async function digest(token: string): Promise<string> {
   let binary = "";
   for (const byte of new Uint8Array(hash)) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+/** The log message for a failed introspection exchange. */
+function introspectionFailure(error: unknown): string {
+  if (!(error instanceof FetchFailure)) return "Introspection failed";
+  switch (error.reason) {
+    case "unreachable":
+      return "Introspection endpoint unreachable";
+    case "status":
+      return `Introspection endpoint answered ${error.status}`;
+    case "unreadable":
+      return "Introspection response unreadable";
+  }
 }
 
 function unavailable(
@@ -367,51 +380,29 @@ export class IntrospectionVerifier implements TokenVerifier {
   }
 
   async #post(token: string): Promise<Record<string, unknown>> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    let body: unknown;
     try {
-      let response: Response;
-      try {
-        response = await this.#fetch(this.#endpoint.href, {
-          method: "POST",
-          headers: this.#headers,
-          // RFC 7662 §2.1
-          body: new URLSearchParams({
-            token,
-            token_type_hint: "access_token",
-            ...this.#credentials,
-          }).toString(),
-          signal: controller.signal,
-          // A 3xx is a failure, never followed (the token is in the body).
-          // "manual", not "error": Cloudflare Workers refuse "error".
-          redirect: "manual",
-        });
-      } catch (cause) {
-        throw unavailable("Introspection endpoint unreachable", cause);
-      }
-      if (response.status !== 200 || response.redirected) {
-        await response.body?.cancel().catch(() => {});
-        throw unavailable(`Introspection endpoint answered ${response.status}`);
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(
-          await readLimitedText(
-            response,
-            MAX_RESPONSE_BYTES,
-            controller.signal,
-          ),
-        );
-      } catch (cause) {
-        throw unavailable("Introspection response unreadable", cause);
-      }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        throw unavailable("Introspection response is not a JSON object");
-      }
-      return body as Record<string, unknown>;
-    } finally {
-      clearTimeout(timer);
+      body = await fetchJson(this.#fetch, this.#endpoint, {
+        method: "POST",
+        headers: this.#headers,
+        // RFC 7662 §2.1; never a redirect: the token is in the body.
+        body: new URLSearchParams({
+          token,
+          token_type_hint: "access_token",
+          ...this.#credentials,
+        }).toString(),
+      }, {
+        timeoutMs: this.#timeoutMs,
+        maxBytes: MAX_RESPONSE_BYTES,
+        ok: (status) => status === 200,
+      });
+    } catch (error) {
+      throw unavailable(introspectionFailure(error), error);
     }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw unavailable("Introspection response is not a JSON object");
+    }
+    return body as Record<string, unknown>;
   }
 
   /** RFC 7662 §2.2, then the same claim checks as a JWT (RFC 7519 §4.1). */

@@ -16,7 +16,7 @@
  */
 
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
-import { readLimitedText } from "../_internal/body.ts";
+import { fetchJson } from "../_internal/fetch.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
 /**
@@ -54,43 +54,20 @@ export async function loadJwks(
   fetchFn: typeof fetch,
   policy: JwksPolicy,
 ): Promise<KeyEntry[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
-  try {
-    const response = await fetchFn(uri.href, {
-      headers: { accept: "application/jwk-set+json, application/json" },
-      signal: controller.signal,
-      // Key authority stays with the configured URI: a 3xx (or the status-0
-      // opaque redirect) is a failed load, never followed to another origin
-      // or to plain http. "manual", since Workers refuse "error".
-      redirect: "manual",
-    });
-    if (
-      response.status < 200 || response.status > 299 || response.redirected
-    ) {
-      await response.body?.cancel().catch(() => {});
-      throw new Error(`JWKS endpoint answered ${response.status}`);
-    }
-    const text = await readLimitedText(
-      response,
-      MAX_JWKS_BYTES,
-      controller.signal,
-    );
-    const jwks: unknown = JSON.parse(text);
-    if (
-      typeof jwks !== "object" || jwks === null ||
-      !Array.isArray((jwks as { keys?: unknown }).keys)
-    ) {
-      throw new Error("JWKS is not an object with a keys array");
-    }
-    const entries = (jwks as { keys: unknown[] }).keys
-      .map(jwkEntry)
-      .filter((entry) => entry !== undefined);
-    if (entries.length === 0) throw new Error("JWKS has no usable key");
-    return entries;
-  } finally {
-    clearTimeout(timer);
+  const jwks = await fetchJson(fetchFn, uri, {
+    headers: { accept: "application/jwk-set+json, application/json" },
+  }, { timeoutMs: policy.timeoutMs, maxBytes: MAX_JWKS_BYTES });
+  if (
+    typeof jwks !== "object" || jwks === null ||
+    !Array.isArray((jwks as { keys?: unknown }).keys)
+  ) {
+    throw new Error("JWKS is not an object with a keys array");
   }
+  const entries = (jwks as { keys: unknown[] }).keys
+    .map(jwkEntry)
+    .filter((entry) => entry !== undefined);
+  if (entries.length === 0) throw new Error("JWKS has no usable key");
+  return entries;
 }
 
 /** The keys of one JWKS URI fetched with one `fetch`, shared across the isolate. */

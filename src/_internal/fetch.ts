@@ -1,0 +1,108 @@
+/**
+ * Fetching a small JSON document from an endpoint the server trusts (a JWKS,
+ * an introspection endpoint, a policy decision point): one timeout over the
+ * whole exchange, redirects never followed, the body read no further than a
+ * size limit. Internal.
+ *
+ * @module
+ */
+
+import { readLimitedText } from "./body.ts";
+
+/** Why a {@linkcode fetchJson} failed, for the caller's own message. */
+export type FetchFailureReason = "unreachable" | "status" | "unreadable";
+
+/** A failed {@linkcode fetchJson}: the reason, the status when there was one. */
+export class FetchFailure extends Error {
+  /** What went wrong. */
+  readonly reason: FetchFailureReason;
+  /** The HTTP status, for `"status"`. */
+  readonly status: number | undefined;
+
+  /**
+   * Creates a failure.
+   *
+   * @param reason What went wrong.
+   * @param message For logs.
+   * @param options The status and the cause.
+   */
+  constructor(
+    reason: FetchFailureReason,
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "FetchFailure";
+    this.reason = reason;
+    this.status = options.status;
+  }
+}
+
+/** The limits of one {@linkcode fetchJson}. */
+export interface FetchJsonOptions {
+  /** Milliseconds for the whole exchange, body included. */
+  timeoutMs: number;
+  /** The most body bytes read; a larger body is a failure. */
+  maxBytes: number;
+  /** Which statuses are a success (default: 2xx). */
+  ok?: (status: number) => boolean;
+}
+
+const isSuccess = (status: number) => status >= 200 && status <= 299;
+
+/**
+ * `fetch`es `url` and parses its JSON body, within `options.timeoutMs` and
+ * `options.maxBytes`. A 3xx (or the status-0 opaque redirect) is a failure:
+ * authority stays with the configured URL, never followed to another origin
+ * or to plain http (`redirect: "manual"`, since Workers refuse `"error"`).
+ *
+ * @param fetchFn The `fetch` to use, called without a receiver.
+ * @param url Where to send the request.
+ * @param init The request; `signal` and `redirect` are set here.
+ * @param options Timeout, size limit, accepted statuses.
+ * @returns The parsed body.
+ * @throws {FetchFailure} When the endpoint cannot be reached, answers a
+ * status that is not a success, or sends a body that is too large or not
+ * JSON.
+ */
+export async function fetchJson(
+  fetchFn: typeof fetch,
+  url: string | URL,
+  init: RequestInit,
+  options: FetchJsonOptions,
+): Promise<unknown> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await fetchFn(String(url), {
+        ...init,
+        signal: controller.signal,
+        redirect: "manual",
+      });
+    } catch (cause) {
+      throw new FetchFailure("unreachable", "Endpoint unreachable", { cause });
+    }
+    if (!(options.ok ?? isSuccess)(response.status) || response.redirected) {
+      await response.body?.cancel().catch(() => {});
+      throw new FetchFailure(
+        "status",
+        `Endpoint answered ${response.status}`,
+        { status: response.status },
+      );
+    }
+    try {
+      return JSON.parse(
+        await readLimitedText(response, options.maxBytes, controller.signal),
+      );
+    } catch (cause) {
+      throw new FetchFailure("unreadable", "Response unreadable", { cause });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
