@@ -23,8 +23,8 @@ import type {
   ToolAnnotations,
   ToolCallback,
 } from "@modelcontextprotocol/server";
-import { type ComponentAuth, Guard, type GuardOptions } from "./core.ts";
-import { SDK_V2 } from "./sdk.ts";
+import { type ComponentAuth, Guard, type GuardOptions } from "./_guard.ts";
+import { SDK_V2 } from "./_sdk.ts";
 
 export type { ComponentAuth, GuardOptions };
 

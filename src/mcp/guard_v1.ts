@@ -23,8 +23,8 @@ import type {
   ZodRawShapeCompat,
 } from "@modelcontextprotocol/sdk/server/zod-compat";
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types";
-import { type ComponentAuth, Guard, type GuardOptions } from "./core.ts";
-import { SDK_V1 } from "./sdk_v1.ts";
+import { type ComponentAuth, Guard, type GuardOptions } from "./_guard.ts";
+import { SDK_V1 } from "./_sdk_v1.ts";
 
 export type { ComponentAuth, GuardOptions };
 

@@ -1,6 +1,6 @@
 // The guard on the 1.x SDK (@modelcontextprotocol/sdk): in memory, and end
 // to end over Streamable HTTP on 127.0.0.1 with the 1.x Client. Also the
-// canary for src/mcp/sdk_v1.ts, the one place that relies on how a 1.x
+// canary for src/mcp/_sdk_v1.ts, the one place that relies on how a 1.x
 // McpServer installs its handlers.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -25,8 +25,8 @@ import {
   restrictTag,
 } from "../../mod.ts";
 import { guardServer } from "../../src/mcp/mod_v1.ts";
-import { GUARDED_METHODS } from "../../src/mcp/core.ts";
-import { interceptRequestHandlersV1 } from "../../src/mcp/sdk_v1.ts";
+import { GUARDED_METHODS } from "../../src/mcp/_guard.ts";
+import { interceptRequestHandlersV1 } from "../../src/mcp/_sdk_v1.ts";
 import { serve } from "../_serve.ts";
 
 const text = (value: string) => ({

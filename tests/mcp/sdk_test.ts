@@ -1,5 +1,5 @@
 // Canaries for the one SDK behaviour the guard relies on beyond the public
-// API surface (src/mcp/sdk.ts): McpServer installs its list, call, read and
+// API surface (src/mcp/_sdk.ts): McpServer installs its list, call, read and
 // get handlers through `server.server.setRequestHandler`, lazily, on the
 // first registration. If a release changes that, these tests fail loudly.
 import { describe, it } from "node:test";
@@ -11,8 +11,8 @@ import {
   ResourceTemplate,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import { GUARDED_METHODS } from "../../src/mcp/core.ts";
-import { interceptRequestHandlers } from "../../src/mcp/sdk.ts";
+import { GUARDED_METHODS } from "../../src/mcp/_guard.ts";
+import { interceptRequestHandlers } from "../../src/mcp/_sdk.ts";
 import { GuardedServer } from "../../src/mcp/mod.ts";
 
 const text = (value: string) => ({

@@ -3,12 +3,12 @@
  * before they intercept its handlers: refuse a server whose guarded methods
  * already have handlers, then replace its public `setRequestHandler`. How
  * a call is matched to a guarded method differs per SDK and stays in
- * `sdk.ts` and `sdk_v1.ts`.
+ * `_sdk.ts` and `_sdk_v1.ts`.
  *
  * @module
  */
 
-import { GUARDED_METHODS } from "./core.ts";
+import { GUARDED_METHODS } from "./_guard.ts";
 
 /** The guarded methods, for a quick lookup per `setRequestHandler` call. */
 export const GUARDED: ReadonlySet<string> = new Set(GUARDED_METHODS);

@@ -11,9 +11,9 @@
  */
 
 import { ProtocolError } from "@modelcontextprotocol/server";
-import type { Handler, SdkBinding } from "./core.ts";
-import { GUARDED, replaceSetRequestHandler } from "./intercept.ts";
-import type { Denial } from "./denial.ts";
+import type { Handler, SdkBinding } from "./_guard.ts";
+import { GUARDED, replaceSetRequestHandler } from "./_intercept.ts";
+import type { Denial } from "./_denial.ts";
 
 type SetRequestHandler = (method: string, ...rest: unknown[]) => void;
 

@@ -20,8 +20,8 @@ import {
   notFound,
   scopeChallengeOf,
   type ScopeChallengeShape,
-} from "./denial.ts";
-import { accessTokenOf } from "./token.ts";
+} from "./_denial.ts";
+import { accessTokenOf } from "./_token.ts";
 
 /**
  * What a server author declares about a component at registration, next to

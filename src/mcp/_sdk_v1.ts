@@ -2,7 +2,7 @@
  * The one place that relies on how `McpServer` of the 1.x SDK
  * (`@modelcontextprotocol/sdk`) installs its request handlers: through the
  * public `setRequestHandler(schema, handler)` of its low-level `server`,
- * lazily, on the first registration. `tests/mcp_v1_test.ts` fails loudly if
+ * lazily, on the first registration. `tests/mcp/guard_v1_test.ts` fails loudly if
  * a release stops doing so. The 1.x SDK has no scope-challenge hook: a scope
  * shortfall is a JSON-RPC error whose `data.requiredScopes` names the scopes.
  *
@@ -23,9 +23,9 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Handler, SdkBinding } from "./core.ts";
-import { GUARDED, replaceSetRequestHandler } from "./intercept.ts";
-import type { Denial } from "./denial.ts";
+import type { Handler, SdkBinding } from "./_guard.ts";
+import { GUARDED, replaceSetRequestHandler } from "./_intercept.ts";
+import type { Denial } from "./_denial.ts";
 
 /** The SDK's request schemas of the guarded methods, by identity. */
 const SCHEMAS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
