@@ -1,10 +1,11 @@
 /**
- * The one place that relies on how `McpServer` of the 1.x SDK
- * (`@modelcontextprotocol/sdk`) installs its request handlers: through the
- * public `setRequestHandler(schema, handler)` of its low-level `server`,
- * lazily, on the first registration. `tests/mcp/guard_v1_test.ts` fails loudly if
- * a release stops doing so. The 1.x SDK has no scope-challenge hook: a scope
- * shortfall is a JSON-RPC error whose `data.requiredScopes` names the scopes.
+ * `@modelcontextprotocol/sdk` (1.x), as the guard sees it: handlers are
+ * installed with `setRequestHandler(schema, handler)` (the SDK's zod request
+ * schema, matched by identity), a handler finds `authInfo` at
+ * `extra.authInfo`, and the deprecated `tool()`, `resource()` and `prompt()`
+ * would bypass the guard. 1.x has no scope-challenge hook: a scope shortfall
+ * is a JSON-RPC error whose `data.requiredScopes` names the scopes.
+ * Internal.
  *
  * @module
  */
@@ -23,8 +24,7 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Handler, SdkBinding } from "./_guard.ts";
-import { GUARDED, replaceSetRequestHandler } from "./_intercept.ts";
+import { isGuardedMethod, type SdkBinding } from "./_binding.ts";
 import type { Denial } from "./_denial.ts";
 
 /** The SDK's request schemas of the guarded methods, by identity. */
@@ -51,50 +51,30 @@ function methodLiteral(schema: unknown): unknown {
   }
 }
 
-type SetRequestHandler = (schema: unknown, handler: unknown) => void;
-
-/**
- * Routes every handler that a 1.x `server` installs for a guarded method
- * through `wrap`, and records which methods were wrapped in `seen`.
- *
- * @throws {TypeError} When a guarded method already has a handler, or a
- * guarded method is installed with a schema other than the SDK's own.
- */
-export function interceptRequestHandlersV1(
-  server: unknown,
-  wrap: (method: string, handler: Handler) => Handler,
-  seen: Set<string>,
-): void {
-  replaceSetRequestHandler<SetRequestHandler>(
-    server,
-    "",
-    (original) =>
-      function (this: unknown, schema, handler) {
-        const method = SCHEMAS.get(schema);
-        if (method === undefined) {
-          const literal = methodLiteral(schema);
-          if (typeof literal === "string" && GUARDED.has(literal)) {
-            throw new TypeError(
-              `A guarded server takes "${literal}" handlers with the SDK's own request schema only`,
-            );
-          }
-          return original.call(this, schema, handler);
-        }
-        if (typeof handler !== "function") {
-          throw new TypeError(
-            `A guarded server takes "${method}" handlers as (request, extra) functions only`,
-          );
-        }
-        seen.add(method);
-        return original.call(this, schema, wrap(method, handler as Handler));
-      },
-  );
-}
-
 /** `@modelcontextprotocol/sdk` 1.x, as the guard sees it. */
 export const SDK_V1: SdkBinding = Object.freeze({
   name: "@modelcontextprotocol/sdk",
-  intercept: interceptRequestHandlersV1,
+  methodOf(schema: unknown): string | undefined {
+    const method = SCHEMAS.get(schema);
+    if (method !== undefined) return method;
+    // A look-alike schema would install a handler the guard never sees.
+    const literal = methodLiteral(schema);
+    if (isGuardedMethod(literal)) {
+      throw new TypeError(
+        `A guarded server takes "${literal}" handlers with the SDK's own request schema only`,
+      );
+    }
+    return undefined;
+  },
+  handlerShape: "(request, extra)",
+  tooLate: "",
+  bypasses: Object.freeze(
+    [
+      ["tool", "registerTool"],
+      ["resource", "registerResource"],
+      ["prompt", "registerPrompt"],
+    ] as const,
+  ),
   authInfo(ctx: unknown): unknown {
     return (ctx as { authInfo?: unknown } | undefined)?.authInfo;
   },
