@@ -198,9 +198,7 @@ export function guardedHandler(
       };
     default:
       // Unreachable: only the guarded methods are wrapped. Fail closed anyway.
-      return () => {
-        throw binding.error(notFound("Tool"));
-      };
+      return () => Promise.reject(binding.error(notFound("Tool")));
   }
 }
 
