@@ -44,6 +44,35 @@ export interface Sdk {
   ): Promise<Record<string, unknown>[]>;
 }
 
+interface LooseTransport {
+  send(message: unknown, options?: object): Promise<void>;
+}
+
+interface LooseClient {
+  connect(transport: never): Promise<void>;
+  listTools(): Promise<{ tools: Record<string, unknown>[] }>;
+  close(): Promise<void>;
+}
+
+/** Lists tools over an in-memory pair whose messages carry `token`. */
+async function listThrough(
+  server: object,
+  [clientSide, serverSide]: readonly [LooseTransport, unknown],
+  client: LooseClient,
+  token: AccessToken,
+): Promise<Record<string, unknown>[]> {
+  const send = clientSide.send.bind(clientSide);
+  clientSide.send = (message, options) =>
+    send(message, { ...options, authInfo: token });
+  await (server as { connect(transport: unknown): Promise<void> }).connect(
+    serverSide,
+  );
+  await client.connect(clientSide as never);
+  const { tools } = await client.listTools();
+  await client.close();
+  return tools;
+}
+
 /** A tool result. */
 export const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
@@ -57,18 +86,13 @@ export const SDKS: readonly Sdk[] = [
       v2.guardServer(server as never, options as never),
     newGuardedServer: (server, options) =>
       new v2.GuardedServer(server as never, options as never),
-    async listTools(server, token) {
-      const [clientSide, serverSide] = InMemoryTransportV2.createLinkedPair();
-      const send = clientSide.send.bind(clientSide);
-      clientSide.send = (message, options) =>
-        send(message, { ...options, authInfo: token });
-      await (server as McpServerV2).connect(serverSide);
-      const client = new ClientV2({ name: "test", version: "1.0.0" });
-      await client.connect(clientSide);
-      const { tools } = await client.listTools();
-      await client.close();
-      return tools;
-    },
+    listTools: (server, token) =>
+      listThrough(
+        server,
+        InMemoryTransportV2.createLinkedPair(),
+        new ClientV2({ name: "test", version: "1.0.0" }),
+        token,
+      ),
   },
   {
     name: "1.x (@modelcontextprotocol/sdk)",
@@ -77,18 +101,13 @@ export const SDKS: readonly Sdk[] = [
       v1.guardServer(server as never, options as never),
     newGuardedServer: (server, options) =>
       new v1.GuardedServer(server as never, options as never),
-    async listTools(server, token) {
-      const [clientSide, serverSide] = InMemoryTransportV1.createLinkedPair();
-      const send = clientSide.send.bind(clientSide);
-      clientSide.send = (message, options) =>
-        send(message, { ...options, authInfo: token });
-      await (server as McpServerV1).connect(serverSide);
-      const client = new ClientV1({ name: "test", version: "1.0.0" });
-      await client.connect(clientSide);
-      const { tools } = await client.listTools();
-      await client.close();
-      return tools;
-    },
+    listTools: (server, token) =>
+      listThrough(
+        server,
+        InMemoryTransportV1.createLinkedPair(),
+        new ClientV1({ name: "test", version: "1.0.0" }),
+        token,
+      ),
   },
 ];
 
