@@ -117,6 +117,25 @@ function listHandler(
 }
 
 /**
+ * `tools/call` and `prompts/get`: the component named `params.name`, its
+ * checks seeing `params.arguments`.
+ */
+function namedCallHandler(
+  guard: GuardScope,
+  handler: Handler,
+  entryOf: (name: unknown) => Entry | undefined,
+  kind: GuardedKind,
+): Handler {
+  return async (request, ctx) => {
+    const params = request?.params;
+    const args = isRecord(params?.arguments) ? params.arguments : undefined;
+    const token = accessTokenOf(guard.binding.authInfo(ctx));
+    await authorize(guard, token, entryOf(params?.name), args, kind);
+    return handler(request, ctx);
+  };
+}
+
+/**
  * The guarded handler of `method`, in front of the SDK's `handler`.
  *
  * @param method One of the guarded methods.
@@ -160,21 +179,14 @@ export function guardedHandler(
         (item) => registry.resolve(item.uri).entry,
       );
     case "tools/call":
-      return async (request, ctx) => {
-        const params = request?.params;
-        const args = isRecord(params?.arguments) ? params.arguments : undefined;
-        const entry = registry.tool(params?.name);
-        await authorize(guard, tokenOf(ctx), entry, args, "Tool");
-        return handler(request, ctx);
-      };
+      return namedCallHandler(guard, handler, (n) => registry.tool(n), "Tool");
     case "prompts/get":
-      return async (request, ctx) => {
-        const params = request?.params;
-        const args = isRecord(params?.arguments) ? params.arguments : undefined;
-        const entry = registry.prompt(params?.name);
-        await authorize(guard, tokenOf(ctx), entry, args, "Prompt");
-        return handler(request, ctx);
-      };
+      return namedCallHandler(
+        guard,
+        handler,
+        (n) => registry.prompt(n),
+        "Prompt",
+      );
     case "resources/read":
       return async (request, ctx) => {
         const { entry, args } = registry.resolve(request?.params?.uri);
