@@ -23,8 +23,10 @@ import type {
   ToolAnnotations,
   ToolCallback,
 } from "@modelcontextprotocol/server";
-import { type ComponentAuth, Guard, type GuardOptions } from "./core.ts";
-import { SDK_V2 } from "./sdk.ts";
+import type { ComponentAuth } from "./_declaration.ts";
+import { checkGuardArguments, Guard } from "./_guard.ts";
+import type { GuardOptions } from "./_options.ts";
+import { SDK_V2 } from "./_sdk.ts";
 
 export type { ComponentAuth, GuardOptions };
 
@@ -144,10 +146,11 @@ export class GuardedServer {
    * @param server An `McpServer` with nothing registered yet.
    * @param options The authorizer holding the server-wide layers.
    * @throws {TypeError} When `server` is not an unguarded `McpServer` with
-   * nothing registered, or `authorizer` is not an `Authorizer`.
+   * nothing registered, or `options` are not `{ authorizer }` with an
+   * `Authorizer` (an unknown key, or an `Authorizer` in their place).
    */
   constructor(server: McpServer, options: GuardOptions = {}) {
-    this.#guard = new Guard(server, options, SDK_V2);
+    this.#guard = new Guard(server, options, SDK_V2, "GuardedServer");
     this.server = server;
   }
 
@@ -331,7 +334,9 @@ export class GuardedServer {
  * @param options The authorizer holding the server-wide layers.
  * @returns The guard, whose `tool`, `resource` and `prompt` register.
  * @throws {TypeError} When `server` is not an unguarded `McpServer` with
- * nothing registered, or `authorizer` is not an `Authorizer`.
+ * nothing registered, or `options` are not `{ authorizer }` with an
+ * `Authorizer` (an unknown key, or an `Authorizer` in their place: write
+ * `guardServer(server, { authorizer })`).
  *
  * @example Usage
  * ```ts
@@ -370,5 +375,6 @@ export function guardServer(
   server: McpServer,
   options?: GuardOptions,
 ): GuardedServer {
+  checkGuardArguments("guardServer", server, options, SDK_V2);
   return new GuardedServer(server, options);
 }

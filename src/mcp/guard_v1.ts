@@ -23,8 +23,10 @@ import type {
   ZodRawShapeCompat,
 } from "@modelcontextprotocol/sdk/server/zod-compat";
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types";
-import { type ComponentAuth, Guard, type GuardOptions } from "./core.ts";
-import { SDK_V1 } from "./sdk_v1.ts";
+import type { ComponentAuth } from "./_declaration.ts";
+import { checkGuardArguments, Guard } from "./_guard.ts";
+import type { GuardOptions } from "./_options.ts";
+import { SDK_V1 } from "./_sdk_v1.ts";
 
 export type { ComponentAuth, GuardOptions };
 
@@ -135,26 +137,12 @@ export class GuardedServer {
    * @param server An `McpServer` with nothing registered yet.
    * @param options The authorizer holding the server-wide layers.
    * @throws {TypeError} When `server` is not an unguarded `McpServer` with
-   * nothing registered, or `authorizer` is not an `Authorizer`.
+   * nothing registered, or `options` are not `{ authorizer }` with an
+   * `Authorizer` (an unknown key, or an `Authorizer` in their place).
    */
   constructor(server: McpServer, options: GuardOptions = {}) {
-    this.#guard = new Guard(server, options, SDK_V1);
+    this.#guard = new Guard(server, options, SDK_V1, "GuardedServer");
     this.server = server;
-    for (
-      const [method, instead] of [
-        ["tool", "registerTool"],
-        ["resource", "registerResource"],
-        ["prompt", "registerPrompt"],
-      ]
-    ) {
-      Object.defineProperty(server, method!, {
-        value: () => {
-          throw new TypeError(
-            `A guarded McpServer registers with ${instead}() or the guard's ${method}(), not the deprecated ${method}()`,
-          );
-        },
-      });
-    }
   }
 
   /**
@@ -307,7 +295,9 @@ export class GuardedServer {
  * @param options The authorizer holding the server-wide layers.
  * @returns The guard, whose `tool`, `resource` and `prompt` register.
  * @throws {TypeError} When `server` is not an unguarded `McpServer` with
- * nothing registered, or `authorizer` is not an `Authorizer`.
+ * nothing registered, or `options` are not `{ authorizer }` with an
+ * `Authorizer` (an unknown key, or an `Authorizer` in their place: write
+ * `guardServer(server, { authorizer })`).
  *
  * @example Usage
  * ```ts
@@ -347,5 +337,6 @@ export function guardServer(
   server: McpServer,
   options?: GuardOptions,
 ): GuardedServer {
+  checkGuardArguments("guardServer", server, options, SDK_V1);
   return new GuardedServer(server, options);
 }

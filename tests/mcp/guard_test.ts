@@ -577,7 +577,7 @@ describe("guardServer() options", () => {
     const server = new McpServer({ name: "x", version: "1.0.0" });
     assert.throws(
       () => guardServer(server, { authorizer: {} as Authorizer }),
-      /authorizer must be an Authorizer, got an object/,
+      /guardServer option "authorizer" must be an Authorizer: write guardServer\(server, \{ authorizer: new Authorizer\(\{ layers \}\) \}\), got an object$/,
     );
   });
 

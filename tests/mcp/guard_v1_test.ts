@@ -1,7 +1,7 @@
 // The guard on the 1.x SDK (@modelcontextprotocol/sdk): in memory, and end
 // to end over Streamable HTTP on 127.0.0.1 with the 1.x Client. Also the
-// canary for src/mcp/sdk_v1.ts, the one place that relies on how a 1.x
-// McpServer installs its handlers.
+// canary for src/mcp/_intercept.ts with src/mcp/_sdk_v1.ts, the one place
+// that relies on how a 1.x McpServer installs its handlers.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as z from "zod";
@@ -25,8 +25,9 @@ import {
   restrictTag,
 } from "../../mod.ts";
 import { guardServer } from "../../src/mcp/mod_v1.ts";
-import { GUARDED_METHODS } from "../../src/mcp/core.ts";
-import { interceptRequestHandlersV1 } from "../../src/mcp/sdk_v1.ts";
+import { GUARDED_METHODS } from "../../src/mcp/_binding.ts";
+import { interceptRequestHandlers } from "../../src/mcp/_intercept.ts";
+import { SDK_V1 } from "../../src/mcp/_sdk_v1.ts";
 import { serve } from "../_serve.ts";
 
 const text = (value: string) => ({
@@ -101,7 +102,12 @@ describe("SDK canary: a 1.x McpServer installs handlers via setRequestHandler", 
   it("routes every guarded method through the interceptor", () => {
     const server = new McpServer({ name: "x", version: "1.0.0" });
     const seen = new Set<string>();
-    interceptRequestHandlersV1(server, (_method, handler) => handler, seen);
+    interceptRequestHandlers(
+      SDK_V1,
+      server,
+      (_method, handler) => handler,
+      seen,
+    );
     server.registerTool("t", {}, () => text("x"));
     server.registerResource(
       "tpl",

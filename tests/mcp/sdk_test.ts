@@ -1,7 +1,7 @@
 // Canaries for the one SDK behaviour the guard relies on beyond the public
-// API surface (src/mcp/sdk.ts): McpServer installs its list, call, read and
-// get handlers through `server.server.setRequestHandler`, lazily, on the
-// first registration. If a release changes that, these tests fail loudly.
+// API surface (src/mcp/_intercept.ts, src/mcp/_sdk.ts): McpServer installs
+// its list, call, read and get handlers through
+// `server.server.setRequestHandler`, lazily, on the first registration. If a release changes that, these tests fail loudly.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as z from "zod";
@@ -11,8 +11,9 @@ import {
   ResourceTemplate,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import { GUARDED_METHODS } from "../../src/mcp/core.ts";
-import { interceptRequestHandlers } from "../../src/mcp/sdk.ts";
+import { GUARDED_METHODS } from "../../src/mcp/_binding.ts";
+import { interceptRequestHandlers } from "../../src/mcp/_intercept.ts";
+import { SDK_V2 } from "../../src/mcp/_sdk.ts";
 import { GuardedServer } from "../../src/mcp/mod.ts";
 
 const text = (value: string) => ({
@@ -23,7 +24,12 @@ describe("SDK canary: McpServer installs handlers via setRequestHandler", () => 
   it("routes every guarded method through the interceptor", () => {
     const server = new McpServer({ name: "x", version: "1.0.0" });
     const seen = new Set<string>();
-    interceptRequestHandlers(server, (_method, handler) => handler, seen);
+    interceptRequestHandlers(
+      SDK_V2,
+      server,
+      (_method, handler) => handler,
+      seen,
+    );
     server.registerTool("t", {}, () => text("x"));
     server.registerResource("r", "file:///r", {}, (uri) => ({
       contents: [{ uri: uri.href, text: "r" }],

@@ -1,0 +1,179 @@
+/**
+ * The guard's index of what was registered through it: each component the
+ * Authorizer judges, with the SDK's handle for it, keyed as the SDK keys it
+ * (tools, prompts and templates by name, resources by URI), and kept in step
+ * when the SDK renames or removes one. Only what is in this index is ever
+ * listed or authorized; anything else is answered as not found. Internal.
+ *
+ * @module
+ */
+
+import { isRecord } from "../_internal/options.ts";
+import type { Component } from "../core/context.ts";
+
+/** What the SDK hands back from a registration, as far as the guard cares. */
+export interface Handle {
+  /** Whether the component is enabled: a disabled one is answered as missing. */
+  enabled: boolean;
+  /** The SDK's update, which renames (`name`, `uri`) and removes (`null`). */
+  update(updates: Record<string, unknown>): void;
+  /** Removes the component. */
+  remove(): void;
+}
+
+/** The SDK's handle for a resource template. */
+export interface TemplateHandle extends Handle {
+  /** The template, whose URI template matches URIs. */
+  resourceTemplate: { uriTemplate: { match(uri: string): unknown } };
+}
+
+/**
+ * A registered component and the SDK's handle for it. `component` is
+ * replaced (never mutated) on a rename.
+ */
+export interface Entry<H extends Handle = Handle> {
+  /** What checks and layers see. */
+  component: Component;
+  /** The SDK's handle. */
+  handle: H;
+}
+
+/** Where a `resources/read` URI leads, and the template variables it binds. */
+export interface Resolved {
+  /** The resource or template, or `undefined` when the URI names neither. */
+  readonly entry: Entry | undefined;
+  /** A template's URI variables, for checks as `ctx.arguments`. */
+  readonly args: Record<string, unknown> | undefined;
+}
+
+const UNRESOLVED: Resolved = Object.freeze({
+  entry: undefined,
+  args: undefined,
+});
+
+/**
+ * A template's URI variables for `uri`, or `undefined` when it does not
+ * match (or matching throws).
+ */
+export function variablesOf(
+  handle: TemplateHandle | undefined,
+  uri: unknown,
+): Record<string, unknown> | undefined {
+  if (handle === undefined || typeof uri !== "string") return undefined;
+  try {
+    const variables = handle.resourceTemplate.uriTemplate.match(uri);
+    return isRecord(variables) ? variables : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The index of one guard: one per `McpServer`. */
+export class ComponentRegistry {
+  #tools = new Map<string, Entry>();
+  #prompts = new Map<string, Entry>();
+  #resources = new Map<string, Entry>();
+  #templates = new Map<string, Entry<TemplateHandle>>();
+
+  /** Indexes a tool under its name. */
+  addTool(name: string, entry: Entry): void {
+    track(this.#tools, name, entry, "name");
+  }
+
+  /** Indexes a prompt under its name. */
+  addPrompt(name: string, entry: Entry): void {
+    track(this.#prompts, name, entry, "name");
+  }
+
+  /** Indexes a resource under its URI. */
+  addResource(uri: string, entry: Entry): void {
+    track(this.#resources, uri, entry, "uri");
+  }
+
+  /** Indexes a resource template under its name. */
+  addTemplate(name: string, entry: Entry<TemplateHandle>): void {
+    track(this.#templates, name, entry, "name");
+  }
+
+  /** The tool named `name`, if any. */
+  tool(name: unknown): Entry | undefined {
+    return typeof name === "string" ? this.#tools.get(name) : undefined;
+  }
+
+  /** The prompt named `name`, if any. */
+  prompt(name: unknown): Entry | undefined {
+    return typeof name === "string" ? this.#prompts.get(name) : undefined;
+  }
+
+  /** The resource template named `name`, if any. */
+  template(name: unknown): Entry | undefined {
+    return typeof name === "string" ? this.#templates.get(name) : undefined;
+  }
+
+  /**
+   * The resource a `resources/read` URI names, in the SDKs' order: the
+   * resource registered under its normalized form, else the first template
+   * that matches it.
+   */
+  resolve(uri: unknown): Resolved {
+    if (typeof uri !== "string") return UNRESOLVED;
+    let href: string;
+    try {
+      href = new URL(uri).toString();
+    } catch {
+      return UNRESOLVED;
+    }
+    const direct = this.#resources.get(href);
+    if (direct !== undefined) return { entry: direct, args: undefined };
+    for (const entry of this.#templates.values()) {
+      const args = variablesOf(entry.handle, href);
+      if (args !== undefined) return { entry, args };
+    }
+    return UNRESOLVED;
+  }
+
+  /**
+   * What a `ref/resource` completion names: the template whose URI template
+   * is `uri` to the letter, else the resource registered under `uri`.
+   */
+  completionTarget(uri: unknown): Entry | undefined {
+    if (typeof uri !== "string") return undefined;
+    for (const entry of this.#templates.values()) {
+      if (String(entry.handle.resourceTemplate.uriTemplate) === uri) {
+        return entry;
+      }
+    }
+    return this.#resources.get(uri);
+  }
+}
+
+/**
+ * Indexes `entry` under `key`, and keeps the index in step with the SDK's
+ * when its handle is renamed (`update({ name })`, `update({ uri })`) or
+ * removed (`update({ name: null })`, which the SDKs' `remove()` calls).
+ */
+function track<H extends Handle>(
+  map: Map<string, Entry<H>>,
+  key: string,
+  entry: Entry<H>,
+  keyField: "name" | "uri",
+): void {
+  map.set(key, entry);
+  const handle = entry.handle;
+  const sdkUpdate = handle.update;
+  let current = key;
+  handle.update = (updates) => {
+    sdkUpdate(updates);
+    const next = updates?.[keyField];
+    if (next === undefined || next === current) return;
+    map.delete(current);
+    if (typeof next === "string" && next !== "") {
+      const renamed: Component = { ...entry.component };
+      if (keyField === "uri") renamed.uri = next;
+      else renamed.name = next;
+      entry.component = Object.freeze(renamed);
+      map.set(next, entry);
+      current = next;
+    }
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * `@modelcontextprotocol/server` (v2), as the guard sees it: handlers are
+ * installed with `setRequestHandler(method, handler)` (a method string), a
+ * handler finds `authInfo` at `ctx.http.authInfo`, registrations take the
+ * `scopeChallenge` hook, and results carry the 2026-07-28 cache fields.
+ * Internal.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "@modelcontextprotocol/server";
+import { isGuardedMethod, type SdkBinding } from "./_binding.ts";
+import type { Denial } from "./_denial.ts";
+
+/** `@modelcontextprotocol/server` v2, as the guard sees it. */
+export const SDK_V2: SdkBinding = Object.freeze({
+  name: "@modelcontextprotocol/server",
+  methodOf(first: unknown): string | undefined {
+    return isGuardedMethod(first) ? first : undefined;
+  },
+  handlerShape: "(request, ctx)",
+  tooLate:
+    ", and the McpServer must not declare tools, resources or prompts capabilities in its constructor",
+  bypasses: Object.freeze([]),
+  authInfo(ctx: unknown): unknown {
+    return (ctx as { http?: { authInfo?: unknown } } | undefined)?.http
+      ?.authInfo;
+  },
+  error(denial: Denial): Error {
+    return new ProtocolError(denial.code, denial.message, denial.data);
+  },
+  scopeChallenge: true,
+  cacheScope: true,
+});
