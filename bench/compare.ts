@@ -13,9 +13,10 @@
  * `--before` checks the commit out in a temporary git worktree outside the
  * repository, installs its dependencies there and removes it at the end.
  * A case counts as "noise" when the ranges (min to max over the runs) of
- * before and after overlap; "vs baseline" is each case over the baseline of
- * its own group in the same run (the ratio the benchmark itself prints),
- * which moves less than absolute times on a shared machine.
+ * before and after overlap (a single run has no range: "one run");
+ * "vs baseline" is each case over the baseline of its own group in the same
+ * run (the ratio the benchmark itself prints), which moves less than
+ * absolute times on a shared machine.
  *
  * @module
  */
@@ -210,6 +211,7 @@ export interface Recording {
 
 /** Median, min and max of a case over runs. */
 interface Summary {
+  runs: number;
   median: number;
   min: number;
   max: number;
@@ -237,6 +239,7 @@ export function summarize(runs: readonly Figure[][]): Map<string, Summary> {
     const ns = figures.map((f) => f.ns);
     const rels = figures.flatMap((f) => f.rel === undefined ? [] : [f.rel]);
     summaries.set(key, {
+      runs: ns.length,
       median: median(ns),
       min: Math.min(...ns),
       max: Math.max(...ns),
@@ -304,7 +307,9 @@ export function comparisonTable(before: Recording, after: Recording): string {
         rows.push([id, key, "-", formatNs(now.median), "-", "-", "new case"]);
         continue;
       }
-      const verdict = now.min > then.max
+      const verdict = Math.min(now.runs, then.runs) < 2
+        ? "one run"
+        : now.min > then.max
         ? "slower"
         : now.max < then.min
         ? "faster"

@@ -142,6 +142,7 @@ describe("summarize() and comparisonTable()", () => {
     assert.deepEqual(
       summarize([run(300, 2), run(100, 1), run(200, 3)]).get("g / ours"),
       {
+        runs: 3,
         median: 200,
         min: 100,
         max: 300,
@@ -186,6 +187,7 @@ describe("summarize() and comparisonTable()", () => {
       lines[2]!,
       /\| 100 ns +\| 150 ns +\| 1\.50x +\| 1\.00x → 1\.00x/,
     );
+    assert.match(lines[2]!, /\| one run +\|$/);
     assert.match(lines[3]!, /g \/ new .*new case/);
   });
 

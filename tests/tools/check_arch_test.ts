@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import {
   ALLOWED,
   areaOf,
@@ -228,6 +229,28 @@ describe("violations()", () => {
     assert.deepEqual(
       problems.filter((problem) => problem.startsWith("deno.json")),
       [],
+    );
+  });
+});
+
+describe("ARCHITECTURE.md", () => {
+  it("its dependency table is ALLOWED, area by area", () => {
+    const text = readFileSync(
+      new URL("../../ARCHITECTURE.md", import.meta.url),
+      "utf8",
+    );
+    const table = new Map<string, string[]>();
+    for (
+      const [, area, uses] of text.matchAll(/^\| `(\w+)` +\| (.+?) +\|$/gm)
+    ) {
+      table.set(
+        area!,
+        uses === "nothing" ? [] : uses!.split(", ").map((u) => u.slice(1, -1)),
+      );
+    }
+    assert.deepEqual(
+      Object.fromEntries(table),
+      Object.fromEntries(Object.entries(ALLOWED).map(([a, u]) => [a, [...u]])),
     );
   });
 });
