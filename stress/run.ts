@@ -15,8 +15,8 @@
 // jwks_server.ts, endpoint.ts, mcp_app.ts), mix.ts + requests.ts (what the
 // clients send), faults.ts (rotation, outage, recovery), load.ts (the
 // clients), sampler.ts (memory and store peaks), report.ts (table and
-// invariants). This file only composes them; every piece of run state lives
-// in the objects created here.
+// invariants). This file only composes them: the run's state lives in the
+// objects main() creates and passes on, none at module level.
 //
 // `deno task stress` passes --unstable-no-legacy-abort: the MCP SDK's
 // handler listens on request.signal to tear its transport down when a
@@ -32,70 +32,75 @@ import { AcceptedKids, type Outcome, runLoad } from "./load.ts";
 import { report } from "./report.ts";
 import { memory, startSampler } from "./sampler.ts";
 
-const config = parseStressArgs(Deno.args);
-// A hard stop, whatever hangs: the run is bounded in time.
-const hardLimitMs = config.durationMs + 60_000;
-Deno.unrefTimer(setTimeout(() => {
-  console.error(`stress: still running after ${hardLimitMs} ms, giving up`);
-  Deno.exit(2);
-}, hardLimitMs));
+/** One stress run: the exit code (1 when an invariant is broken). */
+export async function main(args: readonly string[]): Promise<number> {
+  const config = parseStressArgs(args);
+  // A hard stop, whatever hangs: the run is bounded in time.
+  const hardLimitMs = config.durationMs + 60_000;
+  Deno.unrefTimer(setTimeout(() => {
+    console.error(`stress: still running after ${hardLimitMs} ms, giving up`);
+    Deno.exit(2);
+  }, hardLimitMs));
 
-const random = prng(config.seed);
-const fixtures = await startFixtures(config, random);
-const { keys, issuer, jwks, coldJwks, endpoint } = fixtures;
-const clock = startClock();
-const accepted = new AcceptedKids();
-const events: string[] = [];
-const faults = new FaultSchedule({
-  issuer,
-  keys,
-  jwks,
-  coldJwks,
-  accepted,
-  clock,
-  events,
-});
-const gc = (globalThis as { gc?: () => void }).gc;
-gc?.();
-const before = memory();
-const sampler = startSampler(before, endpoint.replayStore, endpoint.verifier);
-const outcomes: Outcome[] = [];
-const violations: string[] = [];
+  const random = prng(config.seed);
+  const fixtures = await startFixtures(config, random);
+  const { keys, issuer, jwks, coldJwks, endpoint } = fixtures;
+  const clock = startClock();
+  const accepted = new AcceptedKids();
+  const events: string[] = [];
+  const faults = new FaultSchedule({
+    issuer,
+    keys,
+    jwks,
+    coldJwks,
+    accepted,
+    clock,
+    events,
+  });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = memory();
+  const sampler = startSampler(before, endpoint.replayStore, endpoint.verifier);
+  const outcomes: Outcome[] = [];
+  const violations: string[] = [];
 
-await runLoad({
-  config,
-  clock,
-  mix: { base: endpoint.base, issuer, keys, random },
-  faults,
-  jwks,
-  accepted,
-  outcomes,
-  violations,
-});
-await faults.finish();
-const runMs = clock.elapsed();
-const peaks = sampler.stop();
-await fixtures.close();
-gc?.();
+  await runLoad({
+    config,
+    clock,
+    mix: { base: endpoint.base, issuer, keys, random },
+    faults,
+    jwks,
+    accepted,
+    outcomes,
+    violations,
+  });
+  await faults.finish();
+  const runMs = clock.elapsed();
+  const peaks = sampler.stop();
+  await fixtures.close();
+  gc?.();
 
-const { lines, broken } = report({
-  config,
-  outcomes,
-  runMs,
-  events,
-  firstAccepted: accepted.firstAccepted,
-  violations,
-  jwks: { attempts: endpoint.fetchAttempts.length, served: jwks.served },
-  coldJwks: {
-    attempts: endpoint.coldFetchAttempts.length,
-    served: coldJwks.served,
-  },
-  replayPeak: peaks.replayStore,
-  replayMax: REPLAY_MAX,
-  tokenCachePeak: peaks.tokenCache,
-  tokenCacheMax: TOKEN_CACHE_MAX,
-  memory: { before, peak: peaks.memory, after: memory() },
-  gc: gc !== undefined,
-});
-for (const line of lines) console.log(line);
-Deno.exit(broken ? 1 : 0);
+  const { lines, broken } = report({
+    config,
+    outcomes,
+    runMs,
+    events,
+    firstAccepted: accepted.firstAccepted,
+    violations,
+    jwks: { attempts: endpoint.fetchAttempts.length, served: jwks.served },
+    coldJwks: {
+      attempts: endpoint.coldFetchAttempts.length,
+      served: coldJwks.served,
+    },
+    replayPeak: peaks.replayStore,
+    replayMax: REPLAY_MAX,
+    tokenCachePeak: peaks.tokenCache,
+    tokenCacheMax: TOKEN_CACHE_MAX,
+    memory: { before, peak: peaks.memory, after: memory() },
+    gc: gc !== undefined,
+  });
+  for (const line of lines) console.log(line);
+  return broken ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
