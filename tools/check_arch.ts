@@ -2,7 +2,9 @@
  * `deno task check:arch`: the dependency rule of ARCHITECTURE.md, enforced.
  * Reads every module under `src/` (and the root `mod.ts`), follows each
  * relative `import` / `export ... from` (type-only ones included), and fails
- * on an import cycle or on an import that goes against the layer order.
+ * on an import cycle, on an import that goes against the layer order, on a
+ * module outside an area folder, and on a deno.json `exports` entry that is
+ * not the root `mod.ts` or an area's `mod.ts` / `mod_<name>.ts`.
  *
  * @module
  */
@@ -103,16 +105,22 @@ export function cycles(graph: ReadonlyMap<string, string[]>): string[][] {
   return found;
 }
 
-/** Every violation of the dependency rule in the repository, as messages. */
-export async function violations(): Promise<string[]> {
-  const paths = ["mod.ts", ...await modules(new URL("src/", ROOT), "src/")];
+/**
+ * Every violation of the dependency rule among `sources` (repository path
+ * to module text; `mod.ts` and the files under `src/`), as messages.
+ */
+export function problemsOf(sources: ReadonlyMap<string, string>): string[] {
   const graph = new Map<string, string[]>();
   const problems: string[] = [];
-  for (const path of paths) {
-    const text = await Deno.readTextFile(new URL(path, ROOT));
+  for (const [path, text] of sources) {
     const targets = importsOf(text).map((spec) => resolve(path, spec));
-    graph.set(path, targets.filter((target) => paths.includes(target)));
+    graph.set(path, targets.filter((target) => sources.has(target)));
     const from = areaOf(path);
+    if (from === undefined) {
+      problems.push(
+        `${path} is in no area: put it in a folder of src/ (ARCHITECTURE.md, "Folders")`,
+      );
+    }
     for (const target of targets) {
       const to = areaOf(target);
       if (to === undefined) {
@@ -144,9 +152,59 @@ export async function violations(): Promise<string[]> {
   return problems;
 }
 
+const ENTRY_MODULE = /^\.\/src\/([a-z][a-z0-9_]*)\/mod(?:_[a-z0-9_]+)?\.ts$/;
+
+/**
+ * The problems of deno.json `exports`: every entry point is the root
+ * `mod.ts`, or `mod.ts` (`mod_<name>.ts` for a second entry) directly in a
+ * folder of an area that `ALLOWED` lists, and that file exists.
+ */
+export function entryPointProblems(
+  exports: Readonly<Record<string, string>>,
+  exists: (path: string) => boolean,
+): string[] {
+  const problems: string[] = [];
+  for (const [entry, target] of Object.entries(exports)) {
+    const area = ENTRY_MODULE.exec(target)?.[1];
+    if (target !== "./mod.ts" && (area === undefined || !(area in ALLOWED))) {
+      problems.push(
+        `deno.json exports "${entry}" points at ${target}: an entry point is ./mod.ts or ./src/<area>/mod.ts (./src/<area>/mod_<name>.ts for a second one), <area> one of ${
+          Object.keys(ALLOWED).filter((a) =>
+            !["_internal", "errors"].includes(a)
+          )
+            .join(", ")
+        } (ARCHITECTURE.md, "Entry points")`,
+      );
+    } else if (!exists(target.slice(2))) {
+      problems.push(
+        `deno.json exports "${entry}" points at ${target}, which does not exist`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Every violation of the dependency rule in the repository, as messages. */
+export async function violations(): Promise<string[]> {
+  const paths = ["mod.ts", ...await modules(new URL("src/", ROOT), "src/")];
+  const sources = new Map<string, string>();
+  for (const path of paths) {
+    sources.set(path, await Deno.readTextFile(new URL(path, ROOT)));
+  }
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { exports?: Record<string, string> };
+  return [
+    ...problemsOf(sources),
+    ...entryPointProblems(config.exports ?? {}, (path) => sources.has(path)),
+  ];
+}
+
 if (import.meta.main) {
   const problems = await violations();
   for (const problem of problems) console.error(`check:arch: ${problem}`);
   if (problems.length > 0) Deno.exit(1);
-  console.log("check:arch: no cycle, every import follows the layer order");
+  console.log(
+    "check:arch: no cycle, every import follows the layer order, every entry point is an area's mod.ts",
+  );
 }
