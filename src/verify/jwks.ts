@@ -2,6 +2,13 @@
  * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
  * by every verifier that names the same URI with the same `fetch`.
  *
+ * The stores live in one per-isolate registry owned by this module, keyed by
+ * `fetch` (weakly: the stores of a `fetch` nobody holds any more go with it)
+ * and then by URI, at most 256 URIs per `fetch` (the oldest store is dropped
+ * from the registry first; verifiers already holding it keep it). Each store
+ * holds one key set of at most 1 MiB of JSON and one import per key and
+ * algorithm.
+ *
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
  * - Keys older than the maximum age are refreshed in the background while
@@ -18,13 +25,6 @@
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import { fetchJson } from "../_internal/fetch.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
-
-/**
- * No held key has the token's `kid`: a verdict on the key set held now, not
- * on the token, so the token cache does not remember it (the next fetch
- * may bring the key).
- */
-export class UnknownKeyError extends InvalidTokenError {}
 
 /** How one verifier wants the shared store to behave. */
 export interface JwksPolicy {
@@ -123,8 +123,8 @@ export class JwksStore {
         await this.#refresh(policy);
       } else if (age >= policy.maxAgeMs) {
         // Stale-while-revalidate: this request uses the keys held; the
-        // refresh runs beside it (its failure is absorbed by #refresh).
-        void this.#refresh(policy);
+        // refresh runs beside it; nothing may escape it unhandled.
+        this.#refresh(policy).catch(() => {});
       }
     }
     const entries = this.#entries;
@@ -144,7 +144,7 @@ export class JwksStore {
       // key rotated in during the outage. Say "try later" (503), not
       // "invalid" (401), so a client keeps a token that may well be good.
       if (this.#lastAttemptFailed) throw this.#unavailable(policy);
-      throw new UnknownKeyError("Token signing key not found");
+      throw new InvalidTokenError("Token signing key not found");
     }
     try {
       return await found.key(alg);
@@ -212,7 +212,7 @@ export class JwksStore {
 const MAX_STORES = 256;
 // Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
 // a tenant's proxy) are never trusted by a verifier that fetches otherwise.
-// A WeakMap, so the stores of a dropped fetch go with it.
+// Bounds: see the module doc.
 const registry = new WeakMap<object, Map<string, JwksStore>>();
 
 /**

@@ -213,7 +213,7 @@ describe("JwtVerifier construction", () => {
     [
       "a negative cache size",
       { secret: SECRET, audience: AUDIENCE, cache: { maxEntries: -1 } },
-      /"cache.maxEntries" must be a non-negative integer, got "-1"/,
+      /^JwtVerifier cache option "maxEntries" must be an integer of at least 0, got "-1"$/,
     ],
     [
       "an empty typ",

@@ -171,9 +171,13 @@ describe("StaticTokenVerifier", () => {
     ["a relative resource", {
       tokens: { t: { clientId: "c", scopes: [], resource: "/mcp" } },
     }, /\.resource must be an absolute URL/],
-    ["an unknown entry property", {
-      tokens: { t: { clientId: "c", scopes: [], scope: "a" } },
-    }, /has an unknown property "scope"/],
+    [
+      "an unknown entry property",
+      {
+        tokens: { t: { clientId: "c", scopes: [], scope: "a" } },
+      },
+      /^Unknown StaticTokenVerifier tokens\["t"\] option "scope" \(did you mean "scopes"\?\), expected one of "clientId", "scopes"/,
+    ],
   ];
   for (const [name, options, message] of bad) {
     it(`throws TypeError at construction for ${name}`, () => {
