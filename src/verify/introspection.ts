@@ -92,7 +92,11 @@ export interface IntrospectionVerifierOptions {
   cache?: TokenCacheOptions | false;
   /** The `fetch` used for the endpoint. */
   fetch?: typeof fetch;
-  /** The clock, in ms since the epoch. */
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), called without a
+   * receiver. Not `performance.now`, which counts from the start of the
+   * process: write `() => performance.timeOrigin + performance.now()`.
+   */
   now?: () => number;
 }
 

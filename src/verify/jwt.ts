@@ -112,7 +112,11 @@ export interface JwtVerifierOptions {
    * they share this function too (all that leave it out do).
    */
   fetch?: typeof fetch;
-  /** The clock, in ms since the epoch. */
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), called without a
+   * receiver. Not `performance.now`, which counts from the start of the
+   * process: write `() => performance.timeOrigin + performance.now()`.
+   */
   now?: () => number;
 }
 

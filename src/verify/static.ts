@@ -55,7 +55,11 @@ export interface StaticTokenEntry {
 export interface StaticTokenVerifierOptions {
   /** Token -> what it grants. Only own properties count. */
   tokens: Record<string, StaticTokenEntry>;
-  /** The clock in milliseconds since the epoch (default `Date.now`). */
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), called without a
+   * receiver. Not `performance.now`, which counts from the start of the
+   * process: write `() => performance.timeOrigin + performance.now()`.
+   */
   now?: () => number;
 }
 
