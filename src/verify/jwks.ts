@@ -49,7 +49,7 @@ const MAX_JWKS_BYTES = 1024 * 1024;
  * a `keys` array, at least one usable public signing key. Everything else
  * throws.
  */
-export async function loadJwks(
+async function loadJwks(
   uri: URL,
   fetchFn: typeof fetch,
   policy: JwksPolicy,
@@ -131,7 +131,7 @@ export class JwksStore {
     if (
       entries === undefined ||
       policy.now() - this.#fetchedAt >= policy.maxStaleMs
-    ) throw this.#unavailable(policy);
+    ) throw this.#noKeyAvailable(policy);
     let found = selectKey(entries, alg, kid, true);
     if (found === undefined) {
       // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
@@ -143,7 +143,7 @@ export class JwksStore {
       // The key set could not be re-read: the token may be signed with a
       // key rotated in during the outage. Say "try later" (503), not
       // "invalid" (401), so a client keeps a token that may well be good.
-      if (this.#lastAttemptFailed) throw this.#unavailable(policy);
+      if (this.#lastAttemptFailed) throw this.#noKeyAvailable(policy);
       throw new InvalidTokenError("Token signing key not found");
     }
     try {
@@ -178,7 +178,7 @@ export class JwksStore {
     while (this.#inflight !== undefined) await this.#inflight;
   }
 
-  #unavailable(policy: JwksPolicy): VerifierUnavailableError {
+  #noKeyAvailable(policy: JwksPolicy): VerifierUnavailableError {
     const wait = policy.cooldownMs - (policy.now() - this.#attemptedAt);
     return new VerifierUnavailableError("No JWKS key available", {
       retryAfter: Math.max(1, Math.ceil(wait / 1000)),
