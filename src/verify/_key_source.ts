@@ -8,14 +8,10 @@
  */
 
 import type { JWSHeaderParameters } from "jose";
-import {
-  functionOption,
-  numberOption,
-  show,
-  urlOption,
-} from "../_internal/options.ts";
+import { numberOption, show, urlOption } from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
-import { defaultFetch, type JwksPolicy, jwksStore } from "./jwks.ts";
+import { defaultFetch, fetchOption } from "./_options.ts";
+import { type JwksPolicy, jwksStore } from "./jwks.ts";
 import {
   ASYMMETRIC_ALGORITHMS,
   cryptoKeyEntry,
@@ -325,12 +321,7 @@ export function keySource(
       }": keep one`,
     );
   }
-  const fetchFn = functionOption<typeof fetch>(
-    OWNER,
-    "fetch",
-    options.fetch,
-    defaultFetch,
-  );
+  const fetchFn = fetchOption(OWNER, options.fetch);
   const policy = jwksPolicy(options, now);
   const source = given[0]!;
   if (source === "jwksUri") {

@@ -11,6 +11,7 @@ import {
   functionOption,
   isRecord,
   label,
+  numberOption,
   show,
   stringListOption,
 } from "../_internal/options.ts";
@@ -106,6 +107,32 @@ export function finiteClock(now: () => number): () => number {
     if (typeof ms === "number" && Number.isFinite(ms)) return ms;
     throw new VerifierUnavailableError("Clock unreadable");
   };
+}
+
+/**
+ * The `fetch` of verifiers given none: one function for the isolate, so
+ * that JWKS stores keyed by `fetch` are shared by all of them. It looks
+ * `fetch` up at each call (tests may stub it).
+ */
+export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
+
+/** Reads `fetch` (default {@linkcode defaultFetch}), called without a receiver. */
+export function fetchOption(owner: string, value: unknown): typeof fetch {
+  return functionOption<typeof fetch>(owner, "fetch", value, defaultFetch);
+}
+
+/** Longest token accepted by default, in characters. */
+const DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** Reads `maxTokenLength`: an integer of at least 1 (default 16384). */
+export function maxTokenLengthOption(owner: string, value: unknown): number {
+  return numberOption(
+    owner,
+    "maxTokenLength",
+    value,
+    DEFAULT_MAX_TOKEN_LENGTH,
+    { min: 1, integer: true },
+  );
 }
 
 /** Reads `requiredScopes`. */

@@ -9,7 +9,6 @@ import type { AccessToken } from "../core/context.ts";
 import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
 import {
   booleanOption,
-  functionOption,
   numberOption,
   optionsObject,
   show,
@@ -26,8 +25,10 @@ import {
   audienceOption,
   cacheOption,
   clockOption,
+  fetchOption,
   finiteClock,
   issuerOption,
+  maxTokenLengthOption,
   scopesOption,
 } from "./_options.ts";
 import {
@@ -299,13 +300,7 @@ export class IntrospectionVerifier implements TokenVerifier {
       ),
     };
     this.#requiredScopes = scopesOption(OWNER, options.requiredScopes);
-    this.#maxTokenLength = numberOption(
-      OWNER,
-      "maxTokenLength",
-      options.maxTokenLength,
-      16384,
-      { min: 1, integer: true },
-    );
+    this.#maxTokenLength = maxTokenLengthOption(OWNER, options.maxTokenLength);
     this.#timeoutMs = numberOption(
       OWNER,
       "timeoutMs",
@@ -313,12 +308,7 @@ export class IntrospectionVerifier implements TokenVerifier {
       5000,
       { min: 1 },
     );
-    this.#fetch = functionOption<typeof fetch>(
-      OWNER,
-      "fetch",
-      options.fetch,
-      (input, init) => fetch(input, init),
-    );
+    this.#fetch = fetchOption(OWNER, options.fetch);
     this.#now = finiteClock(clockOption(OWNER, options.now));
     this.#cache = cacheOption(
       OWNER,

@@ -24,6 +24,7 @@
 
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import { fetchJson } from "../_internal/fetch.ts";
+import { defaultFetch } from "./_options.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
 
 /** How one verifier wants the shared store to behave. */
@@ -34,12 +35,6 @@ export interface JwksPolicy {
   readonly maxStaleMs: number;
   readonly now: () => number;
 }
-
-/**
- * The `fetch` of verifiers given none: one function for the isolate, so they
- * share their stores. It looks `fetch` up at each call (tests may stub it).
- */
-export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
 
 /** A key set larger than this is refused, and read no further. */
 const MAX_JWKS_BYTES = 1024 * 1024;

@@ -30,6 +30,7 @@ import {
   clockOption,
   finiteClock,
   issuerOption,
+  maxTokenLengthOption,
   scopesOption,
 } from "./_options.ts";
 import type { JsonWebKeySet, PublicJwk } from "./keys.ts";
@@ -142,7 +143,6 @@ const OPTIONS: readonly (keyof JwtVerifierOptions)[] = [
   "fetch",
   "now",
 ];
-const DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024;
 const DEFAULT_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
 
 /** Two dots, no more: a compact JWS (RFC 7515 §7.1); checked before jose. */
@@ -237,13 +237,7 @@ export class JwtVerifier implements TokenVerifier {
       options.requireExp,
       true,
     );
-    this.#maxTokenLength = numberOption(
-      OWNER,
-      "maxTokenLength",
-      options.maxTokenLength,
-      DEFAULT_MAX_TOKEN_LENGTH,
-      { min: 1, integer: true },
-    );
+    this.#maxTokenLength = maxTokenLengthOption(OWNER, options.maxTokenLength);
     this.#requiredScopes = scopesOption(OWNER, options.requiredScopes);
     this.#joseOptions = {
       algorithms: [...keys.algorithms],

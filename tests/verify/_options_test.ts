@@ -5,8 +5,11 @@ import {
   audienceOption,
   cacheOption,
   clockOption,
+  defaultFetch,
+  fetchOption,
   finiteClock,
   issuerOption,
+  maxTokenLengthOption,
   scopesOption,
 } from "../../src/verify/_options.ts";
 import { TokenCache } from "../../src/verify/token_cache.ts";
@@ -149,6 +152,49 @@ describe("finiteClock()", () => {
     it(`fails as unavailable on a reading of ${String(reading)}`, () => {
       const now = finiteClock(() => reading as unknown as number);
       assert.throws(now, VerifierUnavailableError);
+    });
+  }
+});
+
+describe("fetchOption()", () => {
+  it("is the one isolate-wide default fetch when absent", () => {
+    assert.equal(fetchOption("V", undefined), defaultFetch);
+    assert.equal(fetchOption("W", undefined), defaultFetch);
+  });
+
+  it("calls the injected fetch without a receiver", async () => {
+    const receivers: unknown[] = [];
+    const fetchFn = fetchOption("V", function (this: unknown) {
+      receivers.push(this);
+      return Promise.resolve(new Response("ok"));
+    });
+    assert.equal(
+      await (await fetchFn.call({}, "https://a.example/")).text(),
+      "ok",
+    );
+    assert.deepEqual(receivers, [undefined]);
+  });
+
+  it("refuses a fetch that is not a function", () => {
+    throwsType(
+      () => fetchOption("V", "https://a.example/"),
+      /^V option "fetch" must be a function, got "https:\/\/a.example\/"$/,
+    );
+  });
+});
+
+describe("maxTokenLengthOption()", () => {
+  it("is 16384 by default, else the integer given", () => {
+    assert.equal(maxTokenLengthOption("V", undefined), 16384);
+    assert.equal(maxTokenLengthOption("V", 100), 100);
+  });
+
+  for (const value of [0, 1.5, -1, "100", Infinity]) {
+    it(`refuses ${String(value)}`, () => {
+      throwsType(
+        () => maxTokenLengthOption("V", value),
+        /^V option "maxTokenLength" must be an integer of at least 1, got /,
+      );
     });
   }
 });
