@@ -8,7 +8,7 @@
 import type { AccessToken } from "../core/context.ts";
 import { InsufficientScopeError, InvalidTokenError } from "../errors.ts";
 import type { Audiences } from "./_options.ts";
-import { closeScopes, unmetScopes } from "../core/scopes.ts";
+import { unmetScopes } from "../core/scopes.ts";
 
 /**
  * Scopes from `scope` (RFC 8693 §4.2, RFC 9068 §2.2.3: space-delimited) or
@@ -55,7 +55,7 @@ export function checkScopes(
   token: AccessToken,
 ): void {
   if (required.length === 0) return;
-  const missing = unmetScopes(closeScopes(token.scopes, undefined), required);
+  const missing = unmetScopes(new Set(token.scopes), required);
   if (missing.length > 0) throw new InsufficientScopeError(missing);
 }
 

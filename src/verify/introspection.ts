@@ -6,33 +6,34 @@
  */
 
 import type { AccessToken } from "../core/context.ts";
-import {
-  checkScopes,
-  clientIdFromClaims,
-  copyToken,
-  deepFreeze,
-  matchAudience,
-  scopesFromClaims,
-} from "./_claims.ts";
-import {
-  audienceOption,
-  type Audiences,
-  cacheOption,
-  issuerOption,
-  scopesOption,
-} from "./_options.ts";
+import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
 import {
   booleanOption,
-  functionOption,
   numberOption,
+  optionsObject,
   show,
   urlOption,
 } from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
-import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
+import { checkScopes, copyToken } from "./_claims.ts";
+import {
+  introspectionResult,
+  type ResponseRules,
+  type Verified,
+} from "./_introspection_response.ts";
+import {
+  audienceOption,
+  cacheOption,
+  clockOption,
+  fetchOption,
+  finiteClock,
+  issuerOption,
+  maxTokenLengthOption,
+  scopesOption,
+} from "./_options.ts";
 import {
   registerCache,
-  TokenCache,
+  type TokenCache,
   type TokenCacheOptions,
 } from "./token_cache.ts";
 import type { TokenVerifier } from "./verifier.ts";
@@ -92,30 +93,34 @@ export interface IntrospectionVerifierOptions {
   cache?: TokenCacheOptions | false;
   /** The `fetch` used for the endpoint. */
   fetch?: typeof fetch;
-  /** The clock, in ms since the epoch. */
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), called without a
+   * receiver. Not `performance.now`, which counts from the start of the
+   * process: write `() => performance.timeOrigin + performance.now()`.
+   */
   now?: () => number;
 }
 
 const OWNER = "IntrospectionVerifier";
+const OPTIONS: readonly (keyof IntrospectionVerifierOptions)[] = [
+  "endpoint",
+  "clientId",
+  "clientSecret",
+  "clientAuthMethod",
+  "issuer",
+  "audience",
+  "requiredScopes",
+  "clockTolerance",
+  "requireExp",
+  "maxTokenLength",
+  "timeoutMs",
+  "cache",
+  "fetch",
+  "now",
+];
 const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 const RETRY_AFTER_SECONDS = 5;
-const MAX_RESPONSE_BYTES = 64 * 1024;
-
-/**
- * `token_type` values (RFC 7662 §2.2, compared case-insensitively as RFC 6749
- * §5.1 asks) that name a Bearer access token: "bearer" (RFC 6750), and the
- * "access_token" / RFC 8693 §3 URI some servers send. Anything else is
- * refused: "refresh_token", "N_A" (RFC 8693 §2.2.1, not an access token),
- * "DPoP" (RFC 9449 §7.1: sender-constrained, and no proof is checked here),
- * "mac", unknown types.
- */
-const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set([
-  "bearer",
-  "access_token",
-  "urn:ietf:params:oauth:token-type:access_token",
-]);
-
-type Verified = Omit<AccessToken, "token">;
+const MAX_RESPONSE_BYTES = 65_536;
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks before Basic. */
 function formEncode(value: string): string {
@@ -145,7 +150,8 @@ function introspectionFailure(error: unknown): string {
   }
 }
 
-function unavailable(
+/** An endpoint failure: HTTP 503, try again in a few seconds. */
+function endpointUnavailable(
   message: string,
   cause?: unknown,
 ): VerifierUnavailableError {
@@ -153,6 +159,55 @@ function unavailable(
     retryAfter: RETRY_AFTER_SECONDS,
     cause,
   });
+}
+
+/** How this server authenticates to the endpoint. */
+interface ClientAuthentication {
+  /** The request headers, `authorization` included for Basic. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The form fields that carry the credentials for `client_secret_post`. */
+  readonly form: Readonly<Record<string, string>>;
+}
+
+/** Reads `clientId`, `clientSecret` and `clientAuthMethod` (RFC 6749 §2.3.1). */
+function clientAuthentication(
+  options: IntrospectionVerifierOptions,
+): ClientAuthentication {
+  const { clientId, clientSecret } = options;
+  for (
+    const [name, value] of [["clientId", clientId], [
+      "clientSecret",
+      clientSecret,
+    ]] as const
+  ) {
+    if (typeof value !== "string" || value.length === 0) {
+      throw new TypeError(
+        `${OWNER} option "${name}" must be a non-empty string: use this server's client credentials at the authorization server`,
+      );
+    }
+  }
+  const method = options.clientAuthMethod ?? "client_secret_basic";
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  };
+  if (method === "client_secret_post") {
+    return {
+      headers,
+      form: { client_id: clientId, client_secret: clientSecret },
+    };
+  }
+  if (method !== "client_secret_basic") {
+    throw new TypeError(
+      `${OWNER} option "clientAuthMethod" must be "client_secret_basic" or "client_secret_post", got ${
+        show(method)
+      }`,
+    );
+  }
+  headers.authorization = `Basic ${
+    btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)
+  }`;
+  return { headers, form: {} };
 }
 
 /**
@@ -201,13 +256,9 @@ function unavailable(
  */
 export class IntrospectionVerifier implements TokenVerifier {
   readonly #endpoint: URL;
-  readonly #headers: Record<string, string>;
-  readonly #credentials: Record<string, string>;
-  readonly #issuer: readonly string[] | undefined;
-  readonly #audiences: Audiences | undefined;
+  readonly #client: ClientAuthentication;
+  readonly #rules: ResponseRules;
   readonly #requiredScopes: readonly string[];
-  readonly #clockTolerance: number;
-  readonly #requireExp: boolean;
   readonly #maxTokenLength: number;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
@@ -219,73 +270,37 @@ export class IntrospectionVerifier implements TokenVerifier {
    * Validates the options once.
    *
    * @param options The endpoint, this server's credentials, and the checks.
-   * @throws {TypeError} When an option is missing or wrong: no endpoint or a
-   * non-https one, no credentials, an unknown auth method, no `audience`, a
-   * negative number.
+   * @throws {TypeError} When an option is missing, unknown or wrong: no
+   * endpoint or a non-https one, no credentials, an unknown auth method, no
+   * `audience`, a negative number.
    */
   constructor(options: IntrospectionVerifierOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `${OWNER} needs an options object with "endpoint", "clientId", "clientSecret" and "audience"`,
-      );
-    }
+    optionsObject(
+      OWNER,
+      options,
+      OPTIONS,
+      'an options object with "endpoint", "clientId", "clientSecret" and "audience"',
+    );
     this.#endpoint = urlOption(OWNER, "endpoint", options.endpoint);
-    for (const name of ["clientId", "clientSecret"] as const) {
-      if (typeof options[name] !== "string" || options[name].length === 0) {
-        throw new TypeError(
-          `${OWNER} option "${name}" must be a non-empty string: use this server's client credentials at the authorization server`,
-        );
-      }
-    }
-    const method = options.clientAuthMethod ?? "client_secret_basic";
-    this.#headers = {
-      "content-type": "application/x-www-form-urlencoded",
-      accept: "application/json",
+    this.#client = clientAuthentication(options);
+    this.#rules = {
+      issuer: issuerOption(OWNER, options.issuer),
+      audiences: audienceOption(OWNER, options.audience),
+      clockTolerance: numberOption(
+        OWNER,
+        "clockTolerance",
+        options.clockTolerance,
+        0,
+      ),
+      requireExp: booleanOption(
+        OWNER,
+        "requireExp",
+        options.requireExp,
+        false,
+      ),
     };
-    if (method === "client_secret_basic") {
-      this.#headers.authorization = `Basic ${
-        btoa(
-          `${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`,
-        )
-      }`;
-      this.#credentials = {};
-    } else if (method === "client_secret_post") {
-      this.#credentials = {
-        client_id: options.clientId,
-        client_secret: options.clientSecret,
-      };
-    } else {
-      throw new TypeError(
-        `${OWNER} option "clientAuthMethod" must be "client_secret_basic" or "client_secret_post", got ${
-          show(method)
-        }`,
-      );
-    }
-    this.#issuer = issuerOption(OWNER, options.issuer);
-    this.#audiences = audienceOption(OWNER, options.audience);
     this.#requiredScopes = scopesOption(OWNER, options.requiredScopes);
-    this.#clockTolerance = numberOption(
-      OWNER,
-      "clockTolerance",
-      options.clockTolerance,
-      0,
-    );
-    this.#requireExp = booleanOption(
-      OWNER,
-      "requireExp",
-      options.requireExp,
-      false,
-    );
-    this.#maxTokenLength = numberOption(
-      OWNER,
-      "maxTokenLength",
-      options.maxTokenLength,
-      16384,
-      {
-        min: 1,
-        integer: true,
-      },
-    );
+    this.#maxTokenLength = maxTokenLengthOption(OWNER, options.maxTokenLength);
     this.#timeoutMs = numberOption(
       OWNER,
       "timeoutMs",
@@ -293,28 +308,15 @@ export class IntrospectionVerifier implements TokenVerifier {
       5000,
       { min: 1 },
     );
-    this.#fetch = functionOption<typeof fetch>(
+    this.#fetch = fetchOption(OWNER, options.fetch);
+    this.#now = finiteClock(clockOption(OWNER, options.now));
+    this.#cache = cacheOption(
       OWNER,
-      "fetch",
-      options.fetch,
-      (input, init) => fetch(input, init),
+      options.cache,
+      DEFAULT_CACHE_MAX_AGE_MS,
+      this.#now,
     );
-    this.#now = functionOption<() => number>(
-      OWNER,
-      "now",
-      options.now,
-      Date.now,
-    );
-    const cache = cacheOption(OWNER, options.cache);
-    if (cache !== false) {
-      this.#cache = new TokenCache<Verified>(
-        OWNER,
-        cache,
-        DEFAULT_CACHE_MAX_AGE_MS,
-        this.#now,
-      );
-      registerCache(this, this.#cache);
-    }
+    if (this.#cache !== undefined) registerCache(this, this.#cache);
   }
 
   /**
@@ -366,7 +368,7 @@ export class IntrospectionVerifier implements TokenVerifier {
     const response = await this.#post(token);
     let verified: Verified;
     try {
-      verified = this.#check(response);
+      verified = introspectionResult(response, this.#rules, this.#now());
     } catch (error) {
       if (error instanceof InvalidTokenError) this.#cache?.reject(key, error);
       throw error;
@@ -384,12 +386,12 @@ export class IntrospectionVerifier implements TokenVerifier {
     try {
       body = await fetchJson(this.#fetch, this.#endpoint, {
         method: "POST",
-        headers: this.#headers,
+        headers: this.#client.headers,
         // RFC 7662 §2.1; never a redirect: the token is in the body.
         body: new URLSearchParams({
           token,
           token_type_hint: "access_token",
-          ...this.#credentials,
+          ...this.#client.form,
         }).toString(),
       }, {
         timeoutMs: this.#timeoutMs,
@@ -397,61 +399,11 @@ export class IntrospectionVerifier implements TokenVerifier {
         ok: (status) => status === 200,
       });
     } catch (error) {
-      throw unavailable(introspectionFailure(error), error);
+      throw endpointUnavailable(introspectionFailure(error), error);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw unavailable("Introspection response is not a JSON object");
+      throw endpointUnavailable("Introspection response is not a JSON object");
     }
     return body as Record<string, unknown>;
-  }
-
-  /** RFC 7662 §2.2, then the same claim checks as a JWT (RFC 7519 §4.1). */
-  #check(response: Record<string, unknown>): Verified {
-    if (response.active !== true) throw new InvalidTokenError("Token inactive");
-    // token_type_hint is only a hint (RFC 7662 §2.1): the server may answer
-    // for a refresh token; its `token_type` says so when present.
-    const type = response.token_type;
-    if (
-      type !== undefined &&
-      !(typeof type === "string" && ACCESS_TOKEN_TYPES.has(type.toLowerCase()))
-    ) {
-      throw new InvalidTokenError("Token is not an access token");
-    }
-    const now = Math.floor(this.#now() / 1000);
-    const { exp, nbf } = response;
-    if (exp === undefined ? this.#requireExp : typeof exp !== "number") {
-      throw new InvalidTokenError("Token expiry missing or invalid");
-    }
-    if (typeof exp === "number" && exp <= now - this.#clockTolerance) {
-      throw new InvalidTokenError("Token expired");
-    }
-    if (
-      nbf !== undefined &&
-      (typeof nbf !== "number" || nbf > now + this.#clockTolerance)
-    ) {
-      throw new InvalidTokenError("Token not yet valid");
-    }
-    if (
-      this.#issuer !== undefined &&
-      !(typeof response.iss === "string" && this.#issuer.includes(response.iss))
-    ) {
-      throw new InvalidTokenError("Token issuer mismatch");
-    }
-    const claims = deepFreeze(response);
-    const verified: Verified = {
-      clientId: clientIdFromClaims(claims),
-      scopes: scopesFromClaims(claims),
-      claims,
-    };
-    if (typeof exp === "number") verified.expiresAt = exp;
-    if (this.#audiences !== undefined) {
-      const matched = matchAudience(claims.aud, this.#audiences);
-      if (matched === undefined) {
-        throw new InvalidTokenError("Token audience mismatch");
-      }
-      const resource = this.#audiences.urls.get(matched);
-      if (resource !== undefined) verified.resource = resource;
-    }
-    return verified;
   }
 }

@@ -2,6 +2,13 @@
  * Remote JSON Web Key Sets (RFC 7517 §5), fetched once per isolate and shared
  * by every verifier that names the same URI with the same `fetch`.
  *
+ * The stores live in one per-isolate registry owned by this module, keyed by
+ * `fetch` (weakly: the stores of a `fetch` nobody holds any more go with it)
+ * and then by URI, at most 256 URIs per `fetch` (the oldest store is dropped
+ * from the registry first; verifiers already holding it keep it). Each store
+ * holds one key set of at most 1 MiB of JSON and one import per key and
+ * algorithm.
+ *
  * - Single flight: concurrent callers wait for the one fetch in progress.
  * - An unknown `kid` triggers at most one refetch per cooldown.
  * - Keys older than the maximum age are refreshed in the background while
@@ -17,14 +24,8 @@
 
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import { fetchJson } from "../_internal/fetch.ts";
+import { defaultFetch } from "./_options.ts";
 import { jwkEntry, type KeyEntry, selectKey } from "./keys.ts";
-
-/**
- * No held key has the token's `kid`: a verdict on the key set held now, not
- * on the token, so the token cache does not remember it (the next fetch
- * may bring the key).
- */
-export class UnknownKeyError extends InvalidTokenError {}
 
 /** How one verifier wants the shared store to behave. */
 export interface JwksPolicy {
@@ -35,12 +36,6 @@ export interface JwksPolicy {
   readonly now: () => number;
 }
 
-/**
- * The `fetch` of verifiers given none: one function for the isolate, so they
- * share their stores. It looks `fetch` up at each call (tests may stub it).
- */
-export const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
-
 /** A key set larger than this is refused, and read no further. */
 const MAX_JWKS_BYTES = 1024 * 1024;
 
@@ -49,7 +44,7 @@ const MAX_JWKS_BYTES = 1024 * 1024;
  * a `keys` array, at least one usable public signing key. Everything else
  * throws.
  */
-export async function loadJwks(
+async function loadJwks(
   uri: URL,
   fetchFn: typeof fetch,
   policy: JwksPolicy,
@@ -123,15 +118,15 @@ export class JwksStore {
         await this.#refresh(policy);
       } else if (age >= policy.maxAgeMs) {
         // Stale-while-revalidate: this request uses the keys held; the
-        // refresh runs beside it (its failure is absorbed by #refresh).
-        void this.#refresh(policy);
+        // refresh runs beside it; nothing may escape it unhandled.
+        this.#refresh(policy).catch(() => {});
       }
     }
     const entries = this.#entries;
     if (
       entries === undefined ||
       policy.now() - this.#fetchedAt >= policy.maxStaleMs
-    ) throw this.#unavailable(policy);
+    ) throw this.#noKeyAvailable(policy);
     let found = selectKey(entries, alg, kid, true);
     if (found === undefined) {
       // Perhaps the issuer rotated its keys (RFC 7517 §5): look again, at
@@ -143,8 +138,8 @@ export class JwksStore {
       // The key set could not be re-read: the token may be signed with a
       // key rotated in during the outage. Say "try later" (503), not
       // "invalid" (401), so a client keeps a token that may well be good.
-      if (this.#lastAttemptFailed) throw this.#unavailable(policy);
-      throw new UnknownKeyError("Token signing key not found");
+      if (this.#lastAttemptFailed) throw this.#noKeyAvailable(policy);
+      throw new InvalidTokenError("Token signing key not found");
     }
     try {
       return await found.key(alg);
@@ -178,7 +173,7 @@ export class JwksStore {
     while (this.#inflight !== undefined) await this.#inflight;
   }
 
-  #unavailable(policy: JwksPolicy): VerifierUnavailableError {
+  #noKeyAvailable(policy: JwksPolicy): VerifierUnavailableError {
     const wait = policy.cooldownMs - (policy.now() - this.#attemptedAt);
     return new VerifierUnavailableError("No JWKS key available", {
       retryAfter: Math.max(1, Math.ceil(wait / 1000)),
@@ -212,7 +207,7 @@ export class JwksStore {
 const MAX_STORES = 256;
 // Keyed by fetch, then URI: keys a verifier's injected fetch loaded (a stub,
 // a tenant's proxy) are never trusted by a verifier that fetches otherwise.
-// A WeakMap, so the stores of a dropped fetch go with it.
+// Bounds: see the module doc.
 const registry = new WeakMap<object, Map<string, JwksStore>>();
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Verification keys: which JWS algorithms a key may verify, and the import of
- * JWKs, SPKI PEM and raw secrets into `CryptoKey`s, once per key and
- * algorithm. Shared by the JWT verifier and the JWKS store.
+ * JWKs, SPKI PEM and raw secrets into `CryptoKey`s with WebCrypto, once per
+ * key and algorithm. Shared by the JWT verifier and the JWKS store. jose
+ * checks each key against the token's `alg` again when it verifies (name,
+ * hash, curve, RSA modulus of at least 2048 bits).
  *
  * @module
  */
-
-import { importJWK, importSPKI } from "jose";
 
 /**
  * A public JSON Web Key (RFC 7517 §4) as found in a JWKS.
@@ -84,6 +84,31 @@ export interface KeyEntry {
   ready(alg: string): CryptoKey | undefined;
 }
 
+/**
+ * The WebCrypto parameters that import a key for `alg` (RFC 7518 §3, RFC
+ * 8037 §3.1), one of the algorithms of this module.
+ */
+export function importParameters(
+  alg: string,
+): RsaHashedImportParams | EcKeyImportParams | HmacImportParams | Algorithm {
+  const hash = `SHA-${alg.slice(2)}`;
+  switch (alg.slice(0, 2)) {
+    case "RS":
+      return { name: "RSASSA-PKCS1-v1_5", hash };
+    case "PS":
+      return { name: "RSA-PSS", hash };
+    case "ES":
+      return {
+        name: "ECDSA",
+        namedCurve: alg === "ES512" ? "P-521" : `P-${alg.slice(2)}`,
+      };
+    case "HS":
+      return { name: "HMAC", hash };
+    default:
+      return { name: "Ed25519" };
+  }
+}
+
 function entry(
   kid: string | undefined,
   algorithms: readonly string[],
@@ -106,6 +131,8 @@ function entry(
     ready: (alg) => ready.get(alg),
   };
 }
+
+const VERIFY: KeyUsage[] = ["verify"];
 
 /**
  * The algorithms a public JWK may verify, or `undefined` when the key is not
@@ -152,7 +179,7 @@ export function jwkAlgorithms(jwk: unknown): string[] | undefined {
     : undefined;
 }
 
-/** Only the public parameters: nothing else reaches `importJWK`. */
+/** Only the public parameters: nothing else reaches WebCrypto. */
 function publicParameters(jwk: Record<string, unknown>): JsonWebKey {
   switch (jwk.kty) {
     case "RSA":
@@ -178,7 +205,14 @@ export function jwkEntry(jwk: unknown): KeyEntry | undefined {
   return entry(
     key.kid as string | undefined,
     algorithms,
-    async (alg) => await importJWK(params, alg) as CryptoKey,
+    (alg) =>
+      crypto.subtle.importKey(
+        "jwk",
+        params,
+        importParameters(alg),
+        false,
+        VERIFY,
+      ),
   );
 }
 
@@ -250,16 +284,16 @@ function hex(bytes: Uint8Array): string {
 }
 
 /**
- * The algorithms an SPKI PEM public key may verify, read from its
- * AlgorithmIdentifier (RFC 5280 §4.1.1.2), or `undefined` when the text is
- * not an SPKI PEM of a supported key type.
+ * A key entry for an SPKI PEM public key, whose algorithms come from its
+ * AlgorithmIdentifier (RFC 5280 §4.1.1.2); `undefined` when the text is not
+ * an SPKI PEM of a supported key type.
  */
-export function spkiAlgorithms(pem: string): readonly string[] | undefined {
+export function spkiEntry(pem: string): KeyEntry | undefined {
   const match =
     /^-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----$/
       .exec(pem.trim());
   if (match === null) return undefined;
-  let der: Uint8Array;
+  let der: Uint8Array<ArrayBuffer>;
   try {
     der = Uint8Array.from(
       atob(match[1]!.replace(/\s/g, "")),
@@ -281,18 +315,22 @@ export function spkiAlgorithms(pem: string): readonly string[] | undefined {
       name += `:${hex(der.subarray(params.start, params.end))}`;
     }
   }
-  return SPKI_ALGORITHMS[name];
+  const algorithms = SPKI_ALGORITHMS[name];
+  return algorithms === undefined ? undefined : entry(
+    undefined,
+    algorithms,
+    (alg) =>
+      crypto.subtle.importKey(
+        "spki",
+        der,
+        importParameters(alg),
+        false,
+        VERIFY,
+      ),
+  );
 }
 
-/** A key entry for an SPKI PEM whose algorithms are already known. */
-export function spkiEntry(
-  pem: string,
-  algorithms: readonly string[],
-): KeyEntry {
-  return entry(undefined, algorithms, (alg) => importSPKI(pem, alg));
-}
-
-/** A key entry for an HMAC secret. */
+/** A key entry for an HMAC secret (copied: later changes do not reach it). */
 export function secretEntry(
   secret: Uint8Array,
   algorithms: readonly string[],
@@ -305,9 +343,9 @@ export function secretEntry(
       crypto.subtle.importKey(
         "raw",
         bytes,
-        { name: "HMAC", hash: `SHA-${alg.slice(2)}` },
+        importParameters(alg),
         false,
-        ["verify"],
+        VERIFY,
       ),
   );
 }

@@ -6,8 +6,10 @@
 
 import type { AccessToken } from "../core/context.ts";
 import { InvalidTokenError } from "../errors.ts";
+import { optionsObject, refuseUnknownKeys } from "../_internal/options.ts";
 import { assertScope } from "../_internal/scope_token.ts";
 import { deepFreeze } from "./_claims.ts";
+import { clockOption } from "./_options.ts";
 import type { TokenVerifier } from "./verifier.ts";
 
 /**
@@ -53,7 +55,11 @@ export interface StaticTokenEntry {
 export interface StaticTokenVerifierOptions {
   /** Token -> what it grants. Only own properties count. */
   tokens: Record<string, StaticTokenEntry>;
-  /** The clock in milliseconds since the epoch (default `Date.now`). */
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), called without a
+   * receiver. Not `performance.now`, which counts from the start of the
+   * process: write `() => performance.timeOrigin + performance.now()`.
+   */
   now?: () => number;
 }
 
@@ -67,7 +73,8 @@ interface Entry {
 
 // RFC 6750 §2.1 b64token: anything else could never arrive in a header.
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const ENTRY_KEYS: readonly string[] = [
+const OWNER = "StaticTokenVerifier";
+const ENTRY_KEYS: readonly (keyof StaticTokenEntry)[] = [
   "clientId",
   "scopes",
   "claims",
@@ -82,21 +89,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function compileEntry(token: string, entry: unknown): Entry {
-  const where = `StaticTokenVerifier tokens[${JSON.stringify(token)}]`;
+  const where = `${OWNER} tokens[${JSON.stringify(token)}]`;
   if (!isPlainObject(entry)) {
     throw new TypeError(
       `${where} must be an object with clientId and scopes`,
     );
   }
-  for (const key of Object.keys(entry)) {
-    if (!ENTRY_KEYS.includes(key)) {
-      throw new TypeError(
-        `${where} has an unknown property ${
-          JSON.stringify(key)
-        }, expected one of ${ENTRY_KEYS.map((k) => `"${k}"`).join(", ")}`,
-      );
-    }
-  }
+  refuseUnknownKeys(where, entry, ENTRY_KEYS);
   const { clientId, scopes, claims, expiresAt, resource } = entry;
   if (typeof clientId !== "string" || clientId === "") {
     throw new TypeError(`${where}.clientId must be a non-empty string`);
@@ -183,42 +182,31 @@ export class StaticTokenVerifier implements TokenVerifier {
    * Builds the verifier from a token table.
    *
    * @param options The token table and, for tests, a clock.
-   * @throws {TypeError} When the table is not an object, a token is not
-   * b64token syntax (it could never arrive in a Bearer header), or an entry
-   * lacks a `clientId`, has an invalid scope, claims that are not a plain
-   * object, a non-numeric `expiresAt`, or an unknown property.
+   * @throws {TypeError} When an option is unknown, the table is not an
+   * object, a token is not b64token syntax (it could never arrive in a
+   * Bearer header), or an entry lacks a `clientId`, has an invalid scope,
+   * claims that are not a plain object, a non-numeric `expiresAt`, or an
+   * unknown property.
    */
   constructor(options: StaticTokenVerifierOptions) {
-    if (!isPlainObject(options)) {
-      throw new TypeError(
-        "StaticTokenVerifier expects an options object with a tokens table",
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (key !== "tokens" && key !== "now") {
-        throw new TypeError(
-          `Unknown StaticTokenVerifier option ${
-            JSON.stringify(key)
-          }, expected "tokens" or "now"`,
-        );
-      }
-    }
+    optionsObject(
+      OWNER,
+      options,
+      ["tokens", "now"],
+      "an options object with a tokens table",
+    );
     if (!isPlainObject(options.tokens)) {
       throw new TypeError(
-        'StaticTokenVerifier option "tokens" must be an object mapping each token to { clientId, scopes }',
+        `${OWNER} option "tokens" must be an object mapping each token to { clientId, scopes }`,
       );
     }
-    if (options.now !== undefined && typeof options.now !== "function") {
-      throw new TypeError(
-        'StaticTokenVerifier option "now" must be a function returning milliseconds',
-      );
-    }
+    this.#now = clockOption(OWNER, options.now);
     const tokens = new Map<string, Entry>();
     // Own enumerable keys only: nothing inherited becomes a token.
     for (const [token, entry] of Object.entries(options.tokens)) {
       if (!B64TOKEN.test(token)) {
         throw new TypeError(
-          `StaticTokenVerifier tokens must be b64token strings (RFC 6750 §2.1: letters, digits, "-._~+/", then "=" padding), got ${
+          `${OWNER} tokens must be b64token strings (RFC 6750 §2.1: letters, digits, "-._~+/", then "=" padding), got ${
             JSON.stringify(token)
           }`,
         );
@@ -226,7 +214,6 @@ export class StaticTokenVerifier implements TokenVerifier {
       tokens.set(token, compileEntry(token, entry));
     }
     this.#tokens = tokens;
-    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -234,21 +221,22 @@ export class StaticTokenVerifier implements TokenVerifier {
    *
    * @param token The raw token.
    * @returns A fresh {@linkcode AccessToken} for a known, unexpired token.
-   * @throws {InvalidTokenError} For an unknown or expired token (as a
-   * rejected promise).
+   * @throws {InvalidTokenError} For an unknown or expired token.
+   * @throws {VerifierUnavailableError} When the injected clock reads
+   * something other than a finite number.
    */
-  verifyToken(token: string): Promise<AccessToken> {
+  // async, so that every failure is a rejection, never a throw
+  // deno-lint-ignore require-await
+  async verifyToken(token: string): Promise<AccessToken> {
     const entry = typeof token === "string"
       ? this.#tokens.get(token)
       : undefined;
-    if (entry === undefined) {
-      return Promise.reject(new InvalidTokenError("Invalid token"));
-    }
+    if (entry === undefined) throw new InvalidTokenError("Invalid token");
     if (
       entry.expiresAt !== undefined &&
       !(this.#now() < entry.expiresAt * 1000)
     ) {
-      return Promise.reject(new InvalidTokenError("Token expired"));
+      throw new InvalidTokenError("Token expired");
     }
     const result: AccessToken = {
       token,
@@ -258,6 +246,6 @@ export class StaticTokenVerifier implements TokenVerifier {
     };
     if (entry.expiresAt !== undefined) result.expiresAt = entry.expiresAt;
     if (entry.resource !== undefined) result.resource = new URL(entry.resource);
-    return Promise.resolve(result);
+    return result;
   }
 }

@@ -5,10 +5,15 @@
  * briefly in a separate LRU, so a flood of bad tokens cannot evict good ones.
  * Unavailability is never cached.
  *
+ * {@linkcode cacheOf} finds a verifier's cache, for tests and diagnostics,
+ * through one per-isolate `WeakMap` owned by this module: one entry per live
+ * verifier that caches, dropped with the verifier.
+ *
  * @module
  */
 
 import type { InvalidTokenError } from "../errors.ts";
+import { numberOption, refuseUnknownKeys } from "../_internal/options.ts";
 
 /**
  * How a verifier caches its results. Pass `cache: false` to turn caching off.
@@ -44,27 +49,11 @@ interface Entry<T> {
 const DEFAULT_MAX_ENTRIES = 1000;
 const DEFAULT_NEGATIVE_TTL_MS = 5000;
 
-/** Reads one cache option, throwing a `TypeError` that names the owner. */
-function option(
-  owner: string,
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  integer: boolean,
-): number {
-  if (value === undefined) return fallback;
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new TypeError(
-      `${owner} option "cache.${name}" must be a non-negative ${
-        integer ? "integer" : "number"
-      }, got "${String(value)}"`,
-    );
-  }
-  return value;
-}
+const CACHE_OPTIONS: readonly (keyof TokenCacheOptions)[] = [
+  "maxEntries",
+  "maxAgeMs",
+  "negativeTtlMs",
+];
 
 function touch<T>(
   map: Map<string, Entry<T>>,
@@ -105,37 +94,37 @@ export class TokenCache<V> {
    * Validates the options once.
    *
    * @param owner The class name used in error messages.
-   * @param options The caller's options.
+   * @param options The caller's cache options.
    * @param defaultMaxAgeMs The maximum age when the caller gives none.
    * @param now The clock, in ms since the epoch.
-   * @throws {TypeError} When an option is negative or not a number.
+   * @throws {TypeError} When an option is unknown, negative or not a number.
    */
   constructor(
     owner: string,
-    options: TokenCacheOptions,
+    options: Readonly<Record<string, unknown>>,
     defaultMaxAgeMs: number,
     now: () => number,
   ) {
-    this.#maxEntries = option(
-      owner,
+    const where = `${owner} cache`;
+    refuseUnknownKeys(where, options, CACHE_OPTIONS);
+    this.#maxEntries = numberOption(
+      where,
       "maxEntries",
       options.maxEntries,
       DEFAULT_MAX_ENTRIES,
-      true,
+      { integer: true },
     );
-    this.#maxAgeMs = option(
-      owner,
+    this.#maxAgeMs = numberOption(
+      where,
       "maxAgeMs",
       options.maxAgeMs,
       defaultMaxAgeMs,
-      false,
     );
-    this.#negativeTtlMs = option(
-      owner,
+    this.#negativeTtlMs = numberOption(
+      where,
       "negativeTtlMs",
       options.negativeTtlMs,
       DEFAULT_NEGATIVE_TTL_MS,
-      false,
     );
     this.#now = now;
   }

@@ -158,6 +158,77 @@ describe("IntrospectionVerifier construction", () => {
   }
 });
 
+describe("IntrospectionVerifier options", () => {
+  const base = {
+    endpoint: "https://auth.example.com/introspect",
+    clientId: "c",
+    clientSecret: "s",
+    audience: AUDIENCE,
+  };
+  const typos: [string, Record<string, unknown>, string][] = [
+    ["requiredScope", { requiredScope: ["admin"] }, "requiredScopes"],
+    ["requireEXP", { requireEXP: true }, "requireExp"],
+    ["issuers", { issuers: [ISSUER] }, "issuer"],
+    [
+      "clientAuthMetod",
+      { clientAuthMetod: "client_secret_post" },
+      "clientAuthMethod",
+    ],
+  ];
+  for (const [typo, extra, meant] of typos) {
+    it(`refuses the unknown option "${typo}", naming "${meant}"`, () => {
+      assert.throws(
+        () =>
+          new IntrospectionVerifier({
+            ...base,
+            ...extra,
+          } as IntrospectionVerifierOptions),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message.startsWith(
+            `Unknown IntrospectionVerifier option "${typo}" (did you mean "${meant}"?), expected one of "endpoint", "clientId", "clientSecret",`,
+          ),
+      );
+    });
+  }
+
+  it("refuses an unknown cache option", () => {
+    assert.throws(
+      () =>
+        new IntrospectionVerifier({
+          ...base,
+          cache: { negativeTTL: 0 } as never,
+        }),
+      /^TypeError: Unknown IntrospectionVerifier cache option "negativeTTL" \(did you mean "negativeTtlMs"\?\)/,
+    );
+  });
+
+  it("refuses options that are not an object, saying what to pass", () => {
+    assert.throws(
+      () =>
+        new IntrospectionVerifier(
+          undefined as unknown as IntrospectionVerifierOptions,
+        ),
+      /^TypeError: IntrospectionVerifier expects an options object with "endpoint", "clientId", "clientSecret" and "audience", got undefined$/,
+    );
+  });
+
+  it("refuses now: performance.now, which is no epoch clock, saying what to write", () => {
+    assert.throws(
+      () => new IntrospectionVerifier({ ...base, now: performance.now }),
+      /^TypeError: IntrospectionVerifier option "now" must count milliseconds since the epoch, like Date\.now; .*use \(\) => performance\.timeOrigin \+ performance\.now\(\)$/,
+    );
+  });
+
+  it("answers unavailable, never accepts, when the injected clock reads NaN", async () => {
+    const v = verifier("https://auth.example.com/introspect", {
+      fetch: () => Promise.resolve(Response.json(active({ exp: NOW - 3600 }))),
+      now: () => NaN,
+    });
+    await assert.rejects(v.verifyToken(TOKEN), VerifierUnavailableError);
+  });
+});
+
 describe("IntrospectionVerifier", () => {
   it("accepts an active token and maps the response", async () => {
     server = await endpoint((token) =>

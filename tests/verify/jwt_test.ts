@@ -1,11 +1,13 @@
 import { afterEach, describe, it, mock } from "node:test";
 import fc from "fast-check";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import {
   InsufficientScopeError,
   InvalidTokenError,
   JwtVerifier,
   type JwtVerifierOptions,
+  VerifierUnavailableError,
 } from "../../mod.ts";
 import {
   AUDIENCE,
@@ -213,7 +215,7 @@ describe("JwtVerifier construction", () => {
     [
       "a negative cache size",
       { secret: SECRET, audience: AUDIENCE, cache: { maxEntries: -1 } },
-      /"cache.maxEntries" must be a non-negative integer, got "-1"/,
+      /^JwtVerifier cache option "maxEntries" must be an integer of at least 0, got "-1"$/,
     ],
     [
       "an empty typ",
@@ -252,6 +254,88 @@ describe("JwtVerifier construction", () => {
     );
     const token = await signRaw({ alg: "HS256" }, claims(), hs, "HS256");
     assert.equal((await v.verifyToken(token)).clientId, "user-1");
+  });
+});
+
+describe("JwtVerifier options", () => {
+  // A typo in an optional security option must fail, never be ignored: each
+  // of these, ignored, would accept tokens the option was meant to refuse.
+  const typos: [string, Record<string, unknown>, string][] = [
+    ["requiredScope", { requiredScope: ["admin"] }, "requiredScopes"],
+    ["requireEXP", { requireEXP: true }, "requireExp"],
+    ["type", { type: "at+jwt" }, "typ"],
+    ["isuser", { isuser: ISSUER }, "issuer"],
+    ["algorithm", { algorithm: ["ES256"] }, "algorithms"],
+    ["maxTokenLenght", { maxTokenLenght: 100 }, "maxTokenLength"],
+  ];
+  for (const [typo, extra, meant] of typos) {
+    it(`refuses the unknown option "${typo}", naming "${meant}"`, () => {
+      assert.throws(
+        () =>
+          new JwtVerifier({
+            jwks: { keys: [es256.jwk] },
+            audience: AUDIENCE,
+            ...extra,
+          } as JwtVerifierOptions),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message.startsWith(
+            `Unknown JwtVerifier option "${typo}" (did you mean "${meant}"?), expected one of "jwksUri", "jwks", "publicKey", "secret", "issuer", "audience",`,
+          ),
+      );
+    });
+  }
+
+  it('refuses "audince", naming "audience", before saying audience is missing', () => {
+    assert.throws(
+      () =>
+        new JwtVerifier({
+          jwksUri: "https://auth.example.com/jwks",
+          audince: AUDIENCE,
+        } as unknown as JwtVerifierOptions),
+      /^TypeError: Unknown JwtVerifier option "audince" \(did you mean "audience"\?\)/,
+    );
+  });
+
+  it("refuses an unknown cache option", () => {
+    assert.throws(
+      () => verifier({ cache: { maxEntires: 10 } as never }),
+      /^TypeError: Unknown JwtVerifier cache option "maxEntires" \(did you mean "maxEntries"\?\), expected one of "maxEntries", "maxAgeMs", "negativeTtlMs"$/,
+    );
+  });
+
+  it("refuses options that are not an object, saying what to pass", () => {
+    for (const options of [undefined, null, "https://auth.example.com/jwks"]) {
+      assert.throws(
+        () => new JwtVerifier(options as unknown as JwtVerifierOptions),
+        /^TypeError: JwtVerifier expects an options object with a key source and "audience", got /,
+      );
+    }
+  });
+
+  it("refuses now: performance.now, which is no epoch clock, saying what to write", () => {
+    assert.throws(
+      () => verifier({ now: performance.now }),
+      /^TypeError: JwtVerifier option "now" must count milliseconds since the epoch, like Date\.now; .*use \(\) => performance\.timeOrigin \+ performance\.now\(\)$/,
+    );
+  });
+
+  it("accepts the clock that message suggests", async () => {
+    const v = verifier({
+      now: () => performance.timeOrigin + performance.now(),
+    });
+    const jwt = await sign(es256, claims({ exp: Date.now() / 1000 + 60 }));
+    assert.equal((await v.verifyToken(jwt)).clientId, "user-1");
+    const stale = await sign(es256, claims({ exp: Date.now() / 1000 - 60 }));
+    await rejectsWith(v.verifyToken(stale), "Token expired");
+  });
+
+  it("answers unavailable, never accepts, when the injected clock reads NaN", async () => {
+    for (const cache of [false, {}] as const) {
+      const v = verifier({ now: () => NaN, cache });
+      const expired = await sign(es256, claims({ exp: NOW - 3600 }));
+      await assert.rejects(v.verifyToken(expired), VerifierUnavailableError);
+    }
   });
 });
 
@@ -790,5 +874,33 @@ describe("JwtVerifier on arbitrary input", () => {
     await rejectsWith(v.verifyToken(jwt), "Token signing key not found");
     const single = verifier({ jwks: { keys: [es256.jwk] } });
     assert.equal((await single.verifyToken(jwt)).clientId, "user-1");
+  });
+});
+
+/** The modules `path` loads, following value imports (not `import type`). */
+function loadedModules(path: URL, seen = new Set<string>()): Set<string> {
+  if (seen.has(path.href)) return seen;
+  seen.add(path.href);
+  const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+  const pattern =
+    /^\s*(?:import|export)\s+(?!type\s)(?:[\w*{}\s,$]+?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']/gm;
+  for (const [, specifier] of code.matchAll(pattern)) {
+    loadedModules(new URL(specifier!, path), seen);
+  }
+  return seen;
+}
+
+describe("JwtVerifier's module graph", () => {
+  it("loads no introspection, DPoP, HTTP or MCP module, so none is bundled with it", () => {
+    const src = new URL("../../src/", import.meta.url);
+    const loaded = [...loadedModules(new URL("verify/jwt.ts", src))]
+      .map((href) => href.slice(src.href.length));
+    assert.ok(loaded.includes("verify/_key_source.ts"), loaded.join(", "));
+    assert.deepEqual(
+      loaded.filter((path) =>
+        /introspection|^dpop\/|^http\/|^mcp\//.test(path)
+      ),
+      [],
+    );
   });
 });

@@ -113,6 +113,33 @@ describe("StaticTokenVerifier", () => {
     );
   });
 
+  it("calls the injected clock without a receiver", async () => {
+    const receivers: unknown[] = [];
+    const verifier = make(function (this: unknown) {
+      receivers.push(this);
+      return 1_000_000;
+    });
+    await assert.rejects(verifier.verifyToken("timed"), InvalidTokenError);
+    assert.deepEqual(receivers, [undefined]);
+  });
+
+  it("accepts the epoch clock built from performance", async () => {
+    const verifier = make(() => performance.timeOrigin + performance.now());
+    await assert.rejects(verifier.verifyToken("timed"), {
+      message: "Token expired",
+    });
+    assert.equal((await verifier.verifyToken("dev-token")).clientId, "dev");
+  });
+
+  it("rejects, never throws, when the injected clock throws", async () => {
+    const verifier = make(() => {
+      throw new Error("clock broken");
+    });
+    const pending = verifier.verifyToken("timed");
+    assert.ok(pending instanceof Promise);
+    await assert.rejects(pending, /clock broken/);
+  });
+
   const bad: [string, unknown, RegExp][] = [
     ["no options", undefined, /expects an options object with a tokens table/],
     ["tokens as an array", { tokens: [] }, /option "tokens" must be an object/],
@@ -130,6 +157,16 @@ describe("StaticTokenVerifier", () => {
       "now as a number",
       { tokens: {}, now: 0 },
       /option "now" must be a function/,
+    ],
+    [
+      "now as performance.now, which is no epoch clock",
+      { tokens: {}, now: performance.now },
+      /^StaticTokenVerifier option "now" must count milliseconds since the epoch, like Date\.now; .*use \(\) => performance\.timeOrigin \+ performance\.now\(\)$/,
+    ],
+    [
+      "a misspelt option",
+      { tokens: {}, nwo: () => 0 },
+      /^Unknown StaticTokenVerifier option "nwo" \(did you mean "now"\?\), expected one of "tokens", "now"$/,
     ],
     ["a token with a space", {
       tokens: { "a b": { clientId: "c", scopes: [] } },
@@ -171,9 +208,13 @@ describe("StaticTokenVerifier", () => {
     ["a relative resource", {
       tokens: { t: { clientId: "c", scopes: [], resource: "/mcp" } },
     }, /\.resource must be an absolute URL/],
-    ["an unknown entry property", {
-      tokens: { t: { clientId: "c", scopes: [], scope: "a" } },
-    }, /has an unknown property "scope"/],
+    [
+      "an unknown entry property",
+      {
+        tokens: { t: { clientId: "c", scopes: [], scope: "a" } },
+      },
+      /^Unknown StaticTokenVerifier tokens\["t"\] option "scope" \(did you mean "scopes"\?\), expected one of "clientId", "scopes"/,
+    ],
   ];
   for (const [name, options, message] of bad) {
     it(`throws TypeError at construction for ${name}`, () => {

@@ -1,5 +1,6 @@
-// End to end: a Request through bearerAuth into JwtVerifier or
-// IntrospectionVerifier, asserting status, challenge and body.
+// End to end: a Request through bearerAuth into the real JwtVerifier or
+// IntrospectionVerifier, asserting status, challenge and body: the outcomes
+// the two halves agree on.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -137,20 +138,77 @@ describe("bearerAuth with JwtVerifier", () => {
     assert.equal(parsed.scope, "files:write");
   });
 
-  it("answers 503 with Retry-After, never 2xx or 500, when the JWKS endpoint fails", async () => {
+  it("answers 503 with Retry-After and no challenge, never 2xx or 500, when the JWKS endpoint fails", async () => {
     server = await serve((_req, res) => json(res, { error: "down" }, 500));
     const verifier = new JwtVerifier({
       jwksUri: server.url,
       issuer: ISSUER,
       audience: AUDIENCE,
       now: () => NOW_MS,
+      timeoutMs: 2_000,
     });
     const { response, text } = await denied(
       await guard(verifier)(request(await sign(key))),
     );
     assert.equal(response.status, 503);
+    assert.match(response.headers.get("retry-after") ?? "", /^\d+$/);
     assert.ok(Number(response.headers.get("retry-after")) >= 1);
+    assert.equal(response.headers.get("www-authenticate"), null);
     assert.ok(!text.includes("down"));
+  });
+
+  it("accepts a valid token from a public key, and answers 401 and 403 where they belong", async () => {
+    const key = await testKey("ES256");
+    const other = await testKey("ES256", "k2");
+    const auth = bearerAuth({
+      verifier: new JwtVerifier({
+        publicKey: key.publicKey,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: () => NOW_MS,
+        cache: false,
+      }),
+      requiredScopes: ["files:read"],
+      resourceMetadataUrl: METADATA,
+      now: () => NOW_MS,
+    });
+
+    const ok = await auth(request(await sign(key)));
+    assert.ok(!(ok instanceof Response), "valid token refused");
+    assert.equal(ok?.clientId, "user-1");
+    assert.equal(ok?.resource?.href, AUDIENCE);
+
+    const cases: [string, string, number, string][] = [
+      [
+        "a token for another audience",
+        await sign(key, claims({ aud: "https://other.example/" })),
+        401,
+        "invalid_token",
+      ],
+      ["a forged signature", await sign(other), 401, "invalid_token"],
+      [
+        "an expired token",
+        await sign(key, claims({ exp: NOW_MS / 1000 - 1 })),
+        401,
+        "invalid_token",
+      ],
+      [
+        "a token without the required scope",
+        await sign(key, claims({ scope: "other" })),
+        403,
+        "insufficient_scope",
+      ],
+    ];
+    for (const [name, token, status, error] of cases) {
+      const response = await auth(request(token));
+      assert.ok(response instanceof Response, name);
+      assert.equal(response.status, status, name);
+      const params = parseBearer(response.headers.get("www-authenticate"));
+      assert.equal(params.error, error, name);
+      assert.equal(params.resource_metadata, METADATA, name);
+      const text = await response.text();
+      assert.ok(!text.includes(token), name);
+    }
   });
 
   it("makes one JWKS fetch for 1,000 concurrent cold requests", async () => {
