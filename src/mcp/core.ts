@@ -22,6 +22,7 @@ import {
   type ScopeChallengeShape,
 } from "./denial.ts";
 import { accessTokenOf } from "./token.ts";
+import { reportStepUp } from "../http/_step_up.ts";
 
 /**
  * What a server author declares about a component at registration, next to
@@ -480,7 +481,12 @@ export class Guard {
       } catch (error) {
         // Only a shortfall challenges; any other denial is answered in
         // dispatch with the not-found error, so the hook never throws.
-        return scopeChallengeOf(error);
+        const challenge = scopeChallengeOf(error);
+        // withBearerAuth then answers the SDK's 403 in the client's scheme.
+        if (challenge !== undefined) {
+          reportStepUp(context?.authInfo, challenge.scopes);
+        }
+        return challenge;
       }
     };
     return { ...rest, scopeChallenge };

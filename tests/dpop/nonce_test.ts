@@ -80,7 +80,7 @@ describe("createDpopNoncePolicy", () => {
       [
         "a clock that is not a function",
         { now: 1 as never },
-        /now must be a function/,
+        /^createDpopNoncePolicy option "now" must be a function/,
       ],
     ] as const
   ) {

@@ -79,13 +79,13 @@ describe("MemoryReplayStore", () => {
       [
         "maxEntries 0",
         { maxEntries: 0 },
-        /maxEntries must be a positive integer, got "0"/,
+        /^MemoryReplayStore option "maxEntries" must be an integer of at least 1, got "0"/,
       ],
       ["maxEntries 1.5", { maxEntries: 1.5 }, /got "1.5"/],
       [
         "a clock that is not a function",
         { now: 1 as never },
-        /now must be a function/,
+        /^MemoryReplayStore option "now" must be a function/,
       ],
     ] as const
   ) {

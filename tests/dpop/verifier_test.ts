@@ -687,38 +687,42 @@ describe("DpopVerifier constructor", () => {
     [
       "maxAge 0",
       { maxAge: 0 },
-      /maxAge must be a positive number of seconds, got "0"/,
+      /^DpopVerifier option "maxAge" must be a positive number of seconds, got "0"/,
     ],
-    ["maxAge NaN", { maxAge: NaN }, /maxAge must be a positive/],
+    [
+      "maxAge NaN",
+      { maxAge: NaN },
+      /^DpopVerifier option "maxAge" must be a positive/,
+    ],
     [
       "a negative clockTolerance",
       { clockTolerance: -1 },
-      /clockTolerance must be a non-negative number of seconds, got "-1"/,
+      /^DpopVerifier option "clockTolerance" must be a finite number of seconds of at least 0, got "-1"/,
     ],
     [
       "maxProofLength 0",
       { maxProofLength: 0 },
-      /maxProofLength must be a positive integer, got "0"/,
+      /^DpopVerifier option "maxProofLength" must be an integer of characters of at least 1, got "0"/,
     ],
     [
       "maxProofLength 1.5",
       { maxProofLength: 1.5 },
-      /maxProofLength must be a positive integer/,
+      /^DpopVerifier option "maxProofLength" must be an integer/,
     ],
     [
       "a replay store without checkAndStore",
       { replayStore: {} as never },
-      /replayStore must be an object with a checkAndStore/,
+      /^DpopVerifier option "replayStore" must be an object with a checkAndStore/,
     ],
     [
       "a nonce policy without verify",
       { nonces: { issue: () => "n" } as never },
-      /nonces must be an object with issue\(\) and verify\(nonce\)/,
+      /^DpopVerifier option "nonces" must be an object with issue\(\) and verify\(nonce\)/,
     ],
     [
       "a clock that is not a function",
       { now: 5 as never },
-      /now must be a function/,
+      /^DpopVerifier option "now" must be a function/,
     ],
   ];
   for (const [label, options, message] of bad) {

@@ -2,7 +2,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type AuthOutcome, challengeResponse } from "../../mod.ts";
 import { parseBearer } from "../_challenge_parser.ts";
-import { quoteString } from "../../src/http/challenge.ts";
 
 const METADATA = "https://mcp.example.com/.well-known/oauth-protected-resource";
 
@@ -141,14 +140,19 @@ describe("challengeResponse", () => {
       undefined,
       /must be an array of scope strings/,
     ],
-    ["a bad resourceMetadataUrl", { type: "missing_token" }, {
-      resourceMetadataUrl: "nope",
-    }, /^resourceMetadataUrl must be an absolute URL/],
+    [
+      "a bad resourceMetadataUrl",
+      { type: "missing_token" },
+      {
+        resourceMetadataUrl: "nope",
+      },
+      /^challengeResponse option "resourceMetadataUrl" must be an absolute URL/,
+    ],
     [
       "a realm with CR",
       { type: "missing_token" },
       { realm: "a\rb" },
-      /^realm must be a string of printable ASCII/,
+      /^challengeResponse option "realm" must be a string of printable ASCII/,
     ],
   ];
   for (const [name, outcome, options, message] of bad) {
@@ -160,10 +164,4 @@ describe("challengeResponse", () => {
       );
     });
   }
-});
-
-describe("quoteString", () => {
-  it("escapes quotes and backslashes and drops controls and non-ASCII", () => {
-    assert.equal(quoteString('a\r\nb"c\\d\u0000\u00e9\tz'), '"ab\\"c\\\\d z"');
-  });
 });
