@@ -37,20 +37,24 @@ import { readHeader, verifySignature } from "./_proof.ts";
  * assert.ok(!DPOP_ALGORITHMS.includes("HS256"));
  * ```
  */
-export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-  "PS256",
-  "PS384",
-  "PS512",
-  "RS256",
-  "RS384",
-  "RS512",
-]);
-const ASYMMETRIC: ReadonlySet<string> = new Set(DPOP_ALGORITHMS);
+export const DPOP_ALGORITHMS: readonly string[] = /* @__PURE__ */ Object.freeze(
+  [
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+    "Ed25519",
+    "PS256",
+    "PS384",
+    "PS512",
+    "RS256",
+    "RS384",
+    "RS512",
+  ],
+);
+const ASYMMETRIC: ReadonlySet<string> = /* @__PURE__ */ new Set(
+  DPOP_ALGORITHMS,
+);
 
 /** Options of {@linkcode DpopVerifier}. */
 export interface DpopVerifierOptions {

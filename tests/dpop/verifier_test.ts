@@ -1,6 +1,5 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import fc from "fast-check";
 import {
   base64url,
   calculateJwkThumbprint,
@@ -18,10 +17,10 @@ import {
   type DpopVerifierOptions,
   InvalidDpopProofError,
   InvalidTokenError,
-  normalizeHtu,
   type ReplayStore,
   UseDpopNonceError,
 } from "../../mod.ts";
+import { receiverFreeClock } from "../_receiver.ts";
 
 const NOW = 1_800_000_000_000; // frozen clock, milliseconds
 const NOW_S = NOW / 1_000;
@@ -736,6 +735,27 @@ describe("DpopVerifier constructor", () => {
     });
   }
 
+  it("throws TypeError for an unknown option, naming the closest one", () => {
+    assert.throws(
+      () => new DpopVerifier({ maxage: 5 } as never),
+      /^TypeError: Unknown DpopVerifier option "maxage" \(did you mean "maxAge"\?\)/,
+    );
+  });
+
+  it("calls an injected clock without a receiver (now: performance.now)", async () => {
+    const ok = await new DpopVerifier({ now: receiverFreeClock(NOW) }).verify(
+      request(await mint()),
+    );
+    assert.equal(ok.jkt, es256.jkt);
+    // The real host function: constructs and runs (the proof's iat is then
+    // far from performance.now's time origin, so the proof is refused as a
+    // proof, never with "Illegal invocation").
+    await assert.rejects(
+      new DpopVerifier({ now: performance.now }).verify(request(await mint())),
+      InvalidDpopProofError,
+    );
+  });
+
   it("exposes the accepted algorithms without duplicates", () => {
     const v = new DpopVerifier({ algorithms: ["ES256", "EdDSA", "ES256"] });
     assert.deepEqual(v.algorithms, ["ES256", "EdDSA"]);
@@ -746,49 +766,6 @@ describe("DpopVerifier constructor", () => {
     const v = new DpopVerifier({ algorithms });
     algorithms.push("RS256");
     assert.deepEqual(v.algorithms, ["ES256"]);
-  });
-});
-
-describe("normalizeHtu", () => {
-  it("uppercases escapes of reserved characters and decodes unreserved ones", () => {
-    assert.equal(
-      normalizeHtu("https://a.example/%2f%7E%41"),
-      "https://a.example/%2F~A",
-    );
-  });
-
-  it("ignores any query and fragment (property)", () => {
-    fc.assert(
-      fc.property(
-        fc.webUrl({ withQueryParameters: false, withFragments: false }),
-        fc.string(),
-        fc.string(),
-        (url, query, fragment) => {
-          const base = normalizeHtu(url);
-          fc.pre(base !== undefined);
-          assert.equal(
-            normalizeHtu(`${url}?${encodeURI(query)}#${encodeURI(fragment)}`),
-            base,
-          );
-        },
-      ),
-    );
-  });
-
-  it("is idempotent (property)", () => {
-    fc.assert(
-      fc.property(fc.webUrl({ withQueryParameters: true }), (url) => {
-        const once = normalizeHtu(url);
-        fc.pre(once !== undefined);
-        assert.equal(normalizeHtu(once), once);
-      }),
-    );
-  });
-
-  it("refuses URIs that are not absolute http(s)", () => {
-    for (const uri of ["mailto:a@b", "/relative", "", "ws://a.example/"]) {
-      assert.equal(normalizeHtu(uri), undefined);
-    }
   });
 });
 

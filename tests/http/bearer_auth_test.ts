@@ -322,6 +322,15 @@ describe("bearerAuth", () => {
       assert.deepEqual(receivers, [undefined]);
     });
 
+    it("works with the host's own performance.now as its clock", async () => {
+      // expiresAt in epoch seconds, far after performance.now's origin.
+      const { response } = await run(
+        { verifier: expiring(), now: performance.now },
+        req("Bearer abc"),
+      );
+      assert.equal(response.status, 200);
+    });
+
     it("accepts a token without expiresAt", async () => {
       const { response } = await run(
         { verifier: accepting() },

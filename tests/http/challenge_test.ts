@@ -155,6 +155,20 @@ describe("challengeResponse", () => {
       /^challengeResponse option "realm" must be a string of printable ASCII/,
     ],
   ];
+  it("throws TypeError for an unknown option and for a scheme outcome", () => {
+    assert.throws(
+      () =>
+        challengeResponse({ type: "missing_token" }, {
+          resourceMetadataURL: METADATA,
+        } as never),
+      /^TypeError: Unknown challengeResponse option "resourceMetadataURL" \(did you mean "resourceMetadataUrl"\?\)/,
+    );
+    assert.throws(
+      () => challengeResponse({ type: "use_dpop_nonce", nonce: "n" } as never),
+      /^TypeError: Unknown outcome type "use_dpop_nonce"/,
+    );
+  });
+
   for (const [name, outcome, options, message] of bad) {
     it(`throws TypeError for ${name}`, () => {
       assert.throws(
