@@ -145,6 +145,10 @@ async function authenticate(
  * with `Cache-Control: no-store`; no token, claim or internal error message
  * ever reaches them. Nothing here answers 2xx or 500.
  *
+ * With `dpop: dpopScheme(...)`, `Authorization: DPoP <token>` with a proof
+ * is accepted too (see `DpopAuthOptions` for its answers), and challenges
+ * name both schemes, or only `DPoP` when it is required.
+ *
  * Browsers send CORS preflight (`OPTIONS`) requests without credentials:
  * answer those before calling this, and list `WWW-Authenticate` in
  * `Access-Control-Expose-Headers` if browser clients must read challenges.
@@ -153,7 +157,8 @@ async function authenticate(
  * @returns `(request) => Promise<AccessToken | undefined | Response>`.
  * @throws {TypeError} When an option is missing, unknown or invalid: no
  * verifier, a scope that is not an RFC 6749 §3.3 scope token, a
- * `resourceMetadataUrl` that is not an absolute https URL, and so on.
+ * `resourceMetadataUrl` that is not an absolute https URL, a `dpop` that is
+ * not made by `dpopScheme()`, and so on.
  *
  * @example Usage
  * ```ts
@@ -210,6 +215,15 @@ export function bearerAuth(
  *
  * Anything else the handler throws propagates unchanged: it is the
  * application's error, not an authorization decision.
+ *
+ * With `dpop`, every answer is given in the scheme the client used. The
+ * handler receives the request the client sent (body intact); when it came
+ * with DPoP credentials, the token's `extra` also carries a hidden step-up
+ * sink, so that a scope shortfall the MCP SDK answers inside the handler
+ * (its 403 `Bearer` scope challenge, through `@mcp-authz/core/mcp`) is
+ * answered as a `DPoP` challenge: pass the token to the SDK as `authInfo`
+ * (a spread copy such as `{ ...token, resourceMetadataUrl }` keeps it). The
+ * handler's other responses are left alone.
  *
  * @param handler Runs with the request and its verified token.
  * @param options As for {@linkcode bearerAuth}.
