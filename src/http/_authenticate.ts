@@ -39,15 +39,26 @@ export class Refusal {
   }
 }
 
-/** The token of a request and the scheme it came with. */
-export interface Credentials {
+/**
+ * The token of a request that came with the configured scheme's
+ * credentials (a Bearer token is its plain string: no allocation on the
+ * common path).
+ */
+export class SchemeCredentials {
   /** The raw access token. */
   readonly raw: string;
-  /** `Bearer`, or the name of the configured scheme. */
+  /** The scheme's name. */
   readonly used: string;
-  /** Whether it came with the configured scheme's credentials. */
-  readonly viaScheme: boolean;
+
+  /** Wraps the token of a scheme's credentials. */
+  constructor(raw: string, used: string) {
+    this.raw = raw;
+    this.used = used;
+  }
 }
+
+/** The credentials of a request: a Bearer token, or a scheme's. */
+export type Credentials = string | SchemeCredentials;
 
 const BEARER = "Bearer";
 // RFC 9449 §8.1: nonce = 1*NQCHAR; anything else could split a header.
@@ -123,7 +134,7 @@ export function readCredentials(
     }
     // Also refuses `access_token` in the query, whatever the scheme.
     const bearer = extractBearerToken(request);
-    if (raw !== undefined) return { raw, used, viaScheme: true };
+    if (raw !== undefined) return new SchemeCredentials(raw, used);
     used = BEARER;
     if (bearer === undefined) return undefined;
     if (scheme?.required === true) {
@@ -133,7 +144,7 @@ export function readCredentials(
         description: `${scheme.name}-bound token and proof required`,
       }, scheme.name);
     }
-    return { raw: bearer, used, viaScheme: false };
+    return bearer;
   } catch (error) {
     if (error instanceof InvalidRequestError) {
       return new Refusal(
@@ -287,25 +298,30 @@ function checkToken(
 
 /**
  * Verifies the token of `credentials`, checks it, and lets the scheme
- * confirm it.
+ * confirm it. `respond` maps a refusal to what the caller returns (a
+ * `Response` for `bearerAuth`), inside this one async step: the hot path
+ * pays for no extra promise.
  *
- * @returns The token to hand to the application, or the refusal.
+ * @returns The token to hand to the application, or `respond`'s answer.
  */
-export async function verifyCredentials(
+export async function verifyCredentials<R>(
   config: Config,
   request: Request,
   credentials: Credentials,
-): Promise<AccessToken | Refusal> {
-  const { raw, used } = credentials;
+  respond: (refusal: Refusal) => R,
+): Promise<AccessToken | R> {
+  const viaScheme = credentials instanceof SchemeCredentials;
+  const raw = viaScheme ? credentials.raw : credentials;
+  const used = viaScheme ? credentials.used : BEARER;
   let verified: unknown;
   try {
     verified = await config.verifier.verifyToken(raw);
   } catch (error) {
     try {
-      return new Refusal(fromVerifierError(config, error, raw), used);
+      return respond(new Refusal(fromVerifierError(config, error, raw), used));
     } catch (hostile) {
       // A thrown Proxy or getter that throws: still a 503, never a 500.
-      return new Refusal(reportUnavailable(config, hostile), used);
+      return respond(new Refusal(reportUnavailable(config, hostile), used));
     }
   }
   let token: AccessToken | Refusal;
@@ -314,18 +330,18 @@ export async function verifyCredentials(
   } catch (error) {
     token = new Refusal(reportUnavailable(config, error), used);
   }
-  if (token instanceof Refusal) return token;
+  if (token instanceof Refusal) return respond(token);
   const scheme = config.scheme;
   if (scheme === undefined) return token;
   try {
     // The token is verified (expiry and scopes included) before the proof,
     // so only holders of a valid token reach a scheme's replay store.
-    return await scheme.confirm(request, token, credentials.viaScheme);
+    return await scheme.confirm(request, token, viaScheme);
   } catch (error) {
     try {
-      return new Refusal(fromSchemeError(config, error, raw), used);
+      return respond(new Refusal(fromSchemeError(config, error, raw), used));
     } catch (hostile) {
-      return new Refusal(reportUnavailable(config, hostile), used);
+      return respond(new Refusal(reportUnavailable(config, hostile), used));
     }
   }
 }

@@ -19,6 +19,7 @@ import {
   missingToken,
   readCredentials,
   Refusal,
+  SchemeCredentials,
   verifyCredentials,
 } from "./_authenticate.ts";
 import { compileConfig, type Config } from "./_bearer_config.ts";
@@ -103,23 +104,26 @@ export type BearerHandler = (
   token: AccessToken | undefined,
 ) => Response | Promise<Response>;
 
+function keep(refusal: Refusal): Refusal {
+  return refusal;
+}
+
 function render(config: Config, refusal: Refusal): Response {
   return renderOutcome(refusal.outcome, config.challenge, refusal.used);
 }
 
-/** The token of a request, `undefined` (no token, `optional`), or the refusal. */
-async function authenticate(
+/**
+ * What a request without credentials, or with refused ones, is answered
+ * before any verification.
+ */
+function beforeVerification(
   config: Config,
-  request: Request,
-): Promise<AccessToken | undefined | Refusal> {
-  const credentials = readCredentials(config, request);
-  if (credentials === undefined) {
-    return config.optional
-      ? undefined
-      : new Refusal(missingToken(config), undefined);
-  }
-  if (credentials instanceof Refusal) return credentials;
-  return await verifyCredentials(config, request, credentials);
+  credentials: Refusal | undefined,
+): Refusal | undefined {
+  if (credentials !== undefined) return credentials;
+  return config.optional
+    ? undefined
+    : new Refusal(missingToken(config), undefined);
 }
 
 /**
@@ -192,9 +196,14 @@ export function bearerAuth(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<AccessToken | undefined | Response> {
   const config = compileConfig("bearerAuth", options);
-  return async function authenticateBearer(request) {
-    const result = await authenticate(config, request);
-    return result instanceof Refusal ? render(config, result) : result;
+  const respond = (refusal: Refusal): Response => render(config, refusal);
+  return function authenticateBearer(request) {
+    const credentials = readCredentials(config, request);
+    if (credentials === undefined || credentials instanceof Refusal) {
+      const refusal = beforeVerification(config, credentials);
+      return Promise.resolve(refusal && respond(refusal));
+    }
+    return verifyCredentials(config, request, credentials, respond);
   };
 }
 
@@ -271,23 +280,16 @@ export function withBearerAuth(
   const config = compileConfig("withBearerAuth", options);
   return async function authenticated(request) {
     const credentials = readCredentials(config, request);
-    let result: AccessToken | undefined | Refusal;
-    if (credentials === undefined) {
-      result = config.optional
-        ? undefined
-        : new Refusal(missingToken(config), undefined);
-    } else if (credentials instanceof Refusal) {
-      result = credentials;
-    } else {
-      result = await verifyCredentials(config, request, credentials);
-    }
+    const result = credentials === undefined || credentials instanceof Refusal
+      ? beforeVerification(config, credentials)
+      : await verifyCredentials(config, request, credentials, keep);
     if (result instanceof Refusal) return render(config, result);
     const sent = credentials as Credentials | undefined;
-    const used = sent?.used;
+    const used = sent instanceof SchemeCredentials ? sent.used : undefined;
     // A token that came with a scheme's credentials (DPoP) carries a
     // step-up sink, so that a shortfall decided inside the handler (the MCP
     // SDK's scope challenge) is answered in that scheme too.
-    const sink = result !== undefined && sent?.viaScheme === true
+    const sink = result !== undefined && sent instanceof SchemeCredentials
       ? withStepUpSink(result)
       : undefined;
     let response: Response;
