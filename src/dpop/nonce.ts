@@ -175,3 +175,30 @@ function importKey(secret: Uint8Array | undefined): Promise<CryptoKey> {
 function encode(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text);
 }
+
+/**
+ * Reads a `nonces` option: a {@linkcode DpopNoncePolicy}, or `undefined`.
+ * Internal.
+ *
+ * @throws {TypeError} When it lacks `issue` or `verify`.
+ */
+export function noncePolicyOption(
+  owner: string,
+  value: unknown,
+): DpopNoncePolicy | undefined {
+  if (value === undefined) return undefined;
+  const nonces = value as DpopNoncePolicy | null;
+  if (
+    nonces === null || typeof nonces !== "object" ||
+    typeof nonces.issue !== "function" || typeof nonces.verify !== "function"
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, "nonces")
+      } must be an object with issue() and verify(nonce) methods, such as createDpopNoncePolicy(), got ${
+        show(value)
+      }`,
+    );
+  }
+  return nonces;
+}

@@ -7,8 +7,10 @@
 
 import {
   functionOption,
+  label,
   numberOption,
   optionsObject,
+  show,
 } from "../_internal/options.ts";
 import { VerifierUnavailableError } from "../errors.ts";
 
@@ -170,4 +172,28 @@ export class MemoryReplayStore implements ReplayStore {
     const expiresAt = head.done ? now : head.value;
     return Math.max(1, Math.ceil((expiresAt - now) / 1_000));
   }
+}
+
+/**
+ * Reads a `replayStore` option: a {@linkcode ReplayStore}, or by default a
+ * new {@linkcode MemoryReplayStore}. Internal.
+ *
+ * @throws {TypeError} When it has no `checkAndStore` method.
+ */
+export function replayStoreOption(owner: string, value: unknown): ReplayStore {
+  if (value === undefined) return new MemoryReplayStore();
+  const store = value as ReplayStore | null;
+  if (
+    store === null || typeof store !== "object" ||
+    typeof store.checkAndStore !== "function"
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, "replayStore")
+      } must be an object with a checkAndStore(key, expiresAt) method, got ${
+        show(value)
+      }`,
+    );
+  }
+  return store;
 }

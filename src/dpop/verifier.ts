@@ -19,8 +19,8 @@ import {
   InvalidTokenError,
   UseDpopNonceError,
 } from "../errors.ts";
-import type { DpopNoncePolicy } from "./nonce.ts";
-import { MemoryReplayStore, type ReplayStore } from "./replay.ts";
+import { type DpopNoncePolicy, noncePolicyOption } from "./nonce.ts";
+import { type ReplayStore, replayStoreOption } from "./replay.ts";
 import { sameHttpUri } from "./htu.ts";
 import { readHeader, verifySignature } from "./_proof.ts";
 
@@ -214,8 +214,8 @@ export class DpopVerifier {
         DEFAULT_MAX_PROOF_LENGTH,
         { min: 1, integer: true, unit: "characters" },
       ),
-      replayStore: checkReplayStore(given.replayStore),
-      nonces: checkNonces(given.nonces),
+      replayStore: replayStoreOption(OWNER, given.replayStore),
+      nonces: noncePolicyOption(OWNER, given.nonces),
       now: functionOption(OWNER, "now", given.now, Date.now),
     });
   }
@@ -413,40 +413,4 @@ function checkAlgorithms(value: unknown): readonly string[] {
     }
   }
   return Object.freeze([...new Set<string>(value)]);
-}
-
-function checkReplayStore(value: unknown): ReplayStore {
-  if (value === undefined) return new MemoryReplayStore();
-  const store = value as ReplayStore | null;
-  if (
-    store === null || typeof store !== "object" ||
-    typeof store.checkAndStore !== "function"
-  ) {
-    throw new TypeError(
-      `${
-        label(OWNER, "replayStore")
-      } must be an object with a checkAndStore(key, expiresAt) method, got ${
-        show(value)
-      }`,
-    );
-  }
-  return store;
-}
-
-function checkNonces(value: unknown): DpopNoncePolicy | undefined {
-  if (value === undefined) return undefined;
-  const nonces = value as DpopNoncePolicy | null;
-  if (
-    nonces === null || typeof nonces !== "object" ||
-    typeof nonces.issue !== "function" || typeof nonces.verify !== "function"
-  ) {
-    throw new TypeError(
-      `${
-        label(OWNER, "nonces")
-      } must be an object with issue() and verify(nonce) methods, such as createDpopNoncePolicy(), got ${
-        show(value)
-      }`,
-    );
-  }
-  return nonces;
 }
