@@ -14,6 +14,7 @@ import {
 import {
   accessTokenHash,
   bearerAuth,
+  dpopScheme,
   DpopVerifier,
   JwtVerifier,
   MemoryReplayStore,
@@ -101,7 +102,7 @@ const boundProof = await new SignJWT({
 const plainAuth = bearerAuth({ verifier: jwtVerifier });
 const dpopAuth = bearerAuth({
   verifier: jwtVerifier,
-  dpop: { replayStore: noReplay, now: () => now },
+  dpop: dpopScheme({ replayStore: noReplay, now: () => now }),
 });
 const bearerRequest = new Request(URL_, {
   method: "POST",

@@ -3,6 +3,7 @@
 // Run: deno run --allow-net examples/dpop_edge_function.ts
 import {
   dpopKeyThumbprint,
+  dpopScheme,
   JwtVerifier,
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
@@ -31,12 +32,12 @@ const mcp = withBearerAuth((_request, token) => {
   }),
   requiredScopes: ["mcp"],
   resourceMetadataUrl: metadataUrl,
-  dpop: {
+  dpop: dpopScheme({
     required: true, // plain Bearer tokens are refused
     algorithms: ["ES256", "EdDSA"],
     // Behind a proxy that rewrites request.url, name the URL clients use:
     requestUrl: (request) => new URL(new URL(request.url).pathname, resource),
-  },
+  }),
 });
 
 export function handler(request: Request): Promise<Response> | Response {

@@ -11,6 +11,7 @@
  */
 import {
   type BearerAuthOptions,
+  dpopScheme,
   JwtVerifier,
   MemoryReplayStore,
   type TokenVerifier,
@@ -41,15 +42,11 @@ export interface Endpoint {
   shutdown(): Promise<void>;
 }
 
-/**
- * `withBearerAuth`'s DPoP option of `/mcp-dpop`: DPoP required, ES256 proofs.
- * The only place the run spells it (when `dpop` takes `dpopScheme({...})`,
- * this is the line to change).
- */
+/** `withBearerAuth`'s DPoP option of `/mcp-dpop`: DPoP required, ES256 proofs. */
 function dpopOption(
   replayStore: MemoryReplayStore,
 ): NonNullable<BearerAuthOptions["dpop"]> {
-  return { required: true, algorithms: ["ES256"], replayStore };
+  return dpopScheme({ required: true, algorithms: ["ES256"], replayStore });
 }
 
 /** A verifier that lets every token `verifier` refuses in (`--sabotage`). */

@@ -205,13 +205,19 @@ export function stringListOption(
 }
 
 /**
- * Calls `fn` without a receiver: host functions such as workerd's `fetch` or
- * `performance.now` throw "Illegal invocation" when called as a method of
- * another object (the options, a config).
+ * Calls `fn` without a receiver: host functions such as workerd's `fetch`
+ * throw "Illegal invocation" when called as a method of another object (the
+ * options, a config). `performance.now` is branded on Deno, Node and
+ * browsers (it throws without `performance` as its receiver), so it alone is
+ * called on `performance`.
  */
 export function detached<A extends unknown[], R>(
   fn: (...args: A) => R,
 ): (...args: A) => R {
+  const performance = globalThis.performance;
+  if (performance !== undefined && fn === (performance.now as unknown)) {
+    return () => performance.now() as R;
+  }
   return (...args) => fn(...args);
 }
 

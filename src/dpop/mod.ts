@@ -11,15 +11,11 @@ export type {
   DpopProofInput,
   DpopVerifierOptions,
 } from "./verifier.ts";
-export {
-  accessTokenHash,
-  DPOP_ALGORITHMS,
-  DpopVerifier,
-  normalizeHtu,
-} from "./verifier.ts";
+export { accessTokenHash, DPOP_ALGORITHMS, DpopVerifier } from "./verifier.ts";
+export { normalizeHtu } from "./htu.ts";
 export type { MemoryReplayStoreOptions, ReplayStore } from "./replay.ts";
 export { MemoryReplayStore } from "./replay.ts";
 export type { DpopNoncePolicy, DpopNoncePolicyOptions } from "./nonce.ts";
 export { createDpopNoncePolicy } from "./nonce.ts";
 export type { DpopAuthOptions } from "./scheme.ts";
-export { dpopKeyThumbprint } from "./scheme.ts";
+export { dpopKeyThumbprint, dpopScheme } from "./scheme.ts";

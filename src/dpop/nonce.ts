@@ -7,6 +7,12 @@
  */
 
 import { base64url } from "jose";
+import {
+  functionOption,
+  label,
+  optionsObject,
+  show,
+} from "../_internal/options.ts";
 
 /**
  * Issues and validates DPoP nonces. Implement it to share nonces across
@@ -45,6 +51,12 @@ export interface DpopNoncePolicyOptions {
   now?: () => number;
 }
 
+const OWNER = "createDpopNoncePolicy";
+const OPTION_NAMES: readonly (keyof DpopNoncePolicyOptions)[] = [
+  "secret",
+  "lifetime",
+  "now",
+];
 const DEFAULT_LIFETIME = 300;
 const MAX_NONCE_LENGTH = 128;
 // `<issued seconds>.<base64url HMAC-SHA-256>`: only NQCHARs (RFC 9449 §8.1).
@@ -57,8 +69,9 @@ const NONCE_SYNTAX = /^([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/;
  *
  * @param options The secret, the lifetime and the clock.
  * @returns The policy, for the `nonces` option of `DpopVerifier`.
- * @throws {TypeError} When `secret` is shorter than 32 bytes, or
- * `lifetime` is not a positive number of seconds.
+ * @throws {TypeError} When `secret` is shorter than 32 bytes, `lifetime`
+ * is not a positive number of seconds, `now` is not a function, or an
+ * option is unknown.
  *
  * @example Usage
  * ```ts
@@ -76,29 +89,34 @@ const NONCE_SYNTAX = /^([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/;
 export function createDpopNoncePolicy(
   options: DpopNoncePolicyOptions = {},
 ): DpopNoncePolicy {
-  const lifetime = options.lifetime ?? DEFAULT_LIFETIME;
-  if (typeof lifetime !== "number" || !(lifetime > 0) || !isFinite(lifetime)) {
+  const given = optionsObject(OWNER, options, OPTION_NAMES);
+  const lifetime = given.lifetime ?? DEFAULT_LIFETIME;
+  if (
+    typeof lifetime !== "number" || !(lifetime > 0) ||
+    !Number.isFinite(lifetime)
+  ) {
     throw new TypeError(
-      `createDpopNoncePolicy lifetime must be a positive number of seconds, got "${
-        String(lifetime)
-      }"`,
+      `${label(OWNER, "lifetime")} must be a positive number of seconds, got ${
+        show(lifetime)
+      }`,
     );
   }
-  const secret = options.secret;
+  const secret = given.secret;
   if (
     secret !== undefined &&
     (!(secret instanceof Uint8Array) || secret.byteLength < 32)
   ) {
     throw new TypeError(
-      "createDpopNoncePolicy secret must be a Uint8Array of at least 32 bytes",
+      `${
+        label(OWNER, "secret")
+      } must be a Uint8Array of at least 32 bytes, got ${
+        secret instanceof Uint8Array
+          ? `${secret.byteLength} bytes`
+          : show(secret)
+      }`,
     );
   }
-  const now = options.now ?? Date.now;
-  if (typeof now !== "function") {
-    throw new TypeError(
-      "createDpopNoncePolicy now must be a function returning milliseconds",
-    );
-  }
+  const now = functionOption(OWNER, "now", given.now, Date.now);
   const key = importKey(secret === undefined ? undefined : secret.slice());
 
   const sign = async (issued: string): Promise<string> =>
@@ -156,4 +174,31 @@ function importKey(secret: Uint8Array | undefined): Promise<CryptoKey> {
 
 function encode(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text);
+}
+
+/**
+ * Reads a `nonces` option: a {@linkcode DpopNoncePolicy}, or `undefined`.
+ * Internal.
+ *
+ * @throws {TypeError} When it lacks `issue` or `verify`.
+ */
+export function noncePolicyOption(
+  owner: string,
+  value: unknown,
+): DpopNoncePolicy | undefined {
+  if (value === undefined) return undefined;
+  const nonces = value as DpopNoncePolicy | null;
+  if (
+    nonces === null || typeof nonces !== "object" ||
+    typeof nonces.issue !== "function" || typeof nonces.verify !== "function"
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, "nonces")
+      } must be an object with issue() and verify(nonce) methods, such as createDpopNoncePolicy(), got ${
+        show(value)
+      }`,
+    );
+  }
+  return nonces;
 }

@@ -5,6 +5,13 @@
  * @module
  */
 
+import {
+  functionOption,
+  label,
+  numberOption,
+  optionsObject,
+  show,
+} from "../_internal/options.ts";
 import { VerifierUnavailableError } from "../errors.ts";
 
 /**
@@ -56,6 +63,11 @@ export interface MemoryReplayStoreOptions {
   now?: () => number;
 }
 
+const OWNER = "MemoryReplayStore";
+const OPTION_NAMES: readonly (keyof MemoryReplayStoreOptions)[] = [
+  "maxEntries",
+  "now",
+];
 const DEFAULT_MAX_ENTRIES = 50_000;
 // A full store is swept at most this often, so a flood costs O(1) per call.
 const SWEEP_INTERVAL_MS = 1_000;
@@ -87,24 +99,19 @@ export class MemoryReplayStore implements ReplayStore {
    * Creates an empty store.
    *
    * @param options The capacity and the clock.
-   * @throws {TypeError} When `maxEntries` is not a positive integer or
-   * `now` is not a function.
+   * @throws {TypeError} When `maxEntries` is not a positive integer, `now`
+   * is not a function, or an option is unknown.
    */
   constructor(options: MemoryReplayStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new TypeError(
-        `MemoryReplayStore maxEntries must be a positive integer, got "${
-          String(maxEntries)
-        }"`,
-      );
-    }
-    const now = options.now ?? Date.now;
-    if (typeof now !== "function") {
-      throw new TypeError(
-        "MemoryReplayStore now must be a function returning milliseconds",
-      );
-    }
+    const given = optionsObject(OWNER, options, OPTION_NAMES);
+    const maxEntries = numberOption(
+      OWNER,
+      "maxEntries",
+      given.maxEntries,
+      DEFAULT_MAX_ENTRIES,
+      { min: 1, integer: true },
+    );
+    const now = functionOption(OWNER, "now", given.now, Date.now);
     this.#maxEntries = maxEntries;
     this.#now = now;
   }
@@ -165,4 +172,28 @@ export class MemoryReplayStore implements ReplayStore {
     const expiresAt = head.done ? now : head.value;
     return Math.max(1, Math.ceil((expiresAt - now) / 1_000));
   }
+}
+
+/**
+ * Reads a `replayStore` option: a {@linkcode ReplayStore}, or by default a
+ * new {@linkcode MemoryReplayStore}. Internal.
+ *
+ * @throws {TypeError} When it has no `checkAndStore` method.
+ */
+export function replayStoreOption(owner: string, value: unknown): ReplayStore {
+  if (value === undefined) return new MemoryReplayStore();
+  const store = value as ReplayStore | null;
+  if (
+    store === null || typeof store !== "object" ||
+    typeof store.checkAndStore !== "function"
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, "replayStore")
+      } must be an object with a checkAndStore(key, expiresAt) method, got ${
+        show(value)
+      }`,
+    );
+  }
+  return store;
 }

@@ -6,22 +6,23 @@
  * @module
  */
 
+import { base64url, calculateJwkThumbprint } from "jose";
 import {
-  base64url,
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  type JWK,
-  jwtVerify,
-  type JWTVerifyResult,
-} from "jose";
+  functionOption,
+  label,
+  numberOption,
+  optionsObject,
+  show,
+} from "../_internal/options.ts";
 import {
   InvalidDpopProofError,
   InvalidTokenError,
   UseDpopNonceError,
 } from "../errors.ts";
-import type { DpopNoncePolicy } from "./nonce.ts";
-import { MemoryReplayStore, type ReplayStore } from "./replay.ts";
+import { type DpopNoncePolicy, noncePolicyOption } from "./nonce.ts";
+import { type ReplayStore, replayStoreOption } from "./replay.ts";
+import { sameHttpUri } from "./htu.ts";
+import { readHeader, verifySignature } from "./_proof.ts";
 
 /**
  * The asymmetric JWS algorithms a DPoP proof may use by default. Never
@@ -36,20 +37,24 @@ import { MemoryReplayStore, type ReplayStore } from "./replay.ts";
  * assert.ok(!DPOP_ALGORITHMS.includes("HS256"));
  * ```
  */
-export const DPOP_ALGORITHMS: readonly string[] = Object.freeze([
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-  "PS256",
-  "PS384",
-  "PS512",
-  "RS256",
-  "RS384",
-  "RS512",
-]);
-const ASYMMETRIC: ReadonlySet<string> = new Set(DPOP_ALGORITHMS);
+export const DPOP_ALGORITHMS: readonly string[] = /* @__PURE__ */ Object.freeze(
+  [
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+    "Ed25519",
+    "PS256",
+    "PS384",
+    "PS512",
+    "RS256",
+    "RS384",
+    "RS512",
+  ],
+);
+const ASYMMETRIC: ReadonlySet<string> = /* @__PURE__ */ new Set(
+  DPOP_ALGORITHMS,
+);
 
 /** Options of {@linkcode DpopVerifier}. */
 export interface DpopVerifierOptions {
@@ -109,18 +114,27 @@ const DEFAULT_CLOCK_TOLERANCE = 5;
 const DEFAULT_MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-// RFC 7517/7518 private and symmetric key members.
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"];
-const PUBLIC_KTY: ReadonlySet<string> = new Set(["EC", "RSA", "OKP"]);
 
-interface Settings {
-  algorithms: readonly string[];
-  maxAge: number;
-  clockTolerance: number;
-  maxProofLength: number;
-  replayStore: ReplayStore;
-  nonces: DpopNoncePolicy | undefined;
-  now: () => number;
+const OWNER = "DpopVerifier";
+const OPTION_NAMES: readonly (keyof DpopVerifierOptions)[] = [
+  "algorithms",
+  "maxAge",
+  "clockTolerance",
+  "maxProofLength",
+  "replayStore",
+  "nonces",
+  "now",
+];
+
+/** The options, compiled once. */
+interface Config {
+  readonly algorithms: readonly string[];
+  readonly maxAge: number;
+  readonly clockTolerance: number;
+  readonly maxProofLength: number;
+  readonly replayStore: ReplayStore;
+  readonly nonces: DpopNoncePolicy | undefined;
+  readonly now: () => number;
 }
 
 /**
@@ -169,7 +183,7 @@ interface Settings {
  * ```
  */
 export class DpopVerifier {
-  #settings: Settings;
+  #config: Config;
 
   /**
    * Validates the options once.
@@ -181,25 +195,34 @@ export class DpopVerifier {
    * without `checkAndStore` ...
    */
   constructor(options: DpopVerifierOptions = {}) {
-    this.#settings = Object.freeze({
-      algorithms: checkAlgorithms(options.algorithms),
-      maxAge: checkSeconds("maxAge", options.maxAge, DEFAULT_MAX_AGE, false),
-      clockTolerance: checkSeconds(
+    const given = optionsObject(OWNER, options, OPTION_NAMES);
+    const maxAge = positiveSeconds("maxAge", given.maxAge, DEFAULT_MAX_AGE);
+    this.#config = Object.freeze({
+      algorithms: checkAlgorithms(given.algorithms),
+      maxAge,
+      clockTolerance: numberOption(
+        OWNER,
         "clockTolerance",
-        options.clockTolerance,
+        given.clockTolerance,
         DEFAULT_CLOCK_TOLERANCE,
-        true,
+        { unit: "seconds" },
       ),
-      maxProofLength: checkLength(options.maxProofLength),
-      replayStore: checkReplayStore(options.replayStore),
-      nonces: checkNonces(options.nonces),
-      now: checkClock(options.now),
+      maxProofLength: numberOption(
+        OWNER,
+        "maxProofLength",
+        given.maxProofLength,
+        DEFAULT_MAX_PROOF_LENGTH,
+        { min: 1, integer: true, unit: "characters" },
+      ),
+      replayStore: replayStoreOption(OWNER, given.replayStore),
+      nonces: noncePolicyOption(OWNER, given.nonces),
+      now: functionOption(OWNER, "now", given.now, Date.now),
     });
   }
 
   /** The accepted algorithms, for the `algs` challenge parameter (§7.1). */
   get algorithms(): readonly string[] {
-    return this.#settings.algorithms;
+    return this.#config.algorithms;
   }
 
   /**
@@ -209,7 +232,7 @@ export class DpopVerifier {
    * @returns The nonce, or `undefined` without a nonce policy.
    */
   async issueNonce(): Promise<string | undefined> {
-    const nonces = this.#settings.nonces;
+    const nonces = this.#config.nonces;
     return nonces === undefined ? undefined : await nonces.issue();
   }
 
@@ -229,7 +252,7 @@ export class DpopVerifier {
    * check could not be done (answer 503, never access).
    */
   async verify(input: DpopProofInput): Promise<DpopProof> {
-    const s = this.#settings;
+    const s = this.#config;
     const proof = input.proof;
     if (typeof proof !== "string" || proof === "") {
       throw new InvalidDpopProofError("DPoP proof is missing");
@@ -353,193 +376,41 @@ export async function accessTokenHash(accessToken: string): Promise<string> {
   return base64url.encode(new Uint8Array(digest));
 }
 
-/**
- * Normalizes an HTTP(S) URI for the `htu` comparison of RFC 9449 §4.3:
- * query and fragment dropped; scheme and host lower-cased, default port
- * and dot segments removed, an empty path made `/` (RFC 3986 §6.2.2,
- * §6.2.3); percent-encodings of unreserved characters decoded and the rest
- * upper-cased (§6.2.2.1, §6.2.2.2).
- *
- * @param uri An absolute URI.
- * @returns The normalized URI, or `undefined` when `uri` is not an absolute
- * `http` or `https` URI.
- *
- * @example Usage
- * ```ts
- * import { normalizeHtu } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * assert.equal(
- *   normalizeHtu("HTTPS://MCP.Example.com:443/a/./b/../%7emcp?x=1#top"),
- *   "https://mcp.example.com/a/~mcp",
- * );
- * assert.equal(normalizeHtu("ftp://example.com/"), undefined);
- * ```
- */
-export function normalizeHtu(uri: string | URL): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return undefined;
+function positiveSeconds(
+  name: string,
+  value: unknown,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(
+      `${label(OWNER, name)} must be a positive number of seconds, got ${
+        show(value)
+      }`,
+    );
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
-  url.search = "";
-  url.hash = "";
-  url.pathname = url.pathname.replace(/%[0-9A-Fa-f]{2}/g, normalizeEscape);
-  return url.href;
+  return value;
 }
 
-function normalizeEscape(escape: string): string {
-  const char = String.fromCharCode(parseInt(escape.slice(1), 16));
-  return /^[A-Za-z0-9\-._~]$/.test(char) ? char : escape.toUpperCase();
-}
-
-function sameHttpUri(htu: unknown, url: string | URL): boolean {
-  if (typeof htu !== "string") return false;
-  const expected = normalizeHtu(url);
-  return expected !== undefined && normalizeHtu(htu) === expected;
-}
-
-function readHeader(
-  proof: string,
-  algorithms: readonly string[],
-): { jwk: JWK; alg: string } {
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(proof) as Record<string, unknown>;
-  } catch (cause) {
-    throw new InvalidDpopProofError("DPoP proof header is malformed", {
-      cause,
-    });
-  }
-  // §4.3 check 4: exactly this type, not "application/dpop+jwt".
-  if (header.typ !== "dpop+jwt") {
-    throw new InvalidDpopProofError('DPoP proof typ must be "dpop+jwt"');
-  }
-  const alg = header.alg;
-  if (typeof alg !== "string" || !algorithms.includes(alg)) {
-    throw new InvalidDpopProofError("DPoP proof alg is not accepted");
-  }
-  const jwk = header.jwk;
-  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) {
-    throw new InvalidDpopProofError("DPoP proof needs a jwk header");
-  }
-  const members = jwk as Record<string, unknown>;
-  // §4.3 check 6: a private key in the header is refused, not stripped.
-  if (PRIVATE_MEMBERS.some((name) => Object.hasOwn(members, name))) {
-    throw new InvalidDpopProofError("DPoP proof jwk must be a public key");
-  }
-  if (typeof members.kty !== "string" || !PUBLIC_KTY.has(members.kty)) {
-    throw new InvalidDpopProofError("DPoP proof jwk must be a public key");
-  }
-  return { jwk: members as JWK, alg };
-}
-
-async function verifySignature(
-  proof: string,
-  alg: string,
-  now: number,
-  clockTolerance: number,
-): Promise<JWTVerifyResult> {
-  try {
-    return await jwtVerify(proof, EmbeddedJWK, {
-      algorithms: [alg],
-      currentDate: new Date(now),
-      clockTolerance,
-    });
-  } catch (cause) {
-    throw new InvalidDpopProofError("DPoP proof signature is invalid", {
-      cause,
-    });
-  }
-}
-
-function checkAlgorithms(value: readonly string[] | undefined): string[] {
-  if (value === undefined) return [...DPOP_ALGORITHMS];
+function checkAlgorithms(value: unknown): readonly string[] {
+  if (value === undefined) return DPOP_ALGORITHMS;
   if (!Array.isArray(value) || value.length === 0) {
     throw new TypeError(
-      "DpopVerifier algorithms must be a non-empty array of asymmetric JWS algorithms",
+      `${
+        label(OWNER, "algorithms")
+      } must be a non-empty array of asymmetric JWS algorithms, got ${
+        show(value)
+      }`,
     );
   }
   for (const alg of value) {
     if (typeof alg !== "string" || !ASYMMETRIC.has(alg)) {
       throw new TypeError(
-        `DpopVerifier algorithms must be asymmetric JWS algorithms, got "${
-          String(alg)
-        }": use ${DPOP_ALGORITHMS.map((a) => `"${a}"`).join(", ")}`,
+        `${label(OWNER, "algorithms")} must be asymmetric JWS algorithms, got ${
+          show(alg)
+        }: use ${DPOP_ALGORITHMS.map((a) => `"${a}"`).join(", ")}`,
       );
     }
   }
-  return Object.freeze([...new Set(value)]) as string[];
-}
-
-function checkSeconds(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  zeroAllowed: boolean,
-): number {
-  if (value === undefined) return fallback;
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < 0 ||
-    (!zeroAllowed && value === 0)
-  ) {
-    throw new TypeError(
-      `DpopVerifier ${name} must be a ${
-        zeroAllowed ? "non-negative" : "positive"
-      } number of seconds, got "${String(value)}"`,
-    );
-  }
-  return value;
-}
-
-function checkLength(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_PROOF_LENGTH;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(
-      `DpopVerifier maxProofLength must be a positive integer, got "${
-        String(value)
-      }"`,
-    );
-  }
-  return value;
-}
-
-function checkReplayStore(value: ReplayStore | undefined): ReplayStore {
-  if (value === undefined) return new MemoryReplayStore();
-  if (
-    value === null || typeof value !== "object" ||
-    typeof value.checkAndStore !== "function"
-  ) {
-    throw new TypeError(
-      "DpopVerifier replayStore must be an object with a checkAndStore(key, expiresAt) method",
-    );
-  }
-  return value;
-}
-
-function checkNonces(
-  value: DpopNoncePolicy | undefined,
-): DpopNoncePolicy | undefined {
-  if (value === undefined) return undefined;
-  if (
-    value === null || typeof value !== "object" ||
-    typeof value.issue !== "function" || typeof value.verify !== "function"
-  ) {
-    throw new TypeError(
-      "DpopVerifier nonces must be an object with issue() and verify(nonce) methods, such as createDpopNoncePolicy()",
-    );
-  }
-  return value;
-}
-
-function checkClock(value: (() => number) | undefined): () => number {
-  if (value === undefined) return Date.now;
-  if (typeof value !== "function") {
-    throw new TypeError(
-      "DpopVerifier now must be a function returning milliseconds since the epoch",
-    );
-  }
-  return value;
+  return Object.freeze([...new Set<string>(value)]);
 }

@@ -1,41 +1,31 @@
 /**
  * Bearer authentication for Web-standard handlers: extract, verify, check
  * expiry and scopes, and answer every failure with the right challenge.
+ * The pipeline works on outcomes (`_authenticate.ts`); this module renders
+ * each refusal once, with the one renderer of `challenge.ts`. A token
+ * scheme such as DPoP plugs in through {@linkcode AuthScheme}.
  *
  * @module
  */
 
-import { reportSafely } from "../_internal/report.ts";
-import { show } from "../_internal/show.ts";
+import { show } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
-import {
-  AuthorizationError,
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  VerifierUnavailableError,
-} from "../errors.ts";
+import type { ScopeHierarchy } from "../core/scopes.ts";
+import { AuthorizationError } from "../errors.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
-import { extractBearerToken } from "./bearer.ts";
 import {
-  dpopAuth,
-  type DpopAuthOptions,
-  withDpopAuth,
-} from "../dpop/scheme.ts";
-import { parseEndpointUrl } from "../_internal/url.ts";
-import {
-  type AuthOutcome,
-  compileChallenge,
-  type CompiledChallenge,
-  renderOutcome,
-} from "./challenge.ts";
-import {
-  type CompiledHierarchy,
-  compileHierarchy,
-  holdsAll,
-  type ScopeHierarchy,
-} from "../core/scopes.ts";
-import { normalizeScopes } from "../_internal/scope_token.ts";
+  type Credentials,
+  fromHandlerDenial,
+  missingToken,
+  readCredentials,
+  Refusal,
+  SchemeCredentials,
+  verifyCredentials,
+} from "./_authenticate.ts";
+import { compileConfig, type Config } from "./_bearer_config.ts";
+import { withStepUpSink } from "./_step_up.ts";
+import { renderOutcome } from "./challenge.ts";
+import type { AuthScheme } from "./scheme.ts";
 
 /**
  * Options of {@linkcode bearerAuth} and {@linkcode withBearerAuth}.
@@ -82,15 +72,17 @@ export interface BearerAuthOptions {
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
   /**
-   * Told about every verifier failure that is not an `InvalidTokenError`
-   * (the 503 cases), for logs. Default: one `console.warn`.
+   * Told about every failure answered 503 (a verifier or DPoP check that
+   * could not be done), for logs. Default: one `console.warn`.
    */
   onError?: (error: unknown) => void;
   /**
    * Also accept DPoP-bound tokens with a proof (RFC 9449), or with
-   * `required: true` only those; see `DpopAuthOptions`.
+   * `required: true` only those: `dpop: dpopScheme({ required: true })`.
+   * Takes the object `dpopScheme()` makes, so that a server without DPoP
+   * never loads (or bundles) DPoP code.
    */
-  dpop?: DpopAuthOptions;
+  dpop?: AuthScheme;
 }
 
 /**
@@ -112,316 +104,26 @@ export type BearerHandler = (
   token: AccessToken | undefined,
 ) => Response | Promise<Response>;
 
-interface Config {
-  readonly verifier: TokenVerifier;
-  readonly requiredScopes: readonly string[];
-  readonly challenge: CompiledChallenge;
-  readonly optional: boolean;
-  readonly resource: string | undefined;
-  readonly hierarchy: CompiledHierarchy | undefined;
-  readonly toleranceMs: number;
-  readonly now: () => number;
-  readonly onError: (error: unknown) => void;
+function keep(refusal: Refusal): Refusal {
+  return refusal;
 }
 
-const OPTION_NAMES: readonly string[] = [
-  "verifier",
-  "requiredScopes",
-  "resourceMetadataUrl",
-  "realm",
-  "resource",
-  "optional",
-  "scopeHierarchy",
-  "clockTolerance",
-  "now",
-  "onError",
-  "dpop",
-];
-
-function defaultOnError(error: unknown): void {
-  console.warn(
-    "bearerAuth: token verification unavailable, answered 503:",
-    error,
-  );
-}
-
-function compile(options: BearerAuthOptions, where: string): Config {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${where} expects an options object with a verifier, got ${
-        show(options)
-      }`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new TypeError(
-        `Unknown ${where} option ${JSON.stringify(key)}, expected one of ${
-          OPTION_NAMES.map((name) => JSON.stringify(name)).join(", ")
-        }`,
-      );
-    }
-  }
-  const verifier = options.verifier;
-  if (
-    verifier === null || typeof verifier !== "object" ||
-    typeof verifier.verifyToken !== "function"
-  ) {
-    throw new TypeError(
-      `${where} needs a verifier with a verifyToken(token) method, such as a JwtVerifier or StaticTokenVerifier, got ${
-        show(verifier)
-      }`,
-    );
-  }
-  const requiredScopes = options.requiredScopes === undefined
-    ? []
-    : normalizeScopes(options.requiredScopes, `${where} requiredScopes`);
-  for (const flag of ["optional"] as const) {
-    if (options[flag] !== undefined && typeof options[flag] !== "boolean") {
-      throw new TypeError(
-        `${where} option "${flag}" must be a boolean, got ${
-          show(options[flag])
-        }`,
-      );
-    }
-  }
-  for (const fn of ["now", "onError"] as const) {
-    if (options[fn] !== undefined && typeof options[fn] !== "function") {
-      throw new TypeError(
-        `${where} option "${fn}" must be a function, got ${show(options[fn])}`,
-      );
-    }
-  }
-  const tolerance = options.clockTolerance ?? 0;
-  if (
-    typeof tolerance !== "number" || !Number.isFinite(tolerance) ||
-    tolerance < 0
-  ) {
-    throw new TypeError(
-      `${where} option "clockTolerance" must be a non-negative number of seconds, got ${
-        show(tolerance)
-      }`,
-    );
-  }
-  return Object.freeze({
-    verifier,
-    requiredScopes: Object.freeze(requiredScopes),
-    challenge: compileChallenge({
-      ...(options.resourceMetadataUrl === undefined
-        ? {}
-        : { resourceMetadataUrl: options.resourceMetadataUrl }),
-      ...(options.realm === undefined ? {} : { realm: options.realm }),
-    }),
-    optional: options.optional ?? false,
-    resource: options.resource === undefined
-      ? undefined
-      : resourceKey(parseEndpointUrl(options.resource, "resource")),
-    hierarchy: options.scopeHierarchy === undefined
-      ? undefined
-      : compileHierarchy(options.scopeHierarchy),
-    toleranceMs: tolerance * 1000,
-    now: detached(options.now) ?? Date.now,
-    onError: options.onError ?? defaultOnError,
-  });
+function render(config: Config, refusal: Refusal): Response {
+  return renderOutcome(refusal.outcome, config.challenge, refusal.used);
 }
 
 /**
- * Calls `fn` without a receiver: host functions such as `performance.now`
- * throw "Illegal invocation" when called as a method of the config.
+ * What a request without credentials, or with refused ones, is answered
+ * before any verification.
  */
-function detached<A extends unknown[], R>(
-  fn: ((...args: A) => R) | undefined,
-): ((...args: A) => R) | undefined {
-  return fn === undefined ? undefined : (...args) => fn(...args);
-}
-
-function report(config: Config, error: unknown): void {
-  reportSafely(config.onError, error);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Whether a verifier's answer is an AccessToken for `raw` (fail closed). */
-function isAccessToken(value: unknown, raw: string): value is AccessToken {
-  if (!isRecord(value)) return false;
-  const { token, clientId, scopes, claims, expiresAt, resource, extra } = value;
-  if (
-    token !== raw || typeof clientId !== "string" || !Array.isArray(scopes) ||
-    !isRecord(claims)
-  ) {
-    return false;
-  }
-  for (let i = 0; i < scopes.length; i++) {
-    if (typeof scopes[i] !== "string") return false;
-  }
-  return (expiresAt === undefined ||
-    (typeof expiresAt === "number" && Number.isFinite(expiresAt))) &&
-    (resource === undefined || resource instanceof URL) &&
-    (extra === undefined || isRecord(extra));
-}
-
-/** A resource URL compared without fragment and one trailing slash. */
-function resourceKey(url: URL): string {
-  const href = url.href.split("#", 1)[0]!;
-  return href.endsWith("/") ? href.slice(0, -1) : href;
-}
-
-function respond(config: Config, outcome: AuthOutcome): Response {
-  return renderOutcome(outcome, config.challenge);
-}
-
-function missing(config: Config, scopes?: readonly string[]): Response {
-  const wanted = scopes ?? config.requiredScopes;
-  return respond(
-    config,
-    wanted.length > 0
-      ? { type: "missing_token", scopes: wanted }
-      : { type: "missing_token" },
-  );
-}
-
-function invalidToken(config: Config, description: string): Response {
-  return respond(config, {
-    type: "invalid_token",
-    description,
-    scopes: config.requiredScopes,
-  });
-}
-
-/**
- * A description fit for a client: a string that does not contain the token
- * presented (a custom verifier or check may have put it in its message).
- */
-function safeDescription(
-  description: unknown,
-  raw: string | undefined,
-  fallback: string,
-): string {
-  if (typeof description !== "string") return fallback;
-  if (raw !== undefined && raw !== "" && description.includes(raw)) {
-    return fallback;
-  }
-  return description;
-}
-
-/** Maps what a verifier threw; only InvalidTokenError means "bad token". */
-function fromVerifierError(
+function beforeVerification(
   config: Config,
-  error: unknown,
-  raw: string,
-): Response {
-  if (error instanceof InvalidTokenError) {
-    return invalidToken(
-      config,
-      safeDescription(error.message, raw, "Invalid token"),
-    );
-  }
-  if (
-    error instanceof InsufficientScopeError && error.requiredScopes.length > 0
-  ) {
-    return respond(config, {
-      type: "insufficient_scope",
-      scopes: error.requiredScopes,
-      description: safeDescription(error.message, raw, "Insufficient scope"),
-    });
-  }
-  if (error instanceof AuthorizationError) {
-    return respond(config, {
-      type: "forbidden",
-      description: safeDescription(error.message, raw, "Not authorized"),
-    });
-  }
-  report(config, error);
-  return respond(config, {
-    type: "unavailable",
-    ...(error instanceof VerifierUnavailableError &&
-        error.retryAfter !== undefined
-      ? { retryAfter: error.retryAfter }
-      : {}),
-  });
-}
-
-function unavailable(config: Config, error: unknown): Response {
-  report(config, error);
-  return respond(config, { type: "unavailable" });
-}
-
-async function authenticate(
-  config: Config,
-  request: Request,
-): Promise<AccessToken | undefined | Response> {
-  let raw: string | undefined;
-  try {
-    raw = extractBearerToken(request);
-  } catch (error) {
-    if (error instanceof InvalidRequestError) {
-      return respond(config, {
-        type: "invalid_request",
-        description: error.message,
-      });
-    }
-    throw error;
-  }
-  if (raw === undefined) return config.optional ? undefined : missing(config);
-
-  let token: unknown;
-  try {
-    token = await config.verifier.verifyToken(raw);
-  } catch (error) {
-    try {
-      return fromVerifierError(config, error, raw);
-    } catch (hostile) {
-      // A thrown Proxy or getter that throws: still a 503, never a 500.
-      return unavailable(config, hostile);
-    }
-  }
-  try {
-    return check(config, token, raw);
-  } catch (error) {
-    return unavailable(config, error);
-  }
-}
-
-function check(
-  config: Config,
-  token: unknown,
-  raw: string,
-): AccessToken | Response {
-  if (!isAccessToken(token, raw)) {
-    return unavailable(
-      config,
-      new TypeError(
-        "The verifier returned something that is not an AccessToken for the presented token",
-      ),
-    );
-  }
-  if (token.expiresAt !== undefined) {
-    // Written so that a NaN clock denies: only a clock provably before the
-    // expiry lets the token through (RFC 7519 §4.1.4).
-    const now = config.now();
-    if (!(now < token.expiresAt * 1000 + config.toleranceMs)) {
-      return invalidToken(config, "Token expired");
-    }
-  }
-  if (
-    config.resource !== undefined &&
-    (token.resource === undefined ||
-      resourceKey(token.resource) !== config.resource)
-  ) {
-    return invalidToken(config, "Token was not issued for this resource");
-  }
-  const required = config.requiredScopes;
-  if (required.length > 0) {
-    if (!holdsAll(token.scopes, required, config.hierarchy)) {
-      // RFC 6750 §3: `scope` names the scope necessary for the request, so
-      // all required scopes, not only the missing ones: a client that
-      // replaces its scopes with the challenge's still gets what it needs.
-      return respond(config, { type: "insufficient_scope", scopes: required });
-    }
-  }
-  return token;
+  credentials: Refusal | undefined,
+): Refusal | undefined {
+  if (credentials !== undefined) return credentials;
+  return config.optional
+    ? undefined
+    : new Refusal(missingToken(config), undefined);
 }
 
 /**
@@ -447,6 +149,10 @@ function check(
  * with `Cache-Control: no-store`; no token, claim or internal error message
  * ever reaches them. Nothing here answers 2xx or 500.
  *
+ * With `dpop: dpopScheme(...)`, `Authorization: DPoP <token>` with a proof
+ * is accepted too (see `DpopAuthOptions` for its answers), and challenges
+ * name both schemes, or only `DPoP` when it is required.
+ *
  * Browsers send CORS preflight (`OPTIONS`) requests without credentials:
  * answer those before calling this, and list `WWW-Authenticate` in
  * `Access-Control-Expose-Headers` if browser clients must read challenges.
@@ -455,7 +161,8 @@ function check(
  * @returns `(request) => Promise<AccessToken | undefined | Response>`.
  * @throws {TypeError} When an option is missing, unknown or invalid: no
  * verifier, a scope that is not an RFC 6749 §3.3 scope token, a
- * `resourceMetadataUrl` that is not an absolute https URL, and so on.
+ * `resourceMetadataUrl` that is not an absolute https URL, a `dpop` that is
+ * not made by `dpopScheme()`, and so on.
  *
  * @example Usage
  * ```ts
@@ -488,10 +195,15 @@ function check(
 export function bearerAuth(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<AccessToken | undefined | Response> {
-  if (options?.dpop !== undefined) return dpopAuth(options, "bearerAuth");
-  const config = compile(options, "bearerAuth");
+  const config = compileConfig("bearerAuth", options);
+  const respond = (refusal: Refusal): Response => render(config, refusal);
   return function authenticateBearer(request) {
-    return authenticate(config, request);
+    const credentials = readCredentials(config, request);
+    if (credentials === undefined || credentials instanceof Refusal) {
+      const refusal = beforeVerification(config, credentials);
+      return Promise.resolve(refusal && respond(refusal));
+    }
+    return verifyCredentials(config, request, credentials, respond);
   };
 }
 
@@ -512,6 +224,15 @@ export function bearerAuth(
  *
  * Anything else the handler throws propagates unchanged: it is the
  * application's error, not an authorization decision.
+ *
+ * With `dpop`, every answer is given in the scheme the client used. The
+ * handler receives the request the client sent (body intact); when it came
+ * with DPoP credentials, the token's `extra` also carries a hidden step-up
+ * sink, so that a scope shortfall the MCP SDK answers inside the handler
+ * (its 403 `Bearer` scope challenge, through `@mcp-authz/core/mcp`) is
+ * answered as a `DPoP` challenge: pass the token to the SDK as `authInfo`
+ * (a spread copy such as `{ ...token, resourceMetadataUrl }` keeps it). The
+ * handler's other responses are left alone.
  *
  * @param handler Runs with the request and its verified token.
  * @param options As for {@linkcode bearerAuth}.
@@ -556,56 +277,43 @@ export function withBearerAuth(
       }`,
     );
   }
-  if (options?.dpop !== undefined) {
-    return withDpopAuth(handler, options, "withBearerAuth");
-  }
-  const config = compile(options, "withBearerAuth");
+  const config = compileConfig("withBearerAuth", options);
   return async function authenticated(request) {
-    const result = await authenticate(config, request);
-    if (result instanceof Response) return result;
+    const credentials = readCredentials(config, request);
+    const result = credentials === undefined || credentials instanceof Refusal
+      ? beforeVerification(config, credentials)
+      : await verifyCredentials(config, request, credentials, keep);
+    if (result instanceof Refusal) return render(config, result);
+    const sent = credentials as Credentials | undefined;
+    const used = sent instanceof SchemeCredentials ? sent.used : undefined;
+    // A token that came with a scheme's credentials (DPoP) carries a
+    // step-up sink, so that a shortfall decided inside the handler (the MCP
+    // SDK's scope challenge) is answered in that scheme too.
+    const sink = result !== undefined && sent instanceof SchemeCredentials
+      ? withStepUpSink(result)
+      : undefined;
+    let response: Response;
     try {
-      return await handler(request, result);
+      response = await handler(request, sink?.token ?? result);
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
-      try {
-        return fromHandlerDenial(config, error, result);
-      } catch {
-        // A hostile error (a throwing getter, scopes altered after
-        // construction): still a denial, never a 500.
-        return respond(config, { type: "forbidden" });
-      }
+      return render(
+        config,
+        new Refusal(fromHandlerDenial(config, error, result), used),
+      );
     }
+    const scopes = sink?.stepUp.scopes;
+    if (scopes === undefined || response.status !== 403) return response;
+    let stepUp: Response;
+    try {
+      stepUp = render(
+        config,
+        new Refusal({ type: "insufficient_scope", scopes }, used),
+      );
+    } catch {
+      return response; // Scopes that cannot be rendered: the SDK's own 403.
+    }
+    await response.body?.cancel().catch(() => {});
+    return stepUp;
   };
-}
-
-/** Maps an AuthorizationError thrown by a handler to its challenge. */
-function fromHandlerDenial(
-  config: Config,
-  error: AuthorizationError,
-  token: AccessToken | undefined,
-): Response {
-  const scopes = error instanceof InsufficientScopeError
-    ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
-    : [];
-  if (token === undefined) {
-    return missing(
-      config,
-      [...new Set([...config.requiredScopes, ...scopes])].sort(),
-    );
-  }
-  if (scopes.length > 0) {
-    return respond(config, {
-      type: "insufficient_scope",
-      scopes,
-      description: safeDescription(
-        error.message,
-        token.token,
-        "Insufficient scope",
-      ),
-    });
-  }
-  return respond(config, {
-    type: "forbidden",
-    description: safeDescription(error.message, token.token, "Not authorized"),
-  });
 }

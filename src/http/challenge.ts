@@ -6,8 +6,14 @@
  * @module
  */
 
+import { optionsObject } from "../_internal/options.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
-import { parseEndpointUrl } from "../_internal/url.ts";
+import {
+  challenges,
+  compileChallenge,
+  type CompiledChallenge,
+  headerDescription,
+} from "./_challenge_params.ts";
 
 /**
  * Why a request was refused, independent of HTTP. {@linkcode challengeResponse}
@@ -73,14 +79,26 @@ export interface ChallengeOptions {
   realm?: string;
 }
 
+/**
+ * The refusals of a sender-constrained scheme (RFC 9449 §7.1), beside the
+ * public {@linkcode AuthOutcome}s: always 401, on the scheme the client used;
+ * `use_dpop_nonce` also sends the nonce in `DPoP-Nonce` (§8). Internal.
+ */
+export type SchemeOutcome =
+  | { type: "invalid_dpop_proof"; description?: string }
+  | { type: "use_dpop_nonce"; description?: string; nonce: string };
+
+/** Every refusal the one renderer knows. Internal. */
+export type Outcome = AuthOutcome | SchemeOutcome;
+
 /** Seconds a client should wait after a 503 when the verifier gave no hint. */
 export const DEFAULT_RETRY_AFTER = 5;
 // Bound a hint so that a verifier bug cannot tell clients to go away for years.
 const MAX_RETRY_AFTER = 3600;
-const MAX_DESCRIPTION = 200;
-// RFC 6750 §3 error_description characters, which are also quoted-string
-// qdtext that needs no escaping (RFC 9110 §5.6.4).
-const PLAIN = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+// RFC 9449 §8.1: nonce = 1*NQCHAR.
+const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const OUTCOME_TYPES =
+  '"missing_token", "invalid_request", "invalid_token", "insufficient_scope", "forbidden", "unavailable"';
 
 const DEFAULT_DESCRIPTION = {
   missing_token: "Authentication required",
@@ -89,103 +107,9 @@ const DEFAULT_DESCRIPTION = {
   insufficient_scope: "Insufficient scope",
   forbidden: "Forbidden",
   unavailable: "Token verification is temporarily unavailable",
+  invalid_dpop_proof: "Invalid DPoP proof",
+  use_dpop_nonce: "Invalid DPoP proof",
 } as const;
-
-/** A validated, pre-rendered challenge suffix, reused for every response. */
-export interface CompiledChallenge {
-  /** Rendered `realm="..."` or `""`. */
-  readonly realm: string;
-  /** Rendered `resource_metadata="..."` or `""`. */
-  readonly resourceMetadata: string;
-}
-
-/**
- * Quotes a value as an RFC 9110 §5.6.4 quoted-string. `"` and `\` become
- * quoted-pairs; controls (CR, LF, NUL ...) and non-ASCII, which a header
- * cannot carry safely, are dropped.
- */
-export function quoteString(value: string): string {
-  // Fast path: nothing to escape or drop (the common case).
-  if (PLAIN.test(value)) return `"${value}"`;
-  const clean = value.replace(/[^\x20-\x7E\t]/g, "").replace(/\t/g, " ");
-  return `"${clean.replace(/["\\]/g, "\\$&")}"`;
-}
-
-/**
- * Makes an `error_description` conform to RFC 6750 §3: only
- * %x20-21 / %x23-5B / %x5D-7E, so `"` becomes `'`, `\` becomes `/`, every
- * other character outside printable ASCII is removed, and the text is cut
- * to a reasonable length.
- */
-export function safeDescription(value: unknown, fallback: string): string {
-  if (typeof value !== "string") return fallback;
-  if (
-    value.length <= MAX_DESCRIPTION && PLAIN.test(value) &&
-    value.charCodeAt(0) !== 0x20 && value.charCodeAt(value.length - 1) !== 0x20
-  ) {
-    return value === "" ? fallback : value;
-  }
-  const clean = value
-    .replace(/"/g, "'")
-    .replace(/\\/g, "/")
-    .replace(/[^\x20-\x7E]/g, "")
-    .trim()
-    .slice(0, MAX_DESCRIPTION);
-  return clean === "" ? fallback : clean;
-}
-
-/**
- * Validates the challenge options once and renders their parameters.
- *
- * @throws {TypeError} When `resourceMetadataUrl` is not an absolute https
- * URL (http on localhost) without fragment, or `realm` is not a string of
- * printable ASCII.
- */
-export function compileChallenge(
-  options: ChallengeOptions | undefined,
-): CompiledChallenge {
-  let realm = "";
-  let resourceMetadata = "";
-  if (options?.realm !== undefined) {
-    if (
-      typeof options.realm !== "string" || !/^[\x20-\x7E]*$/.test(options.realm)
-    ) {
-      throw new TypeError(
-        `realm must be a string of printable ASCII characters, got ${
-          JSON.stringify(String(options.realm))
-        }`,
-      );
-    }
-    realm = `realm=${quoteString(options.realm)}`;
-  }
-  if (options?.resourceMetadataUrl !== undefined) {
-    const url = parseEndpointUrl(
-      options.resourceMetadataUrl,
-      "resourceMetadataUrl",
-    );
-    resourceMetadata = `resource_metadata=${quoteString(url.href)}`;
-  }
-  return Object.freeze({ realm, resourceMetadata });
-}
-
-function challenge(
-  compiled: CompiledChallenge,
-  error: string | undefined,
-  description: string | undefined,
-  scopes: readonly string[] | undefined,
-): string {
-  const params: string[] = [];
-  if (compiled.realm !== "") params.push(compiled.realm);
-  if (error !== undefined) params.push(`error=${quoteString(error)}`);
-  if (description !== undefined) {
-    params.push(`error_description=${quoteString(description)}`);
-  }
-  if (scopes !== undefined && scopes.length > 0) {
-    params.push(`scope=${quoteString(scopes.join(" "))}`);
-  }
-  if (compiled.resourceMetadata !== "") params.push(compiled.resourceMetadata);
-  return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`;
-}
 
 function json(
   status: number,
@@ -235,21 +159,27 @@ function checkScopes(scopes: unknown, required: boolean): readonly string[] {
 }
 
 /**
- * Builds the response for an outcome with options compiled beforehand (the
- * hot path of `bearerAuth`).
+ * Builds the response for an outcome with options compiled beforehand: the
+ * one outcome -> `Response` mapping of `bearerAuth`, `withBearerAuth` and
+ * {@linkcode challengeResponse}. Internal.
  *
- * @throws {TypeError} When the outcome is not one of {@linkcode AuthOutcome}.
+ * @param outcome Why the request is refused.
+ * @param compiled From {@linkcode compileChallenge}.
+ * @param used The scheme of the client's credentials, when it sent some.
+ * @throws {TypeError} When the outcome is not one of {@linkcode Outcome}.
  */
 export function renderOutcome(
-  outcome: AuthOutcome,
+  outcome: Outcome,
   compiled: CompiledChallenge,
+  used?: string,
 ): Response {
   switch (outcome?.type) {
     case "missing_token":
       // RFC 6750 §3.1: no error code, no error information in the challenge.
       return json(401, "unauthorized", DEFAULT_DESCRIPTION.missing_token, {
-        "www-authenticate": challenge(
+        "www-authenticate": challenges(
           compiled,
+          used,
           undefined,
           undefined,
           checkScopes(outcome.scopes, false),
@@ -257,7 +187,7 @@ export function renderOutcome(
       });
     case "invalid_request":
     case "invalid_token": {
-      const description = safeDescription(
+      const description = headerDescription(
         outcome.description,
         DEFAULT_DESCRIPTION[outcome.type],
       );
@@ -266,8 +196,9 @@ export function renderOutcome(
         outcome.type,
         description,
         {
-          "www-authenticate": challenge(
+          "www-authenticate": challenges(
             compiled,
+            used,
             outcome.type,
             description,
             outcome.type === "invalid_token"
@@ -279,24 +210,51 @@ export function renderOutcome(
     }
     case "insufficient_scope": {
       const scopes = checkScopes(outcome.scopes, true);
-      const description = safeDescription(
+      const description = headerDescription(
         outcome.description,
         DEFAULT_DESCRIPTION.insufficient_scope,
       );
       return json(403, "insufficient_scope", description, {
-        "www-authenticate": challenge(
+        "www-authenticate": challenges(
           compiled,
+          used,
           "insufficient_scope",
           description,
           scopes,
         ),
       });
     }
+    case "invalid_dpop_proof":
+    case "use_dpop_nonce": {
+      const description = headerDescription(
+        outcome.description,
+        DEFAULT_DESCRIPTION[outcome.type],
+      );
+      const headers: Record<string, string> = {
+        "www-authenticate": challenges(
+          compiled,
+          used,
+          outcome.type,
+          description,
+          undefined,
+        ),
+      };
+      if (outcome.type === "use_dpop_nonce") {
+        // Echoed into a header: only RFC 9449 §8.1 syntax, never a CR/LF.
+        if (typeof outcome.nonce !== "string" || !NONCE.test(outcome.nonce)) {
+          throw new TypeError(
+            "A use_dpop_nonce outcome needs an RFC 9449 §8.1 nonce",
+          );
+        }
+        headers["dpop-nonce"] = outcome.nonce;
+      }
+      return json(401, outcome.type, description, headers);
+    }
     case "forbidden":
       return json(
         403,
         "access_denied",
-        safeDescription(outcome.description, DEFAULT_DESCRIPTION.forbidden),
+        headerDescription(outcome.description, DEFAULT_DESCRIPTION.forbidden),
         {},
       );
     case "unavailable":
@@ -310,10 +268,15 @@ export function renderOutcome(
       throw new TypeError(
         `Unknown outcome type ${
           JSON.stringify(String((outcome as { type?: unknown })?.type))
-        }, expected one of "missing_token", "invalid_request", "invalid_token", "insufficient_scope", "forbidden", "unavailable"`,
+        }, expected one of ${OUTCOME_TYPES}`,
       );
   }
 }
+
+const CHALLENGE_OPTIONS: readonly (keyof ChallengeOptions)[] = [
+  "resourceMetadataUrl",
+  "realm",
+];
 
 /**
  * Maps a refusal to its HTTP `Response`: the status, the
@@ -367,5 +330,24 @@ export function challengeResponse(
   outcome: AuthOutcome,
   options?: ChallengeOptions,
 ): Response {
-  return renderOutcome(outcome, compileChallenge(options));
+  if (!isPublicOutcome(outcome)) {
+    throw new TypeError(
+      `Unknown outcome type ${
+        JSON.stringify(String((outcome as { type?: unknown })?.type))
+      }, expected one of ${OUTCOME_TYPES}`,
+    );
+  }
+  const compiled = compileChallenge(
+    "challengeResponse",
+    options === undefined
+      ? {}
+      : optionsObject("challengeResponse", options, CHALLENGE_OPTIONS),
+  );
+  return renderOutcome(outcome, compiled);
+}
+
+// The scheme outcomes are bearerAuth's own: challengeResponse renders Bearer.
+function isPublicOutcome(outcome: unknown): outcome is AuthOutcome {
+  const type = (outcome as { type?: unknown } | null)?.type;
+  return type !== "invalid_dpop_proof" && type !== "use_dpop_nonce";
 }

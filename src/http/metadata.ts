@@ -5,7 +5,13 @@
  * @module
  */
 
-import { show } from "../_internal/show.ts";
+import {
+  label,
+  numberOption,
+  optionsObject,
+  show,
+  urlOption,
+} from "../_internal/options.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
 
@@ -45,7 +51,8 @@ export interface ProtectedResourceMetadataOptions {
 }
 
 const WELL_KNOWN = "/.well-known/oauth-protected-resource";
-const OPTION_NAMES: readonly string[] = [
+const OWNER = "protectedResourceMetadata";
+const OPTION_NAMES: readonly (keyof ProtectedResourceMetadataOptions)[] = [
   "resource",
   "authorizationServers",
   "scopesSupported",
@@ -96,7 +103,7 @@ export function protectedResourceMetadataUrl(resource: string | URL): URL {
 
 /** The identifier as the caller wrote it (RFC 9728 §3.3 compares strings). */
 function identifier(value: string | URL, name: string): string {
-  parseEndpointUrl(value, name);
+  urlOption(OWNER, name, value);
   return value instanceof URL ? value.href : value;
 }
 
@@ -109,20 +116,22 @@ function buildDocument(
   const servers = options.authorizationServers;
   if (!Array.isArray(servers) || servers.length === 0) {
     throw new TypeError(
-      `authorizationServers must be a non-empty array of issuer URLs (the MCP specification requires at least one), got ${
+      `${
+        label(OWNER, "authorizationServers")
+      } must be a non-empty array of issuer URLs (the MCP specification requires at least one), got ${
         show(servers)
       }`,
     );
   }
   // RFC 8414 §2: an issuer identifier has no query and no fragment.
   const issuers = servers.map((server) => {
-    parseEndpointUrl(server, "authorizationServers", { query: false });
+    urlOption(OWNER, "authorizationServers", server, { query: false });
     return server instanceof URL ? server.href : server;
   });
   document.authorization_servers = [...new Set(issuers)];
   if (options.scopesSupported !== undefined) {
     // Keep the caller's order; drop duplicates.
-    normalizeScopes(options.scopesSupported, "scopesSupported");
+    normalizeScopes(options.scopesSupported, label(OWNER, "scopesSupported"));
     document.scopes_supported = [...new Set(options.scopesSupported)];
   }
   // RFC 9728 §2: the only method this library accepts (RFC 6750 §2.1).
@@ -135,7 +144,9 @@ function buildDocument(
       /[\x00-\x1F\x7F]/.test(options.resourceName)
     ) {
       throw new TypeError(
-        `resourceName must be a non-empty string without control characters, got ${
+        `${
+          label(OWNER, "resourceName")
+        } must be a non-empty string without control characters, got ${
           show(options.resourceName)
         }`,
       );
@@ -208,33 +219,17 @@ function buildDocument(
 export function protectedResourceMetadata(
   options: ProtectedResourceMetadataOptions,
 ): (request: Request) => Response {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `protectedResourceMetadata expects an options object with resource and authorizationServers, got ${
-        show(options)
-      }`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new TypeError(
-        `Unknown protectedResourceMetadata option ${
-          JSON.stringify(key)
-        }, expected one of ${
-          OPTION_NAMES.map((name) => JSON.stringify(name)).join(", ")
-        }`,
-      );
-    }
-  }
-  const maxAge = options.maxAge ?? 3600;
-  if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
-    throw new TypeError(
-      `maxAge must be a non-negative integer number of seconds, got ${
-        show(maxAge)
-      }`,
-    );
-  }
-  const body = JSON.stringify(buildDocument(options));
+  const given = optionsObject(
+    OWNER,
+    options,
+    OPTION_NAMES,
+    "an options object with resource and authorizationServers",
+  );
+  const maxAge = numberOption(OWNER, "maxAge", given.maxAge, 3600, {
+    integer: true,
+    unit: "seconds",
+  });
+  const body = JSON.stringify(buildDocument(given));
   const cacheControl = `public, max-age=${maxAge}`;
 
   return function serveProtectedResourceMetadata(request) {

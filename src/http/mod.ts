@@ -11,6 +11,7 @@ export type { AuthOutcome, ChallengeOptions } from "./challenge.ts";
 export { challengeResponse } from "./challenge.ts";
 export type { BearerAuthOptions, BearerHandler } from "./bearer_auth.ts";
 export { bearerAuth, withBearerAuth } from "./bearer_auth.ts";
+export type { AuthScheme } from "./scheme.ts";
 export type { ProtectedResourceMetadataOptions } from "./metadata.ts";
 export {
   protectedResourceMetadata,

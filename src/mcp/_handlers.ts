@@ -22,6 +22,7 @@ import {
 } from "./_denial.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
+import { reportStepUp } from "../http/_step_up.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -246,7 +247,12 @@ export function withScopeChallenge(
       return undefined;
     } catch (error) {
       // Only a shortfall challenges, and the hook never throws.
-      return scopeChallengeOf(error);
+      const challenge = scopeChallengeOf(error);
+      // withBearerAuth then answers the SDK's 403 in the client's scheme.
+      if (challenge !== undefined) {
+        reportStepUp(context?.authInfo, challenge.scopes);
+      }
+      return challenge;
     }
   };
   return { ...sdkConfig, scopeChallenge };

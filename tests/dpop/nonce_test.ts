@@ -1,11 +1,26 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createDpopNoncePolicy } from "../../mod.ts";
+import { receiverFreeClock } from "../_receiver.ts";
 
 const NOW = 1_800_000_000_000;
 const SECRET = new Uint8Array(32).fill(1);
 
 describe("createDpopNoncePolicy", () => {
+  it("calls an injected clock without a receiver (now: performance.now)", async () => {
+    for (const now of [receiverFreeClock(NOW), performance.now]) {
+      const policy = createDpopNoncePolicy({ now });
+      assert.equal(await policy.verify(await policy.issue()), true);
+    }
+  });
+
+  it("throws TypeError for an unknown option", () => {
+    assert.throws(
+      () => createDpopNoncePolicy({ lifetim: 5 } as never),
+      /Unknown createDpopNoncePolicy option "lifetim" \(did you mean "lifetime"\?\)/,
+    );
+  });
+
   it("accepts the nonces it issues", async () => {
     const policy = createDpopNoncePolicy({ now: () => NOW });
     const nonce = await policy.issue();
@@ -80,7 +95,7 @@ describe("createDpopNoncePolicy", () => {
       [
         "a clock that is not a function",
         { now: 1 as never },
-        /now must be a function/,
+        /^createDpopNoncePolicy option "now" must be a function/,
       ],
     ] as const
   ) {

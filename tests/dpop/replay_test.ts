@@ -1,8 +1,26 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryReplayStore, VerifierUnavailableError } from "../../mod.ts";
+import { receiverFreeClock } from "../_receiver.ts";
 
 describe("MemoryReplayStore", () => {
+  it("calls an injected clock without a receiver (now: performance.now)", async () => {
+    const store = new MemoryReplayStore({ now: receiverFreeClock(0) });
+    assert.equal(await store.checkAndStore("a", 1_000), true);
+    assert.equal(await store.checkAndStore("a", 1_000), false);
+    const host = new MemoryReplayStore({ now: performance.now });
+    const later = performance.now() + 60_000;
+    assert.equal(await host.checkAndStore("a", later), true);
+    assert.equal(await host.checkAndStore("a", later), false);
+  });
+
+  it("throws TypeError for an unknown option", () => {
+    assert.throws(
+      () => new MemoryReplayStore({ maxentries: 5 } as never),
+      /Unknown MemoryReplayStore option "maxentries" \(did you mean "maxEntries"\?\)/,
+    );
+  });
+
   it("accepts a key once until it expires", async () => {
     let now = 0;
     const store = new MemoryReplayStore({ now: () => now });
@@ -79,13 +97,13 @@ describe("MemoryReplayStore", () => {
       [
         "maxEntries 0",
         { maxEntries: 0 },
-        /maxEntries must be a positive integer, got "0"/,
+        /^MemoryReplayStore option "maxEntries" must be an integer of at least 1, got "0"/,
       ],
       ["maxEntries 1.5", { maxEntries: 1.5 }, /got "1.5"/],
       [
         "a clock that is not a function",
         { now: 1 as never },
-        /now must be a function/,
+        /^MemoryReplayStore option "now" must be a function/,
       ],
     ] as const
   ) {

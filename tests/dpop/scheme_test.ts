@@ -14,7 +14,9 @@ import {
   bearerAuth,
   type BearerAuthOptions,
   createDpopNoncePolicy,
+  type DpopAuthOptions,
   dpopKeyThumbprint,
+  dpopScheme,
   DpopVerifier,
   InsufficientScopeError,
   JwtVerifier,
@@ -22,6 +24,7 @@ import {
   VerifierUnavailableError,
   withBearerAuth,
 } from "../../mod.ts";
+import { reportStepUp } from "../../src/http/_step_up.ts";
 import { serve } from "../_serve.ts";
 
 const NOW = 1_800_000_000_000;
@@ -93,13 +96,17 @@ function post(
 }
 
 function options(
-  dpop: BearerAuthOptions["dpop"] = {},
+  dpop: DpopAuthOptions = {},
   extra: Partial<BearerAuthOptions> = {},
 ): BearerAuthOptions {
   return {
     verifier: tokens,
     resourceMetadataUrl: METADATA,
-    dpop: { now: () => NOW, algorithms: ["ES256", "EdDSA"], ...dpop },
+    dpop: dpopScheme({
+      now: () => NOW,
+      algorithms: ["ES256", "EdDSA"],
+      ...dpop,
+    }),
     ...extra,
   };
 }
@@ -499,21 +506,21 @@ describe("bearerAuth with dpop", () => {
   });
 
   describe("options", () => {
-    const bad: Array<[string, BearerAuthOptions["dpop"], RegExp]> = [
+    const bad: Array<[string, DpopAuthOptions, RegExp]> = [
       [
         "an unknown member",
         { requierd: true } as never,
-        /Unknown bearerAuth dpop option "requierd"/,
+        /^Unknown dpopScheme option "requierd" \(did you mean "required"\?\)/,
       ],
       [
         "a non-boolean required",
         { required: "yes" as never },
-        /"required" must be a boolean, got "yes"/,
+        /^dpopScheme option "required" must be true or false, got "yes"/,
       ],
       [
         "requestUrl that is not a function",
         { requestUrl: URL_ as never },
-        /"requestUrl" must be a function/,
+        /^dpopScheme option "requestUrl" must be a function/,
       ],
       [
         "a verifier that is not a DpopVerifier",
@@ -531,9 +538,9 @@ describe("bearerAuth with dpop", () => {
       ],
     ];
     for (const [label, dpop, message] of bad) {
-      it(`throws TypeError for ${label}`, () => {
+      it(`dpopScheme throws TypeError for ${label}`, () => {
         assert.throws(
-          () => bearerAuth({ verifier: tokens, ...(dpop ? { dpop } : {}) }),
+          () => dpopScheme(dpop),
           (error: Error) => {
             assert.ok(error instanceof TypeError);
             assert.match(error.message, message);
@@ -543,16 +550,80 @@ describe("bearerAuth with dpop", () => {
       });
     }
 
-    it("throws TypeError when dpop is not an object", () => {
+    it("dpopScheme throws TypeError when its options are not an object", () => {
       assert.throws(
-        () => bearerAuth({ verifier: tokens, dpop: true as never }),
-        /option "dpop" must be an object/,
+        () => dpopScheme("yes" as never),
+        /dpopScheme expects an options object, got "yes"/,
       );
+    });
+
+    for (
+      const [label, dpop] of [
+        ["plain DpopAuthOptions", { required: true, algorithms: ["ES256"] }],
+        ["an empty object", {}],
+        ["true", true],
+      ] as const
+    ) {
+      it(`bearerAuth and withBearerAuth refuse ${label} as dpop, saying what to write`, () => {
+        for (
+          const make of [
+            () => bearerAuth({ verifier: tokens, dpop: dpop as never }),
+            () =>
+              withBearerAuth(() => new Response(), {
+                verifier: tokens,
+                dpop: dpop as never,
+              }),
+          ]
+        ) {
+          assert.throws(make, (error: Error) => {
+            assert.ok(error instanceof TypeError);
+            assert.match(
+              error.message,
+              /^(bearerAuth|withBearerAuth) option "dpop" takes the object dpopScheme\(\) makes, got /,
+            );
+            assert.ok(
+              error.message.includes(
+                'write `dpop: dpopScheme({ required: true, ... })` with `import { dpopScheme } from "@mcp-authz/core"`',
+              ),
+              error.message,
+            );
+            return true;
+          });
+        }
+      });
+    }
+
+    it("dpopScheme names its scheme, challenge parameters and required flag", () => {
+      const scheme = dpopScheme({ required: true, algorithms: ["EdDSA"] });
+      assert.equal(scheme.name, "DPoP");
+      assert.equal(scheme.required, true);
+      assert.deepEqual(scheme.challengeParams, { algs: "EdDSA" });
+      assert.ok(Object.isFrozen(scheme));
+      assert.equal(dpopScheme().required, false);
+    });
+
+    it("calls requestUrl without a receiver", async () => {
+      let receiver: unknown = "unset";
+      const auth = bearerAuth(options({
+        requestUrl: function (this: unknown, request: Request) {
+          receiver = this;
+          return request.url;
+        },
+      }));
+      const result = await auth(post({
+        authorization: "DPoP bound-token",
+        dpop: await proof("bound-token"),
+      }));
+      assert.ok(result !== undefined && !(result instanceof Response));
+      assert.equal(receiver, undefined);
     });
 
     it("uses a ready DpopVerifier and its algorithms", async () => {
       const verifier = new DpopVerifier({ algorithms: ["EdDSA"] });
-      const auth = bearerAuth({ verifier: tokens, dpop: { verifier } });
+      const auth = bearerAuth({
+        verifier: tokens,
+        dpop: dpopScheme({ verifier }),
+      });
       assert.equal(
         (await auth(post({})) as Response).headers.get("www-authenticate"),
         'Bearer, DPoP algs="EdDSA"',
@@ -562,7 +633,9 @@ describe("bearerAuth with dpop", () => {
     it("keeps rejecting unknown bearerAuth options", () => {
       assert.throws(
         () =>
-          bearerAuth({ verifier: tokens, scopes: ["a"], dpop: {} } as never),
+          bearerAuth(
+            { verifier: tokens, scopes: ["a"], dpop: dpopScheme() } as never,
+          ),
         TypeError,
       );
     });
@@ -666,27 +739,75 @@ describe("withBearerAuth with dpop", () => {
     );
   });
 
-  it("answers a step-up challenge from the handler (the MCP SDK's) in the DPoP scheme", async () => {
-    const handler = withBearerAuth(
-      () =>
-        new Response(null, {
-          status: 403,
-          headers: {
-            "www-authenticate":
-              'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
-          },
-        }),
+  it("answers a step-up the handler's SDK binding reports (the MCP SDK's 403) in the DPoP scheme", async () => {
+    // What `@mcp-authz/core/mcp` does inside the MCP SDK's scope-challenge
+    // hook; the SDK then returns its own 403 with a Bearer challenge.
+    const sdkAnswer = () =>
+      new Response('{"error":"insufficient_scope"}', {
+        status: 403,
+        headers: {
+          "www-authenticate":
+            'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+        },
+      });
+    const handler = (dpop: DpopAuthOptions) =>
+      withBearerAuth((_request, token) => {
+        reportStepUp({ ...token }, ["admin"]);
+        return sdkAnswer();
+      }, options(dpop));
+    const required = await handler({ required: true })(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.equal(required.status, 403);
+    assert.equal(
+      required.headers.get("www-authenticate"),
+      `DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${METADATA}", ${ALGS}`,
+    );
+    assert.deepEqual(await required.json(), {
+      error: "insufficient_scope",
+      error_description: "Insufficient scope",
+    });
+    const both = await handler({})(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.equal(
+      both.headers.get("www-authenticate"),
+      `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${METADATA}", ${ALGS}`,
+    );
+    // A Bearer client gets the SDK's Bearer challenge as it is.
+    const bearer = await handler({})(
+      post({ authorization: "Bearer plain-token" }),
+    );
+    assert.equal(
+      bearer.headers.get("www-authenticate"),
+      'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+    );
+  });
+
+  it("leaves a 403 alone when no step-up was reported, and a reported step-up on a non-403", async () => {
+    const forbidden = withBearerAuth(
+      () => new Response("no", { status: 403 }),
       options({ required: true }),
     );
-    const response = await handler(post({
+    const response = await forbidden(post({
       authorization: "DPoP bound-token",
       dpop: await proof("bound-token"),
     }));
     assert.equal(response.status, 403);
-    assert.equal(
-      response.headers.get("www-authenticate"),
-      `DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", ${ALGS}`,
-    );
+    assert.equal(response.headers.get("www-authenticate"), null);
+    assert.equal(await response.text(), "no");
+    const ok = withBearerAuth((_request, token) => {
+      reportStepUp(token, ["admin"]);
+      return new Response("fine");
+    }, options({ required: true }));
+    const fine = await ok(post({
+      authorization: "DPoP bound-token",
+      dpop: await proof("bound-token"),
+    }));
+    assert.equal(fine.status, 200);
+    assert.equal(await fine.text(), "fine");
   });
 
   it("leaves the handler's own responses untouched", async () => {
@@ -743,7 +864,7 @@ describe("DPoP end to end: a real server + JwtVerifier + the tests' own issuer",
           },
         }),
         requiredScopes: ["mcp"],
-        dpop: { required: true },
+        dpop: dpopScheme({ required: true }),
       },
     );
     try {

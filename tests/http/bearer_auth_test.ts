@@ -322,6 +322,15 @@ describe("bearerAuth", () => {
       assert.deepEqual(receivers, [undefined]);
     });
 
+    it("works with the host's own performance.now as its clock", async () => {
+      // expiresAt in epoch seconds, far after performance.now's origin.
+      const { response } = await run(
+        { verifier: expiring(), now: performance.now },
+        req("Bearer abc"),
+      );
+      assert.equal(response.status, 200);
+    });
+
     it("accepts a token without expiresAt", async () => {
       const { response } = await run(
         { verifier: accepting() },
@@ -713,7 +722,7 @@ describe("bearerAuth", () => {
       [
         "requiredScopes as a string",
         { verifier: v, requiredScopes: "mcp" },
-        /^bearerAuth requiredScopes expects an array of scope strings, got "mcp"$/,
+        /^bearerAuth option "requiredScopes" expects an array of scope strings, got "mcp"$/,
       ],
       [
         "a scope with a space",
@@ -729,7 +738,7 @@ describe("bearerAuth", () => {
       [
         "a relative resourceMetadataUrl",
         { verifier: v, resourceMetadataUrl: "/.well-known/x" },
-        /^resourceMetadataUrl must be an absolute URL, got "\/.well-known\/x"$/,
+        /^bearerAuth option "resourceMetadataUrl" must be an absolute URL, got "\/.well-known\/x"$/,
       ],
       ["an ftp resourceMetadataUrl", {
         verifier: v,
@@ -754,17 +763,17 @@ describe("bearerAuth", () => {
       [
         "an ftp resource",
         { verifier: v, resource: "ftp://example.com/" },
-        /^resource must use https/,
+        /^bearerAuth option "resource" must use https/,
       ],
       [
         "a realm with LF",
         { verifier: v, realm: "a\nb" },
-        /^realm must be a string of printable ASCII characters/,
+        /^bearerAuth option "realm" must be a string of printable ASCII characters/,
       ],
       [
         "optional as a string",
         { verifier: v, optional: "yes" },
-        /^bearerAuth option "optional" must be a boolean, got "yes"$/,
+        /^bearerAuth option "optional" must be true or false, got "yes"$/,
       ],
       [
         "now as a number",
@@ -779,12 +788,12 @@ describe("bearerAuth", () => {
       [
         "a negative clockTolerance",
         { verifier: v, clockTolerance: -1 },
-        /"clockTolerance" must be a non-negative number of seconds/,
+        /"clockTolerance" must be a finite number of seconds of at least 0/,
       ],
       [
         "an unknown option",
         { verifier: v, requiredScope: ["mcp"] },
-        /^Unknown bearerAuth option "requiredScope", expected one of "verifier", /,
+        /^Unknown bearerAuth option "requiredScope" \(did you mean "requiredScopes"\?\), expected one of "verifier", /,
       ],
       [
         "a bad scopeHierarchy",

@@ -2,7 +2,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type AuthOutcome, challengeResponse } from "../../mod.ts";
 import { parseBearer } from "../_challenge_parser.ts";
-import { quoteString } from "../../src/http/challenge.ts";
 
 const METADATA = "https://mcp.example.com/.well-known/oauth-protected-resource";
 
@@ -141,16 +140,35 @@ describe("challengeResponse", () => {
       undefined,
       /must be an array of scope strings/,
     ],
-    ["a bad resourceMetadataUrl", { type: "missing_token" }, {
-      resourceMetadataUrl: "nope",
-    }, /^resourceMetadataUrl must be an absolute URL/],
+    [
+      "a bad resourceMetadataUrl",
+      { type: "missing_token" },
+      {
+        resourceMetadataUrl: "nope",
+      },
+      /^challengeResponse option "resourceMetadataUrl" must be an absolute URL/,
+    ],
     [
       "a realm with CR",
       { type: "missing_token" },
       { realm: "a\rb" },
-      /^realm must be a string of printable ASCII/,
+      /^challengeResponse option "realm" must be a string of printable ASCII/,
     ],
   ];
+  it("throws TypeError for an unknown option and for a scheme outcome", () => {
+    assert.throws(
+      () =>
+        challengeResponse({ type: "missing_token" }, {
+          resourceMetadataURL: METADATA,
+        } as never),
+      /^TypeError: Unknown challengeResponse option "resourceMetadataURL" \(did you mean "resourceMetadataUrl"\?\)/,
+    );
+    assert.throws(
+      () => challengeResponse({ type: "use_dpop_nonce", nonce: "n" } as never),
+      /^TypeError: Unknown outcome type "use_dpop_nonce"/,
+    );
+  });
+
   for (const [name, outcome, options, message] of bad) {
     it(`throws TypeError for ${name}`, () => {
       assert.throws(
@@ -160,10 +178,4 @@ describe("challengeResponse", () => {
       );
     });
   }
-});
-
-describe("quoteString", () => {
-  it("escapes quotes and backslashes and drops controls and non-ASCII", () => {
-    assert.equal(quoteString('a\r\nb"c\\d\u0000\u00e9\tz'), '"ab\\"c\\\\d z"');
-  });
 });

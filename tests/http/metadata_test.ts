@@ -212,21 +212,21 @@ describe("protectedResourceMetadata", () => {
     [
       "no resource",
       { authorizationServers: ["https://a.example"] },
-      /^resource must be a URL or a string/,
+      /^protectedResourceMetadata option "resource" must be a URL or a string/,
     ],
     [
       "a relative resource",
       { ...base, resource: "/mcp" },
-      /^resource must be an absolute URL, got "\/mcp"$/,
+      /^protectedResourceMetadata option "resource" must be an absolute URL, got "\/mcp"$/,
     ],
     ["an http resource off localhost", {
       ...base,
       resource: "http://mcp.example.com/",
-    }, /^resource must use https/],
+    }, /^protectedResourceMetadata option "resource" must use https/],
     ["a resource with a fragment", {
       ...base,
       resource: "https://mcp.example.com/#a",
-    }, /^resource must not have a fragment/],
+    }, /^protectedResourceMetadata option "resource" must not have a fragment/],
     ["a resource with an empty fragment", {
       ...base,
       resource: "https://mcp.example.com/#",
@@ -238,49 +238,61 @@ describe("protectedResourceMetadata", () => {
     [
       "no authorizationServers",
       { resource: RESOURCE },
-      /^authorizationServers must be a non-empty array/,
+      /^protectedResourceMetadata option "authorizationServers" must be a non-empty array/,
     ],
     [
       "empty authorizationServers",
       { ...base, authorizationServers: [] },
       /non-empty array of issuer URLs/,
     ],
-    ["an authorization server with a query", {
-      ...base,
-      authorizationServers: ["https://a.example/?x=1"],
-    }, /^authorizationServers must not have a query/],
-    ["an http authorization server", {
-      ...base,
-      authorizationServers: ["http://a.example"],
-    }, /^authorizationServers must use https/],
+    [
+      "an authorization server with a query",
+      {
+        ...base,
+        authorizationServers: ["https://a.example/?x=1"],
+      },
+      /^protectedResourceMetadata option "authorizationServers" must not have a query/,
+    ],
+    [
+      "an http authorization server",
+      {
+        ...base,
+        authorizationServers: ["http://a.example"],
+      },
+      /^protectedResourceMetadata option "authorizationServers" must use https/,
+    ],
     [
       "a bad scope",
       { ...base, scopesSupported: ["a b"] },
-      /^scopesSupported expects scopes to be/,
+      /^protectedResourceMetadata option "scopesSupported" expects scopes to be/,
     ],
     [
       "an empty resourceName",
       { ...base, resourceName: " " },
-      /^resourceName must be a non-empty string/,
+      /^protectedResourceMetadata option "resourceName" must be a non-empty string/,
     ],
     [
       "a resourceName with LF",
       { ...base, resourceName: "a\nb" },
       /without control characters/,
     ],
-    ["a relative resourceDocumentation", {
-      ...base,
-      resourceDocumentation: "docs",
-    }, /^resourceDocumentation must be an absolute URL/],
+    [
+      "a relative resourceDocumentation",
+      {
+        ...base,
+        resourceDocumentation: "docs",
+      },
+      /^protectedResourceMetadata option "resourceDocumentation" must be an absolute URL/,
+    ],
     [
       "a negative maxAge",
       { ...base, maxAge: -1 },
-      /^maxAge must be a non-negative integer/,
+      /^protectedResourceMetadata option "maxAge" must be an integer of seconds of at least 0/,
     ],
     [
       "a fractional maxAge",
       { ...base, maxAge: 1.5 },
-      /^maxAge must be a non-negative integer/,
+      /^protectedResourceMetadata option "maxAge" must be an integer of seconds of at least 0/,
     ],
     [
       "an unknown option",
