@@ -1,7 +1,9 @@
 /**
  * The demo server: MCP at `/mcp` behind `bearerAuth` + `JwtVerifier`, its
- * RFC 9728 protected-resource metadata, and (by default) an embedded
- * development token issuer.
+ * RFC 9728 protected-resource metadata, and (by default) the embedded
+ * development authorization server of `@mcp-authz/core/dev` at `/oauth`, so
+ * that an OAuth-following MCP client (the Inspector, an IDE, the SDK
+ * `Client`) logs in with no identity provider to set up.
  *
  * @module
  */
@@ -12,11 +14,14 @@ import {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
   withBearerAuth,
-} from "../../mod.ts";
-import { createDevIssuer } from "./dev_issuer.ts";
-import { notesServer } from "./notes.ts";
+} from "@mcp-authz/core";
+import {
+  createDevAuthorizationServer,
+  type DevAuthorizationServer,
+} from "@mcp-authz/core/dev";
+import { notesServer, SCOPE_HIERARCHY, SCOPES } from "./notes.ts";
 
-/** A real authorization server to trust instead of the development issuer. */
+/** A real authorization server to trust instead of the development one. */
 export interface ExternalIssuer {
   /** Its issuer identifier (the `iss` of its tokens). */
   issuer: string;
@@ -32,8 +37,12 @@ export interface ExternalIssuer {
 export interface DemoOptions {
   /** Port on 127.0.0.1; 0 picks a free one. Default 8000. */
   port?: number;
-  /** Trust this issuer instead of embedding the development issuer. */
+  /** Trust this issuer instead of embedding the development server. */
   external?: ExternalIssuer | undefined;
+  /** The development server's approval: automatic (default) or a page. */
+  approval?: "auto" | "page";
+  /** Where the development server's warning goes (default console.warn). */
+  warn?: ((message: string) => void) | false;
 }
 
 /** A running demo. */
@@ -42,15 +51,13 @@ export interface Demo {
   mcpUrl: URL;
   /** The protected-resource metadata document. */
   metadataUrl: URL;
-  /** The development token endpoint, when the issuer is embedded. */
-  devTokenUrl: URL | undefined;
   /** The trusted issuer. */
   issuer: string;
+  /** The embedded development authorization server, when there is one. */
+  dev: DevAuthorizationServer | undefined;
   /** Stops the server. */
   close(): Promise<void>;
 }
-
-const SCOPES = ["read", "write", "admin"];
 
 /**
  * Starts the demo on 127.0.0.1.
@@ -72,62 +79,79 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     onListen() {},
   }, (request) => route(request));
 
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const mcpUrl = new URL("/mcp", base);
-  const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
-  const external = options.external;
-  const audience = external?.audience ?? mcpUrl.href;
-  const dev = external === undefined
-    ? await createDevIssuer({ issuer: `${base}/dev`, audience })
-    : undefined;
-  const issuer = external?.issuer ?? dev!.issuer;
-  const verifier = new JwtVerifier({
-    jwksUri: external?.jwksUrl ?? `${base}/dev/jwks`,
-    issuer,
-    audience,
-    ...(dev !== undefined
-      ? { typ: "at+jwt" }
-      : external?.typ !== undefined
-      ? { typ: external.typ }
-      : {}),
-  });
-  const metadata = protectedResourceMetadata({
-    resource: mcpUrl,
-    authorizationServers: [issuer],
-    scopesSupported: SCOPES,
-    resourceName: "mcp-authz demo notes",
-  });
-  const protectedMcp = withBearerAuth(
-    (request, token) =>
-      mcp.fetch(request, {
-        // The SDK's 403 step-up challenge names the metadata document too.
-        ...(token === undefined
-          ? {}
-          : { authInfo: { ...token, resourceMetadataUrl: metadataUrl.href } }),
-      }),
-    { verifier, resourceMetadataUrl: metadataUrl },
-  );
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const mcpUrl = new URL("/mcp", base);
+    const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
+    const external = options.external;
+    const audience = external?.audience ?? mcpUrl.href;
+    const dev = external === undefined
+      ? await createDevAuthorizationServer({
+        issuer: `${base}/oauth`,
+        resource: mcpUrl,
+        scopesSupported: SCOPES,
+        approval: options.approval ?? "auto",
+        ...(options.warn === undefined ? {} : { warn: options.warn }),
+      })
+      : undefined;
+    const issuer = external?.issuer ?? dev!.issuer;
+    const verifier = new JwtVerifier({
+      // The embedded server's key is at hand: no JWKS fetch to ourselves.
+      ...(dev !== undefined
+        ? { jwks: dev.jwks, typ: "at+jwt" }
+        : external?.typ !== undefined
+        ? { jwksUri: external.jwksUrl, typ: external.typ }
+        : { jwksUri: external!.jwksUrl }),
+      issuer,
+      audience,
+    });
+    const metadata = protectedResourceMetadata({
+      resource: mcpUrl,
+      authorizationServers: [issuer],
+      scopesSupported: SCOPES,
+      resourceName: "mcp-authz demo notes",
+    });
+    const protectedMcp = withBearerAuth(
+      (request, token) =>
+        mcp.fetch(request, {
+          // The SDK's 403 step-up challenge names the metadata document too.
+          ...(token === undefined ? {} : {
+            authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
+          }),
+        }),
+      {
+        verifier,
+        resourceMetadataUrl: metadataUrl,
+        // Every call needs "read": the 401 says so, and clients ask for it
+        // first (MCP's scope selection), then step up for write or admin.
+        requiredScopes: ["read"],
+        scopeHierarchy: SCOPE_HIERARCHY,
+      },
+    );
 
-  route = (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/mcp") return protectedMcp(request);
-    if (pathname === metadataUrl.pathname) return metadata(request);
-    if (dev !== undefined && request.method === "GET") {
-      if (pathname === "/dev/jwks") return dev.jwks();
-      if (pathname === "/dev/token") return dev.token(request);
-    }
-    return new Response("Not found\n", { status: 404 });
-  };
+    route = async (request) => {
+      const own = await dev?.handle(request);
+      if (own !== undefined) return own;
+      const { pathname } = new URL(request.url);
+      if (pathname === "/mcp") return protectedMcp(request);
+      if (pathname === metadataUrl.pathname) return metadata(request);
+      return new Response("Not found\n", { status: 404 });
+    };
 
-  return {
-    mcpUrl,
-    metadataUrl,
-    devTokenUrl: dev === undefined ? undefined : new URL("/dev/token", base),
-    issuer,
-    async close() {
-      controller.abort();
-      await server.finished;
-      await mcp.close();
-    },
-  };
+    return {
+      mcpUrl,
+      metadataUrl,
+      issuer,
+      dev,
+      async close() {
+        controller.abort();
+        await server.finished;
+        await mcp.close();
+      },
+    };
+  } catch (error) {
+    controller.abort();
+    await server.finished;
+    throw error;
+  }
 }
