@@ -321,12 +321,36 @@ export class ClientRegistry {
         "invalid_client_metadata",
         `The client metadata document ${JSON.stringify(clientId)} ${why}`,
       );
+    // A plain timer (AbortSignal.timeout's does not keep Node's loop alive)
+    // bounds the fetch and the reading of the body together.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error("timed out")),
+      this.#options.metadataTimeoutMs,
+    );
+    try {
+      return await this.#readDocument(clientId, fetchFn, controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #readDocument(
+    clientId: string,
+    fetchFn: typeof globalThis.fetch,
+    signal: AbortSignal,
+  ): Promise<Client> {
+    const refuse = (why: string) =>
+      new ClientMetadataError(
+        "invalid_client_metadata",
+        `The client metadata document ${JSON.stringify(clientId)} ${why}`,
+      );
     let response: Response;
     try {
       response = await fetchFn(clientId, {
         headers: { Accept: "application/json" },
         redirect: "manual",
-        signal: AbortSignal.timeout(this.#options.metadataTimeoutMs),
+        signal,
       });
     } catch {
       throw refuse("could not be fetched (unreachable or timed out)");

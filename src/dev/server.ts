@@ -99,7 +99,7 @@ export interface DevAuthorizationServer {
   /**
    * Signs an access token directly, as the token endpoint would: for tests
    * and scripts that skip the OAuth flow. Throws `TypeError` for a scope or
-   * resource this server does not grant.
+   * resource this server does not grant (the promise rejects).
    */
   mintAccessToken(options?: MintAccessTokenOptions): Promise<string>;
 }
@@ -178,7 +178,7 @@ export async function createDevAuthorizationServer(
   });
 }
 
-function mintAccessToken(
+async function mintAccessToken(
   core: DevCore,
   options: MintAccessTokenOptions,
 ): Promise<string> {
@@ -229,5 +229,5 @@ function mintAccessToken(
       `${where}: option "subject" must be a non-empty string`,
     );
   }
-  return core.mint({ subject, clientId, scopes: checked, resource, ttl });
+  return await core.mint({ subject, clientId, scopes: checked, resource, ttl });
 }
