@@ -316,11 +316,6 @@ export class ClientRegistry {
 
   async #fetchDocument(clientId: string): Promise<Client> {
     const fetchFn = this.#options.fetch;
-    const refuse = (why: string) =>
-      new ClientMetadataError(
-        "invalid_client_metadata",
-        `The client metadata document ${JSON.stringify(clientId)} ${why}`,
-      );
     // A plain timer (AbortSignal.timeout's does not keep Node's loop alive)
     // bounds the fetch and the reading of the body together.
     const controller = new AbortController();
