@@ -33,10 +33,10 @@ export interface ExternalIssuer {
   typ?: string | undefined;
 }
 
-/** Options of {@linkcode startDemo}. */
-export interface DemoOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. Default 8000. */
-  port?: number;
+/** Options of {@linkcode createDemo}. */
+export interface DemoAppOptions {
+  /** Where the demo is served, e.g. `http://127.0.0.1:8000`. */
+  origin: string;
   /** Trust this issuer instead of embedding the development server. */
   external?: ExternalIssuer | undefined;
   /** The development server's approval: automatic (default) or a page. */
@@ -45,8 +45,10 @@ export interface DemoOptions {
   warn?: ((message: string) => void) | false;
 }
 
-/** A running demo. */
-export interface Demo {
+/** The demo as a fetch handler, on any runtime. */
+export interface DemoApp {
+  /** Answers every request of the demo. */
+  handler(request: Request): Promise<Response>;
   /** The MCP endpoint. */
   mcpUrl: URL;
   /** The protected-resource metadata document. */
@@ -55,103 +57,134 @@ export interface Demo {
   issuer: string;
   /** The embedded development authorization server, when there is one. */
   dev: DevAuthorizationServer | undefined;
+  /** Releases the MCP handler. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the demo for the origin it is served at: the MCP endpoint, its
+ * metadata and, unless `external` is given, the development authorization
+ * server at `<origin>/oauth`.
+ *
+ * @param options Origin, issuer and approval.
+ * @returns The handler and what a client needs to know.
+ */
+export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
+  const notes: string[] = [];
+  const mcp = createMcpHandler(() => notesServer(notes));
+  const mcpUrl = new URL("/mcp", options.origin);
+  const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
+  const external = options.external;
+  const audience = external?.audience ?? mcpUrl.href;
+  const dev = external === undefined
+    ? await createDevAuthorizationServer({
+      issuer: new URL("/oauth", mcpUrl).href,
+      resource: mcpUrl,
+      scopesSupported: SCOPES,
+      approval: options.approval ?? "auto",
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
+    })
+    : undefined;
+  const issuer = external?.issuer ?? dev!.issuer;
+  const verifier = new JwtVerifier({
+    // The embedded server's key is at hand: no JWKS fetch to ourselves.
+    ...(dev !== undefined
+      ? { jwks: dev.jwks, typ: "at+jwt" }
+      : external?.typ !== undefined
+      ? { jwksUri: external.jwksUrl, typ: external.typ }
+      : { jwksUri: external!.jwksUrl }),
+    issuer,
+    audience,
+  });
+  const metadata = protectedResourceMetadata({
+    resource: mcpUrl,
+    authorizationServers: [issuer],
+    scopesSupported: SCOPES,
+    resourceName: "mcp-authz demo notes",
+  });
+  const protectedMcp = withBearerAuth(
+    (request, token) =>
+      mcp.fetch(request, {
+        // The SDK's 403 step-up challenge names the metadata document too.
+        ...(token === undefined ? {} : {
+          authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
+        }),
+      }),
+    {
+      verifier,
+      resourceMetadataUrl: metadataUrl,
+      // Every call needs "read": the 401 says so, and clients ask for it
+      // first (MCP's scope selection), then step up for write or admin.
+      requiredScopes: ["read"],
+      scopeHierarchy: SCOPE_HIERARCHY,
+    },
+  );
+  return {
+    async handler(request) {
+      const own = await dev?.handle(request);
+      if (own !== undefined) return own;
+      const { pathname } = new URL(request.url);
+      if (pathname === "/mcp") return await protectedMcp(request);
+      if (pathname === metadataUrl.pathname) return metadata(request);
+      return new Response("Not found\n", { status: 404 });
+    },
+    mcpUrl,
+    metadataUrl,
+    issuer,
+    dev,
+    close: () => mcp.close(),
+  };
+}
+
+/** Options of {@linkcode startDemo}. */
+export interface DemoOptions extends Omit<DemoAppOptions, "origin"> {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 8000. */
+  port?: number;
+}
+
+/** A running demo. */
+export interface Demo extends Omit<DemoApp, "handler" | "close"> {
   /** Stops the server. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the demo on 127.0.0.1.
+ * Starts the demo on 127.0.0.1 with `Deno.serve`.
  *
- * @param options Port and issuer.
+ * @param options Port, issuer and approval.
  * @returns The running demo.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const controller = new AbortController();
-  const notes: string[] = [];
-  const mcp = createMcpHandler(() => notesServer(notes));
   // Routes are bound once the port is known; until then nothing is served.
-  let route: (request: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
+  let route: (request: Request) => Promise<Response> = () =>
+    Promise.resolve(new Response(null, { status: 503 }));
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 8000,
     signal: controller.signal,
     onListen() {},
   }, (request) => route(request));
-
+  let app: DemoApp;
   try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const mcpUrl = new URL("/mcp", base);
-    const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
-    const external = options.external;
-    const audience = external?.audience ?? mcpUrl.href;
-    const dev = external === undefined
-      ? await createDevAuthorizationServer({
-        issuer: `${base}/oauth`,
-        resource: mcpUrl,
-        scopesSupported: SCOPES,
-        approval: options.approval ?? "auto",
-        ...(options.warn === undefined ? {} : { warn: options.warn }),
-      })
-      : undefined;
-    const issuer = external?.issuer ?? dev!.issuer;
-    const verifier = new JwtVerifier({
-      // The embedded server's key is at hand: no JWKS fetch to ourselves.
-      ...(dev !== undefined
-        ? { jwks: dev.jwks, typ: "at+jwt" }
-        : external?.typ !== undefined
-        ? { jwksUri: external.jwksUrl, typ: external.typ }
-        : { jwksUri: external!.jwksUrl }),
-      issuer,
-      audience,
+    const { port: _port, ...rest } = options;
+    app = await createDemo({
+      ...rest,
+      origin: `http://127.0.0.1:${server.addr.port}`,
     });
-    const metadata = protectedResourceMetadata({
-      resource: mcpUrl,
-      authorizationServers: [issuer],
-      scopesSupported: SCOPES,
-      resourceName: "mcp-authz demo notes",
-    });
-    const protectedMcp = withBearerAuth(
-      (request, token) =>
-        mcp.fetch(request, {
-          // The SDK's 403 step-up challenge names the metadata document too.
-          ...(token === undefined ? {} : {
-            authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
-          }),
-        }),
-      {
-        verifier,
-        resourceMetadataUrl: metadataUrl,
-        // Every call needs "read": the 401 says so, and clients ask for it
-        // first (MCP's scope selection), then step up for write or admin.
-        requiredScopes: ["read"],
-        scopeHierarchy: SCOPE_HIERARCHY,
-      },
-    );
-
-    route = async (request) => {
-      const own = await dev?.handle(request);
-      if (own !== undefined) return own;
-      const { pathname } = new URL(request.url);
-      if (pathname === "/mcp") return protectedMcp(request);
-      if (pathname === metadataUrl.pathname) return metadata(request);
-      return new Response("Not found\n", { status: 404 });
-    };
-
-    return {
-      mcpUrl,
-      metadataUrl,
-      issuer,
-      dev,
-      async close() {
-        controller.abort();
-        await server.finished;
-        await mcp.close();
-      },
-    };
   } catch (error) {
     controller.abort();
     await server.finished;
     throw error;
   }
+  route = app.handler;
+  const { handler: _handler, close, ...demo } = app;
+  return {
+    ...demo,
+    async close() {
+      controller.abort();
+      await server.finished;
+      await close();
+    },
+  };
 }

@@ -365,7 +365,12 @@ export class DevCore {
     let params: URLSearchParams;
     if (request.method === "POST") {
       const form = await this.#readForm(request);
-      if (form instanceof Response) return errorPage(400, await form.text());
+      if (form instanceof Response) {
+        return errorPage(
+          form.status,
+          "Send the form as application/x-www-form-urlencoded, at most 64 KiB",
+        );
+      }
       params = form;
       if (params.has("transaction")) return await this.#decide(params);
     } else {

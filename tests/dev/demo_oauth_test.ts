@@ -1,44 +1,14 @@
 // The demo as `deno task demo` starts it (the task itself, on a free port),
 // logged into by the official SDK Clients (v2 and 1.x) through their OAuth
-// providers: 401 -> metadata -> registration -> authorize -> token -> call,
-// then a 403 step-up -> authorize again -> the call succeeds.
+// providers, with a 403 step-up (tests/dev/_sdk_flows.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Client,
-  StreamableHTTPClientTransport,
-  UnauthorizedError,
-} from "@modelcontextprotocol/client";
-import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError as UnauthorizedErrorV1 } from "@modelcontextprotocol/sdk/client/auth.js";
-import { HeadlessProvider } from "./_headless.ts";
 import { type DemoProcess, startDemoTask } from "./_demo_process.ts";
+import { assertDiscoverable, v1Flow, v2Flow } from "./_sdk_flows.ts";
 
-const skip = typeof Deno === "undefined" && "spawns the demo with Deno";
+const skip = typeof Deno === "undefined" && "spawns `deno task demo`";
 
-/** Runs `step`; after an authorization redirect, finishes it and reruns. */
-async function withLogin<T>(
-  provider: HeadlessProvider,
-  finish: (callback: URLSearchParams) => Promise<void>,
-  isUnauthorized: (error: unknown) => boolean,
-  step: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (!isUnauthorized(error) || provider.callback === undefined) throw error;
-    await finish(provider.take());
-    return await step();
-  }
-}
-
-function text(result: { content?: unknown }): string {
-  const content = result.content as { type: string; text: string }[];
-  return content.map((part) => part.text).join("\n");
-}
-
-describe("the demo, logged into with OAuth by the SDK clients", () => {
+describe("`deno task demo`, logged into with OAuth by the SDK clients", () => {
   let demo: DemoProcess | undefined;
   before(async () => {
     if (!skip) demo = await startDemoTask();
@@ -56,6 +26,7 @@ describe("the demo, logged into with OAuth by the SDK clients", () => {
         demo!.output(),
         /Authorization server: http:\/\/127\.0\.0\.1:\d+\/oauth/,
       );
+      assert.doesNotMatch(demo!.output(), /legacy behavior/);
     },
   );
 
@@ -63,25 +34,7 @@ describe("the demo, logged into with OAuth by the SDK clients", () => {
     "advertises an issuer whose RFC 8414 metadata names itself",
     { skip },
     async () => {
-      const mcpUrl = demo!.mcpUrl;
-      const unauthorized = await fetch(mcpUrl, { method: "POST", body: "{}" });
-      await unauthorized.body?.cancel();
-      assert.equal(unauthorized.status, 401);
-      const challenge = unauthorized.headers.get("www-authenticate")!;
-      assert.match(challenge, /scope="read"/);
-      const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
-      const resource = await (await fetch(metadataUrl)).json();
-      assert.equal(resource.resource, mcpUrl.href);
-      assert.equal(resource.authorization_servers.length, 1);
-      const issuer = new URL(resource.authorization_servers[0]);
-      const server = await (await fetch(
-        new URL(
-          `/.well-known/oauth-authorization-server${issuer.pathname}`,
-          issuer,
-        ),
-      )).json();
-      assert.equal(server.issuer, resource.authorization_servers[0]);
-      assert.deepEqual(server.scopes_supported, resource.scopes_supported);
+      await assertDiscoverable(demo!.mcpUrl);
     },
   );
 
@@ -89,52 +42,7 @@ describe("the demo, logged into with OAuth by the SDK clients", () => {
     "SDK v2: registers, logs in for read, then steps up for admin",
     { skip },
     async () => {
-      const provider = new HeadlessProvider();
-      const mcpUrl = demo!.mcpUrl;
-      const newTransport = () =>
-        new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
-      const client = new Client({ name: "v2-oauth-test", version: "1.0.0" });
-      // 401 -> metadata -> registration -> authorization (the redirect).
-      let transport = newTransport();
-      await assert.rejects(client.connect(transport), UnauthorizedError);
-      assert.equal(provider.registered.length, 1);
-      assert.match(provider.registered[0]!, /^dev-/);
-      const first = provider.authorizations[0]!;
-      assert.equal(first.searchParams.get("scope"), "read");
-      assert.equal(first.searchParams.get("resource"), mcpUrl.href);
-      assert.equal(first.searchParams.get("code_challenge_method"), "S256");
-      // -> token -> the call.
-      await transport.finishAuth(provider.take());
-      assert.deepEqual(provider.tokenScopes, ["read"]);
-      transport = newTransport();
-      await client.connect(transport);
-      try {
-        const tools = await client.listTools();
-        assert.deepEqual(tools.tools.map((t) => t.name), [
-          "list_notes",
-          "whoami",
-        ]);
-        const who = await client.callTool({ name: "whoami", arguments: {} });
-        assert.equal(text(who), `${provider.registered[0]} with scopes "read"`);
-        // 403 insufficient_scope -> authorize again for read + admin -> success.
-        const current = transport;
-        const deleted = await withLogin(
-          provider,
-          (callback) => current.finishAuth(callback),
-          (error) => error instanceof UnauthorizedError,
-          () => client.callTool({ name: "delete_all_notes", arguments: {} }),
-        );
-        assert.equal(text(deleted), "deleted 0 notes");
-        assert.equal(provider.authorizations.length, 2);
-        assert.equal(
-          provider.authorizations[1]!.searchParams.get("scope"),
-          "read admin",
-        );
-        assert.deepEqual(provider.tokenScopes, ["read", "read admin"]);
-        assert.equal(provider.registered.length, 1, "registered once");
-      } finally {
-        await client.close();
-      }
+      await v2Flow(demo!.mcpUrl);
     },
   );
 
@@ -142,50 +50,9 @@ describe("the demo, logged into with OAuth by the SDK clients", () => {
     "SDK 1.x: registers, logs in for read, then steps up for admin",
     { skip },
     async () => {
-      // No refresh grant: 1.x would otherwise refresh (same scope) instead of
-      // asking again on a 403.
-      const provider = new HeadlessProvider({
-        grantTypes: ["authorization_code"],
-      });
-      const mcpUrl = demo!.mcpUrl;
-      const newTransport = () =>
-        new TransportV1(mcpUrl, { authProvider: provider as never });
-      const client = new ClientV1({ name: "v1-oauth-test", version: "1.0.0" });
-      let transport = newTransport();
-      await assert.rejects(client.connect(transport), UnauthorizedErrorV1);
-      assert.equal(provider.registered.length, 1);
-      assert.equal(
-        provider.authorizations[0]!.searchParams.get("scope"),
-        "read",
-      );
-      await transport.finishAuth(provider.take().get("code")!);
-      transport = newTransport();
-      await client.connect(transport);
-      try {
-        const tools = await client.listTools();
-        assert.deepEqual(tools.tools.map((t: { name: string }) => t.name), [
-          "list_notes",
-          "whoami",
-        ]);
-        const current = transport;
-        const deleted = await withLogin(
-          provider,
-          (callback) => current.finishAuth(callback.get("code")!),
-          (error) => error instanceof UnauthorizedErrorV1,
-          () => client.callTool({ name: "delete_all_notes", arguments: {} }),
-        );
-        assert.equal(
-          text(deleted as { content?: unknown }),
-          "deleted 0 notes",
-        );
-        assert.equal(provider.authorizations.length, 2);
-        assert.match(
-          provider.authorizations[1]!.searchParams.get("scope")!,
-          /\badmin\b/,
-        );
-      } finally {
-        await client.close();
-      }
+      await v1Flow(demo!.mcpUrl);
+      // The flows ran: nothing warned about Deno.serve's legacy abort.
+      assert.doesNotMatch(demo!.output(), /legacy behavior/);
     },
   );
 });
