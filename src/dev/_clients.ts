@@ -2,8 +2,18 @@
 // by RFC 7591 dynamic registration, and those that name themselves with a
 // Client ID Metadata Document URL (draft-ietf-oauth-client-id-metadata-
 // document), fetched on first use. One metadata validator serves both.
+//
+// A registered client's id carries its own metadata (encoded, validated
+// again on every use), so a client keeps working across restarts of the
+// server: MCP clients store their registration, and this server keeps its
+// state in memory only. That gives nothing away: registration is open to
+// anyone, so an id one makes up is no more than a registration one could
+// have asked for. A confidential client's secret is an HMAC of its id under
+// a key of this process: after a restart it is refused (invalid_client),
+// and SDK clients then register again.
 
 import {
+  base64url,
   isLoopbackHost,
   isScopeToken,
   randomValue,
@@ -260,37 +270,45 @@ export interface ClientRegistryOptions {
 
 const METADATA_CACHE_MS = 60_000;
 
+const REGISTERED_PREFIX = "dev-";
+const MAX_CLIENT_ID_LENGTH = 4096;
+
 /** The clients: registered ones, and metadata documents fetched recently. */
 export class ClientRegistry {
   readonly #options: ClientRegistryOptions;
-  readonly #registered = new Map<string, Client>();
+  readonly #key: Promise<CryptoKey>;
   readonly #documents = new Map<string, { client: Client; until: number }>();
 
   constructor(options: ClientRegistryOptions) {
     this.#options = options;
+    this.#key = crypto.subtle.generateKey(
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    ) as Promise<CryptoKey>;
   }
 
   /** Registers a client (RFC 7591 §3.1); throws ClientMetadataError. */
-  register(metadata: ClientMetadata): Client {
-    const clientId = `dev-${randomValue(16)}`;
-    const client: Client = Object.freeze({
-      clientId,
-      clientSecret: metadata.authMethod === "none"
-        ? undefined
-        : randomValue(32),
-      authMethod: metadata.authMethod,
-      redirectUris: Object.freeze([...metadata.redirectUris]),
-      grantTypes: new Set(metadata.grantTypes),
-      clientName: metadata.clientName,
-      source: "registration",
-    });
-    // A bound on memory: the oldest registration goes first.
-    if (this.#registered.size >= this.#options.maxClients) {
-      const oldest = this.#registered.keys().next().value;
-      if (oldest !== undefined) this.#registered.delete(oldest);
+  async register(metadata: ClientMetadata): Promise<Client> {
+    const document: Record<string, unknown> = {
+      // Two registrations of the same metadata are still two clients.
+      nonce: randomValue(9),
+      redirect_uris: metadata.redirectUris,
+      grant_types: metadata.grantTypes,
+      token_endpoint_auth_method: metadata.authMethod,
+      ...(metadata.clientName === undefined
+        ? {}
+        : { client_name: metadata.clientName }),
+    };
+    const clientId = REGISTERED_PREFIX +
+      base64url(new TextEncoder().encode(JSON.stringify(document)));
+    if (clientId.length > MAX_CLIENT_ID_LENGTH) {
+      throw new ClientMetadataError(
+        "invalid_client_metadata",
+        "The client metadata is too large for this development server (fewer or shorter redirect_uris)",
+      );
     }
-    this.#registered.set(clientId, client);
-    return client;
+    return await this.#registered(clientId, metadata);
   }
 
   /**
@@ -299,8 +317,9 @@ export class ClientRegistry {
    * unknown; throws ClientMetadataError when its document is refused.
    */
   async resolve(clientId: string): Promise<Client | undefined> {
-    const registered = this.#registered.get(clientId);
-    if (registered !== undefined) return registered;
+    if (clientId.startsWith(REGISTERED_PREFIX)) {
+      return await this.#decode(clientId);
+    }
     if (!isMetadataDocumentUrl(clientId)) return undefined;
     const now = this.#options.now();
     const cached = this.#documents.get(clientId);
@@ -312,6 +331,54 @@ export class ClientRegistry {
     }
     this.#documents.set(clientId, { client, until: now + METADATA_CACHE_MS });
     return client;
+  }
+
+  async #decode(clientId: string): Promise<Client | undefined> {
+    const encoded = clientId.slice(REGISTERED_PREFIX.length);
+    if (
+      clientId.length > MAX_CLIENT_ID_LENGTH ||
+      !/^[A-Za-z0-9_-]+$/.test(encoded)
+    ) {
+      return undefined;
+    }
+    try {
+      const binary = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
+      const json = new TextDecoder("utf-8", { fatal: true }).decode(
+        Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+      );
+      const metadata = parseClientMetadata(
+        JSON.parse(json),
+        "client_secret_basic",
+      );
+      return await this.#registered(clientId, metadata);
+    } catch {
+      // Not an id this server could have issued: an unknown client.
+      return undefined;
+    }
+  }
+
+  async #registered(
+    clientId: string,
+    metadata: ClientMetadata,
+  ): Promise<Client> {
+    let clientSecret: string | undefined;
+    if (metadata.authMethod !== "none") {
+      const mac = await crypto.subtle.sign(
+        "HMAC",
+        await this.#key,
+        new TextEncoder().encode(clientId),
+      );
+      clientSecret = base64url(new Uint8Array(mac));
+    }
+    return Object.freeze({
+      clientId,
+      clientSecret,
+      authMethod: metadata.authMethod,
+      redirectUris: Object.freeze([...metadata.redirectUris]),
+      grantTypes: new Set(metadata.grantTypes),
+      clientName: metadata.clientName,
+      source: "registration",
+    });
   }
 
   async #fetchDocument(clientId: string): Promise<Client> {

@@ -331,7 +331,7 @@ export class DevCore {
     try {
       const metadata = parseClientMetadata(body, "client_secret_basic");
       scope = metadata.scope;
-      client = this.#clients.register(metadata);
+      client = await this.#clients.register(metadata);
     } catch (error) {
       if (error instanceof ClientMetadataError) {
         return oauthError(400, error.code, error.message);

@@ -834,6 +834,70 @@ describe("createDevAuthorizationServer: dynamic registration (RFC 7591)", () => 
     assert.equal(client.client_name, "Test client");
   });
 
+  it("keeps a registered public client across a restart: its id carries its metadata", async () => {
+    const before = await devServer();
+    const client = await register(before);
+    const after = await devServer();
+    const { code, verifier } = await getCode(after, client);
+    const response = await exchange(after, client, code, verifier);
+    assert.equal(response.status, 200);
+    const again = await register(before);
+    assert.notEqual(
+      again.client_id,
+      client.client_id,
+      "one id per registration",
+    );
+  });
+
+  it("refuses a confidential client's secret after a restart", async () => {
+    const confidential = {
+      grant_types: ["client_credentials"],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: "client_secret_post",
+    };
+    const before = await devServer();
+    const client = await register(before, confidential);
+    const token = (dev: typeof before) =>
+      send(
+        dev,
+        "/oauth/token",
+        form({
+          grant_type: "client_credentials",
+          client_id: client.client_id,
+          client_secret: client.client_secret!,
+        }),
+      );
+    assert.equal((await token(before)).status, 200);
+    await assertOAuthError(
+      await token(await devServer()),
+      401,
+      "invalid_client",
+    );
+  });
+
+  it("treats a made-up or tampered client_id as unknown", async () => {
+    const dev = await devServer();
+    const encode = (doc: unknown) =>
+      "dev-" + btoa(JSON.stringify(doc)).replace(/\+/g, "-").replace(/\//g, "_")
+        .replace(/=+$/, "");
+    for (
+      const id of [
+        "dev-",
+        "dev-!!",
+        encode({ redirect_uris: ["javascript:alert(1)"] }),
+        encode({ redirect_uris: [REDIRECT], grant_types: ["implicit"] }),
+        "dev-" + "A".repeat(5000),
+      ]
+    ) {
+      const { params } = await codeRequest({ client_id: id });
+      const response = await authorize(dev, params);
+      assert.equal(response.status, 400, id.slice(0, 40));
+      assert.equal(response.headers.get("location"), null);
+      assert.match(await response.text(), /Unknown client_id/);
+    }
+  });
+
   for (
     const [label, metadata, error] of [
       ["http on a host that is not loopback", {
