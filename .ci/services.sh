@@ -51,3 +51,12 @@ stop_services() {
 
 # Each start_<name> installs what it needs, starts the service on 127.0.0.1
 # and exports its variable; it returns non-zero when the service cannot run.
+
+# Chromium, for the approval page's browser test (tests/dev/): Debian's
+# package, driven by puppeteer-core. Nothing runs until a test launches it
+# (headless, fresh profile, no network), so there is nothing to stop.
+start_chromium() {
+  ensure_packages chromium chromium || return 1
+  MCP_AUTHZ_CHROMIUM=$(command -v chromium) || return 1
+  export MCP_AUTHZ_CHROMIUM
+}

@@ -1,8 +1,9 @@
 /**
  * `deno task demo`: starts the demo and prints what to run next.
  *
- * Environment: `PORT` (default 8000). To trust a real authorization server
- * instead of the embedded development issuer: `OAUTH_ISSUER`,
+ * Environment: `PORT` (default 8000), `APPROVAL=page` for an approval page
+ * instead of automatic approval. To trust a real authorization server
+ * instead of the embedded development one: `OAUTH_ISSUER`,
  * `OAUTH_JWKS_URL` and, if its tokens' `aud` is not this server's MCP URL,
  * `OAUTH_AUDIENCE`.
  *
@@ -25,8 +26,14 @@ const issuer = env("OAUTH_ISSUER");
 const jwksUrl = env("OAUTH_JWKS_URL");
 if ((issuer === undefined) !== (jwksUrl === undefined)) {
   console.error(
-    "Set both OAUTH_ISSUER and OAUTH_JWKS_URL to use a real authorization server, or neither for the development issuer",
+    "Set both OAUTH_ISSUER and OAUTH_JWKS_URL to use a real authorization server, or neither for the development one",
   );
+  Deno.exit(2);
+}
+
+const approval = env("APPROVAL") ?? "auto";
+if (approval !== "auto" && approval !== "page") {
+  console.error(`APPROVAL must be "auto" or "page", got "${approval}"`);
   Deno.exit(2);
 }
 
@@ -34,6 +41,7 @@ let demo;
 try {
   demo = await startDemo({
     port,
+    approval,
     external: issuer === undefined ? undefined : {
       issuer,
       jwksUrl: jwksUrl!,
@@ -52,32 +60,38 @@ try {
 
 const portEnv = port === 8000 ? "" : `PORT=${port} `;
 const lines = [
+  "",
   `MCP server: ${demo.mcpUrl}`,
   `Protected-resource metadata: ${demo.metadataUrl}`,
-  `Trusted issuer: ${demo.issuer}${
-    demo.devTokenUrl ? " (embedded development issuer)" : ""
+  `Authorization server: ${demo.issuer}${
+    demo.dev === undefined
+      ? ""
+      : ` (embedded, development only: ${
+        approval === "auto"
+          ? `approves everyone as "dev-user"`
+          : "an approval page for each login"
+      })`
   }`,
   "",
-  "Tools: list_notes and whoami (any token), add_note (scope write),",
+  "Tools: list_notes and whoami (scope read), add_note (scope write),",
   "delete_all_notes (tag admin: scope admin).",
   "",
 ];
-if (demo.devTokenUrl !== undefined) {
+if (demo.dev !== undefined) {
   lines.push(
-    "Get a token and list the tools it may use:",
-    `  TOKEN=$(curl -s '${demo.devTokenUrl}?scope=read%20write' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-    `  curl -s ${demo.mcpUrl} -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+    "Connect the MCP Inspector (it registers, logs in with OAuth and lists the tools):",
+    `  npx --yes -p @modelcontextprotocol/inspector@2.12.0 mcp-inspector --cli ${demo.mcpUrl} --transport http --method tools/list`,
+    "Any OAuth-following MCP client works the same way: give it the MCP server URL, no token.",
     "",
-    "Or with the MCP SDK client (lists the tools, calls one):",
-    `  ${portEnv}deno task client`,
-    `  ${portEnv}SCOPE="read write" TOOL=add_note ARGS='{"text":"hi"}' deno task client`,
-    `  ${portEnv}SCOPE="read" TOOL=delete_all_notes deno task client   # refused: 403 step-up for "admin"`,
-    "  (no Deno? prefix with: npx --yes deno@2.9.6 task client)",
+    "Or the MCP SDK client of this repository (logs in with OAuth, lists the tools, calls one):",
+    `  ${portEnv}npx --yes deno@2.9.6 task client`,
+    `  ${portEnv}TOOL=delete_all_notes npx --yes deno@2.9.6 task client   # 403: steps up to "admin"`,
+    `  ${portEnv}SCOPE=write TOOL=add_note ARGS='{"text":"hi"}' npx --yes deno@2.9.6 task client`,
   );
 } else {
   lines.push(
     "Call it with a token from your authorization server:",
-    `  ${portEnv}TOKEN=... deno task client`,
+    `  ${portEnv}TOKEN=... npx --yes deno@2.9.6 task client`,
   );
 }
 lines.push("", "Stop with Ctrl-C.");

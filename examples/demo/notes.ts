@@ -7,14 +7,27 @@
 
 import * as z from "zod";
 import { McpServer } from "@modelcontextprotocol/server";
-import { Authorizer, requireScopes, restrictTag } from "../../mod.ts";
-import { guardServer } from "../../src/mcp/mod.ts";
+import {
+  Authorizer,
+  requireScopes,
+  restrictTag,
+  type ScopeHierarchy,
+} from "@mcp-authz/core";
+import { guardServer } from "@mcp-authz/core/mcp";
+
+/** The scopes of the demo: every call needs `read`. */
+export const SCOPES: string[] = ["read", "write", "admin"];
+
+/** A token with `admin` may also do what `write` allows, and `write` reads. */
+export const SCOPE_HIERARCHY: ScopeHierarchy = {
+  admin: ["write"],
+  write: ["read"],
+};
 
 /** Server-wide policy: `admin`-tagged components need the `admin` scope. */
 export const authorizer: Authorizer = new Authorizer({
   layers: [restrictTag("admin", { scopes: ["admin"] })],
-  // A token with `admin` may also do what `write` allows.
-  scopeHierarchy: { admin: ["write"] },
+  scopeHierarchy: SCOPE_HIERARCHY,
 });
 
 const text = (value: string) => ({
@@ -32,7 +45,7 @@ export function notesServer(notes: string[]): McpServer {
   const server = new McpServer({ name: "mcp-authz-demo", version: "1.0.0" });
   const guarded = guardServer(server, { authorizer });
   guarded.tool("list_notes", {
-    description: "Lists the notes (any valid token)",
+    description: "Lists the notes (scope read)",
   }, () => text(notes.length === 0 ? "(no notes)" : notes.join("\n")));
   guarded.tool("add_note", {
     description: "Adds a note (needs the write scope)",

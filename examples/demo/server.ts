@@ -1,7 +1,9 @@
 /**
  * The demo server: MCP at `/mcp` behind `bearerAuth` + `JwtVerifier`, its
- * RFC 9728 protected-resource metadata, and (by default) an embedded
- * development token issuer.
+ * RFC 9728 protected-resource metadata, and (by default) the embedded
+ * development authorization server of `@mcp-authz/core/dev` at `/oauth`, so
+ * that an OAuth-following MCP client (the Inspector, an IDE, the SDK
+ * `Client`) logs in with no identity provider to set up.
  *
  * @module
  */
@@ -12,11 +14,14 @@ import {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
   withBearerAuth,
-} from "../../mod.ts";
-import { createDevIssuer } from "./dev_issuer.ts";
-import { notesServer } from "./notes.ts";
+} from "@mcp-authz/core";
+import {
+  createDevAuthorizationServer,
+  type DevAuthorizationServer,
+} from "@mcp-authz/core/dev";
+import { notesServer, SCOPE_HIERARCHY, SCOPES } from "./notes.ts";
 
-/** A real authorization server to trust instead of the development issuer. */
+/** A real authorization server to trust instead of the development one. */
 export interface ExternalIssuer {
   /** Its issuer identifier (the `iss` of its tokens). */
   issuer: string;
@@ -28,68 +33,68 @@ export interface ExternalIssuer {
   typ?: string | undefined;
 }
 
-/** Options of {@linkcode startDemo}. */
-export interface DemoOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. Default 8000. */
-  port?: number;
-  /** Trust this issuer instead of embedding the development issuer. */
+/** Options of {@linkcode createDemo}. */
+export interface DemoAppOptions {
+  /** Where the demo is served, e.g. `http://127.0.0.1:8000`. */
+  origin: string;
+  /** Trust this issuer instead of embedding the development server. */
   external?: ExternalIssuer | undefined;
+  /** The development server's approval: automatic (default) or a page. */
+  approval?: "auto" | "page";
+  /** Where the development server's warning goes (default console.warn). */
+  warn?: ((message: string) => void) | false;
 }
 
-/** A running demo. */
-export interface Demo {
+/** The demo as a fetch handler, on any runtime. */
+export interface DemoApp {
+  /** Answers every request of the demo. */
+  handler(request: Request): Promise<Response>;
   /** The MCP endpoint. */
   mcpUrl: URL;
   /** The protected-resource metadata document. */
   metadataUrl: URL;
-  /** The development token endpoint, when the issuer is embedded. */
-  devTokenUrl: URL | undefined;
   /** The trusted issuer. */
   issuer: string;
-  /** Stops the server. */
+  /** The embedded development authorization server, when there is one. */
+  dev: DevAuthorizationServer | undefined;
+  /** Releases the MCP handler. */
   close(): Promise<void>;
 }
 
-const SCOPES = ["read", "write", "admin"];
-
 /**
- * Starts the demo on 127.0.0.1.
+ * Builds the demo for the origin it is served at: the MCP endpoint, its
+ * metadata and, unless `external` is given, the development authorization
+ * server at `<origin>/oauth`.
  *
- * @param options Port and issuer.
- * @returns The running demo.
+ * @param options Origin, issuer and approval.
+ * @returns The handler and what a client needs to know.
  */
-export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
-  const controller = new AbortController();
+export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
   const notes: string[] = [];
   const mcp = createMcpHandler(() => notesServer(notes));
-  // Routes are bound once the port is known; until then nothing is served.
-  let route: (request: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 8000,
-    signal: controller.signal,
-    onListen() {},
-  }, (request) => route(request));
-
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const mcpUrl = new URL("/mcp", base);
+  const mcpUrl = new URL("/mcp", options.origin);
   const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
   const external = options.external;
   const audience = external?.audience ?? mcpUrl.href;
   const dev = external === undefined
-    ? await createDevIssuer({ issuer: `${base}/dev`, audience })
+    ? await createDevAuthorizationServer({
+      issuer: new URL("/oauth", mcpUrl).href,
+      resource: mcpUrl,
+      scopesSupported: SCOPES,
+      approval: options.approval ?? "auto",
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
+    })
     : undefined;
   const issuer = external?.issuer ?? dev!.issuer;
   const verifier = new JwtVerifier({
-    jwksUri: external?.jwksUrl ?? `${base}/dev/jwks`,
+    // The embedded server's key is at hand: no JWKS fetch to ourselves.
+    ...(dev !== undefined
+      ? { jwks: dev.jwks, typ: "at+jwt" }
+      : external?.typ !== undefined
+      ? { jwksUri: external.jwksUrl, typ: external.typ }
+      : { jwksUri: external!.jwksUrl }),
     issuer,
     audience,
-    ...(dev !== undefined
-      ? { typ: "at+jwt" }
-      : external?.typ !== undefined
-      ? { typ: external.typ }
-      : {}),
   });
   const metadata = protectedResourceMetadata({
     resource: mcpUrl,
@@ -101,33 +106,85 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     (request, token) =>
       mcp.fetch(request, {
         // The SDK's 403 step-up challenge names the metadata document too.
-        ...(token === undefined
-          ? {}
-          : { authInfo: { ...token, resourceMetadataUrl: metadataUrl.href } }),
+        ...(token === undefined ? {} : {
+          authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
+        }),
       }),
-    { verifier, resourceMetadataUrl: metadataUrl },
+    {
+      verifier,
+      resourceMetadataUrl: metadataUrl,
+      // Every call needs "read": the 401 says so, and clients ask for it
+      // first (MCP's scope selection), then step up for write or admin.
+      requiredScopes: ["read"],
+      scopeHierarchy: SCOPE_HIERARCHY,
+    },
   );
-
-  route = (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/mcp") return protectedMcp(request);
-    if (pathname === metadataUrl.pathname) return metadata(request);
-    if (dev !== undefined && request.method === "GET") {
-      if (pathname === "/dev/jwks") return dev.jwks();
-      if (pathname === "/dev/token") return dev.token(request);
-    }
-    return new Response("Not found\n", { status: 404 });
-  };
-
   return {
+    async handler(request) {
+      const own = await dev?.handle(request);
+      if (own !== undefined) return own;
+      const { pathname } = new URL(request.url);
+      if (pathname === "/mcp") return await protectedMcp(request);
+      if (pathname === metadataUrl.pathname) return metadata(request);
+      return new Response("Not found\n", { status: 404 });
+    },
     mcpUrl,
     metadataUrl,
-    devTokenUrl: dev === undefined ? undefined : new URL("/dev/token", base),
     issuer,
+    dev,
+    close: () => mcp.close(),
+  };
+}
+
+/** Options of {@linkcode startDemo}. */
+export interface DemoOptions extends Omit<DemoAppOptions, "origin"> {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 8000. */
+  port?: number;
+}
+
+/** A running demo. */
+export interface Demo extends Omit<DemoApp, "handler" | "close"> {
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo on 127.0.0.1 with `Deno.serve`.
+ *
+ * @param options Port, issuer and approval.
+ * @returns The running demo.
+ */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const controller = new AbortController();
+  // Routes are bound once the port is known; until then nothing is served.
+  let route: (request: Request) => Promise<Response> = () =>
+    Promise.resolve(new Response(null, { status: 503 }));
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: options.port ?? 8000,
+    signal: controller.signal,
+    onListen() {},
+  }, (request) => route(request));
+  let app: DemoApp;
+  try {
+    const { port: _port, ...rest } = options;
+    app = await createDemo({
+      ...rest,
+      origin: `http://127.0.0.1:${server.addr.port}`,
+    });
+  } catch (error) {
+    controller.abort();
+    await server.finished;
+    throw error;
+  }
+  route = app.handler;
+  const { handler: _handler, close, ...demo } = app;
+  return {
+    ...demo,
     async close() {
       controller.abort();
       await server.finished;
-      await mcp.close();
+      await close();
     },
   };
 }

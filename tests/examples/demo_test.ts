@@ -1,5 +1,6 @@
-// The demo (examples/demo), started on port 0 and driven from the outside
-// with the official v2 SDK client, as a new user would.
+// The demo (examples/demo), started in-process on port 0 and driven from the
+// outside with the official v2 SDK client and tokens its embedded development
+// authorization server mints (tests/dev/demo_oauth_test.ts logs in with OAuth).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -13,14 +14,8 @@ import { type Demo, startDemo } from "../../examples/demo/server.ts";
 // without reporting them, and a skip must show.
 const skip = typeof Deno === "undefined" && "needs Deno.serve";
 
-async function devToken(demo: Demo, scope: string): Promise<string> {
-  const url = new URL(demo.devTokenUrl!);
-  url.searchParams.set("scope", scope);
-  const response = await fetch(url);
-  assert.equal(response.status, 200);
-  const body = await response.json();
-  assert.equal(typeof body.access_token, "string");
-  return body.access_token;
+function devToken(demo: Demo, scope: string): Promise<string> {
+  return demo.dev!.mintAccessToken({ scopes: scope.split(" ") });
 }
 
 async function connect(mcpUrl: URL, token: string): Promise<Client> {
@@ -36,7 +31,7 @@ async function connect(mcpUrl: URL, token: string): Promise<Client> {
 describe("the demo server", () => {
   let demo: Demo;
   before(async () => {
-    if (!skip) demo = await startDemo({ port: 0 });
+    if (!skip) demo = await startDemo({ port: 0, warn: false });
   });
   after(async () => {
     await demo?.close();
@@ -123,7 +118,7 @@ describe("the demo server", () => {
       assert.equal(response.status, 401);
       assert.equal(
         response.headers.get("www-authenticate"),
-        `Bearer resource_metadata="${demo.metadataUrl.href}"`,
+        `Bearer scope="read", resource_metadata="${demo.metadataUrl.href}"`,
       );
       const metadata = await (await fetch(demo.metadataUrl)).json();
       assert.equal(metadata.resource, demo.mcpUrl.href);
@@ -132,14 +127,24 @@ describe("the demo server", () => {
   );
 
   it(
-    "refuses a dev token request with a malformed scope",
+    "refuses a token without the read scope, asking for it",
     { skip },
     async () => {
-      const url = new URL(demo.devTokenUrl!);
-      url.searchParams.set("scope", 'read "quoted"');
-      const response = await fetch(url);
-      assert.equal(response.status, 400);
-      assert.equal((await response.json()).error, "invalid_scope");
+      const response = await fetch(demo.mcpUrl, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await demo.dev!.mintAccessToken()}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 403);
+      assert.match(
+        response.headers.get("www-authenticate")!,
+        /error="insufficient_scope",.* scope="read"/,
+      );
     },
   );
 
@@ -151,15 +156,17 @@ describe("the demo server", () => {
       port: 0,
       external: {
         issuer: demo.issuer,
-        jwksUrl: new URL("/dev/jwks", demo.mcpUrl).href,
+        jwksUrl: demo.dev!.jwksUri,
         audience: demo.mcpUrl.href,
       },
     });
     try {
-      assert.equal(second.devTokenUrl, undefined);
-      const noDevIssuer = await fetch(new URL("/dev/token", second.mcpUrl));
-      await noDevIssuer.body?.cancel();
-      assert.equal(noDevIssuer.status, 404);
+      assert.equal(second.dev, undefined);
+      const noDevServer = await fetch(
+        new URL("/.well-known/oauth-authorization-server/oauth", second.mcpUrl),
+      );
+      await noDevServer.body?.cancel();
+      assert.equal(noDevServer.status, 404);
       const client = await connect(
         second.mcpUrl,
         await devToken(demo, "read"),
