@@ -38,6 +38,7 @@ export type {
   AuthorizationErrorOptions,
   DpopErrorCode,
   ErrorCode,
+  InsufficientScopeErrorOptions,
   McpAuthzErrorOptions,
   VerifierUnavailableErrorOptions,
 } from "./src/errors.ts";

@@ -66,6 +66,29 @@ export interface AuthorizationErrorOptions extends McpAuthzErrorOptions {
   message?: string | undefined;
 }
 
+/**
+ * Options of {@linkcode InsufficientScopeError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { InsufficientScopeError, type InsufficientScopeErrorOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: InsufficientScopeErrorOptions = { challengeScopes: ["mcp"] };
+ * const error = new InsufficientScopeError(["admin"], options);
+ * assert.deepEqual(error.requiredScopes, ["admin"]);
+ * assert.deepEqual(error.challengeScopes, ["admin", "mcp"]);
+ * ```
+ */
+export interface InsufficientScopeErrorOptions
+  extends AuthorizationErrorOptions {
+  /**
+   * The scopes the operation requires that the token already holds too, for
+   * the challenge (`requiredScopes` are always added).
+   */
+  challengeScopes?: readonly string[] | undefined;
+}
+
 function errorOptions(
   options: McpAuthzErrorOptions | undefined,
 ): ErrorOptions | undefined {
@@ -153,22 +176,41 @@ export class AuthorizationError extends McpAuthzError {
 export class InsufficientScopeError extends AuthorizationError {
   /** Stable code for programmatic handling. */
   override readonly code: "ERR_INSUFFICIENT_SCOPE" = "ERR_INSUFFICIENT_SCOPE";
-  /** The unmet scopes, sorted. */
+  /** The unmet scopes, sorted (FastMCP's meaning). */
   readonly requiredScopes: string[];
+  /**
+   * Every scope the operation requires that the checks know of, held or not
+   * (sorted, a superset of `requiredScopes`): what a step-up challenge's
+   * `scope` names (RFC 6750 §3), so that a client which replaces its scopes
+   * with the challenge's keeps the ones it already needed. Defaults to
+   * `requiredScopes`.
+   */
+  readonly challengeScopes: string[];
 
   /**
    * Creates a scope shortfall.
    *
    * @param requiredScopes The unmet scopes; each must be a valid scope token.
-   * @param options A replacement message, and a cause for logs.
+   * @param options A replacement message, the full scope set for the
+   * challenge, and a cause for logs.
    * @throws {TypeError} When a scope is not a non-empty string without
    * spaces, quotes or backslashes (RFC 6749 §3.3).
    */
-  constructor(requiredScopes: string[], options?: AuthorizationErrorOptions) {
+  constructor(
+    requiredScopes: string[],
+    options?: InsufficientScopeErrorOptions,
+  ) {
     const scopes = normalizeScopes(requiredScopes, "InsufficientScopeError");
+    const challenge = options?.challengeScopes === undefined
+      ? scopes
+      : normalizeScopes(
+        [...options.challengeScopes, ...scopes],
+        "InsufficientScopeError challengeScopes",
+      );
     super(options?.message ?? "Insufficient scope", options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
+    this.challengeScopes = challenge;
   }
 }
 
