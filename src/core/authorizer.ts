@@ -4,22 +4,24 @@
  * @module
  */
 
-import { show } from "../_internal/show.ts";
-import type { AuthCheck } from "./context.ts";
+import { functionOption, optionsObject, show } from "../_internal/options.ts";
 import {
   type AccessToken,
-  type AuthContext,
+  type AuthCheck,
+  AuthContext,
   type Component,
-  contextWithScopes,
+  seeded,
 } from "./context.ts";
 import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { reportSafely } from "../_internal/report.ts";
 import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
   toCheckList,
+  warnOnError,
 } from "./_evaluate.ts";
-import { evaluateShortfall, reporterOf, scopeRequirements } from "./runner.ts";
+import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -51,14 +53,17 @@ export interface AuthorizerOptions {
   /** Handed to every `AuthContext` the authorizer builds. */
   scopeHierarchy?: ScopeHierarchy | undefined;
   /**
-   * Receives exceptions thrown by checks (other than `AuthorizationError`);
-   * they deny. Default: one `console.warn` naming the check.
+   * Receives exceptions thrown by checks (other than `AuthorizationError`),
+   * a combinator's branches' included; they deny. Default: one
+   * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
 }
 
 /**
- * Options of {@linkcode Authorizer.prototype.authorize}.
+ * Options of {@linkcode Authorizer.prototype.authorize}. Read on every call,
+ * so unknown keys are not refused here (a misspelt `arguments` leaves
+ * `ctx.arguments` undefined, which checks reading it deny).
  *
  * @example Usage
  * ```ts
@@ -157,30 +162,29 @@ export class Authorizer {
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy and error reporter.
-   * @throws {TypeError} When a layer is not a check or list of checks, the
+   * @throws {TypeError} When `options` is not an object or has a key other
+   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
+   * would load none), a layer is not a check or list of checks, the
    * hierarchy is not scope -> scope list, or `onError` is not a function.
    */
   constructor(options: AuthorizerOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Authorizer options must be an object, got ${show(options)}`,
-      );
-    }
-    if (
-      options.onError !== undefined && typeof options.onError !== "function"
-    ) {
-      throw new TypeError(
-        `Authorizer onError must be a function (error, check) => void, got ${
-          show(options.onError)
-        }`,
-      );
-    }
-    this.#layers = compileLayers(options.layers);
+    const { layers, scopeHierarchy, onError } = optionsObject(
+      "Authorizer",
+      options,
+      ["layers", "scopeHierarchy", "onError"],
+      "an options object such as { layers: [...] }",
+    );
+    this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
-    this.#compiled = options.scopeHierarchy === undefined
+    this.#compiled = scopeHierarchy === undefined
       ? undefined
-      : compileHierarchy(options.scopeHierarchy);
-    this.#report = reporterOf(options);
+      : compileHierarchy(scopeHierarchy);
+    this.#report = functionOption(
+      "Authorizer",
+      "onError",
+      onError,
+      warnOnError,
+    );
   }
 
   /** The token's scope set, computed once per call and shared by every context. */
@@ -196,7 +200,11 @@ export class Authorizer {
     component: Component,
     granted: ReadonlySet<string>,
   ): boolean | Promise<boolean> {
-    const ctx = contextWithScopes({ token, component }, granted);
+    const ctx = AuthContext[seeded](
+      { token, component },
+      granted,
+      this.#report,
+    );
     const own = component.auth;
     if (own === undefined) return evaluateAll(this.#flat, ctx, this.#report);
     const first = evaluateAll(toCheckList(own), ctx, this.#report);
@@ -219,7 +227,7 @@ export class Authorizer {
     } catch (error) {
       // Only an AuthorizationError, or a malformed component, gets here.
       if (!isAuthorizationError(error)) {
-        this.#report(error, componentShape);
+        reportSafely(this.#report, error, componentShape);
       }
       return false;
     }
@@ -273,7 +281,7 @@ export class Authorizer {
       );
     } catch (error) {
       // Iterating `components` itself threw: list nothing.
-      this.#report(error, componentList);
+      reportSafely(this.#report, error, componentList);
       return Promise.resolve([]);
     }
   }
@@ -313,33 +321,32 @@ export class Authorizer {
     if (component === undefined || component === null) {
       throw new AuthorizationError(NOT_FOUND_MESSAGE);
     }
+    // One context for the whole decision, reporting through a tracker: a
+    // layer whose check threw is opaque, whatever it claims to lack.
+    const tracked = tracker(this.#report);
     let ctx: AuthContext;
     try {
-      ctx = contextWithScopes({
-        token,
-        component,
-        arguments: options?.arguments,
-      }, this.#granted(token));
+      ctx = AuthContext[seeded](
+        { token, component, arguments: options?.arguments },
+        this.#granted(token),
+        tracked.report,
+      );
     } catch (error) {
-      this.#report(error, componentShape);
+      reportSafely(this.#report, error, componentShape);
       throw new AuthorizationError(NOT_FOUND_MESSAGE);
     }
     // Own auth: whatever the reason, the caller learns no more than "unknown".
     let visible: boolean;
     try {
       visible = component.auth === undefined ||
-        await evaluateAll(toCheckList(component.auth), ctx, this.#report);
+        await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
     } catch {
       visible = false;
     }
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
-      const result = await evaluateShortfall(
-        this.#layers[i]!,
-        ctx,
-        this.#report,
-      );
+      const result = await evaluateShortfall(this.#layers[i]!, ctx, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so
       // a hidden component cannot be told from a missing one.

@@ -397,7 +397,7 @@ describe("new Authorizer()", () => {
     [
       "an onError that is not a function",
       { onError: "log" },
-      /onError must be a function/,
+      /option "onError" must be a function/,
     ],
   ];
   for (const [label, options, message] of bad) {

@@ -147,7 +147,7 @@ describe("restrictTag()", () => {
   it("throws a TypeError without scopes, saying what to pass", () => {
     assert.throws(
       () => restrictTag("admin", undefined as never),
-      /needs \{ scopes: \[\.\.\.\] \}/,
+      /expects \{ scopes: \[\.\.\.\] \}/,
     );
     assert.throws(() => restrictTag("admin", { scopes: [] }), TypeError);
     assert.throws(
