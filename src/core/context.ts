@@ -120,7 +120,10 @@ export interface Component {
 }
 
 /**
- * What an {@linkcode AuthContext} is built from.
+ * What an {@linkcode AuthContext} is built from. A context is built per
+ * decision, so unknown keys are not refused here (that check would double
+ * the cost of a decision); a misspelt key leaves its option unset, which
+ * only denies more (no token, no arguments, no implied scopes).
  *
  * @example Usage
  * ```ts
