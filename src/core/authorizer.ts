@@ -318,35 +318,31 @@ export class Authorizer {
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
-    if (component === undefined || component === null) {
-      throw new AuthorizationError(NOT_FOUND_MESSAGE);
-    }
     // One context for the whole decision, reporting through a tracker: a
     // layer whose check threw is opaque, whatever it claims to lack.
     const tracked = tracker(this.#report);
-    let ctx: AuthContext;
+    let ctx: AuthContext | undefined;
+    let visible = false;
     try {
-      ctx = AuthContext[seeded](
-        { token, component, arguments: options?.arguments },
-        this.#granted(token),
-        tracked.report,
-      );
+      if (component != null) {
+        ctx = AuthContext[seeded](
+          { token, component, arguments: options?.arguments },
+          this.#granted(token),
+          tracked.report,
+        );
+        visible = component.auth === undefined ||
+          await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
+      }
     } catch (error) {
-      reportSafely(this.#report, error, componentShape);
-      throw new AuthorizationError(NOT_FOUND_MESSAGE);
+      // A malformed component is reported; own auth's errors already were.
+      if (ctx === undefined) reportSafely(this.#report, error, componentShape);
     }
-    // Own auth: whatever the reason, the caller learns no more than "unknown".
-    let visible: boolean;
-    try {
-      visible = component.auth === undefined ||
-        await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
-    } catch {
-      visible = false;
-    }
+    // Unknown, malformed, or hidden by its own auth (whatever the reason):
+    // one answer, so that existence never leaks.
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
-      const result = await evaluateShortfall(this.#layers[i]!, ctx, tracked);
+      const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so
       // a hidden component cannot be told from a missing one.
@@ -355,7 +351,7 @@ export class Authorizer {
       }
       const required = new Set(result.missingScopes);
       for (let j = i + 1; j < this.#layers.length; j++) {
-        const more = scopeRequirements(this.#layers[j]!, ctx, {
+        const more = scopeRequirements(this.#layers[j]!, ctx!, {
           onError: this.#report,
         });
         if (more === undefined) break; // an opaque layer: say nothing beyond it

@@ -73,10 +73,30 @@ export function scopeAware(
   return Object.freeze(Object.assign(check, { missingScopes }));
 }
 
-function lacking(ctx: AuthContext, required: readonly string[]): string[] {
-  return ctx.token === undefined
-    ? []
-    : unmetScopes(ctx.grantedScopes, required);
+/**
+ * The check `requireScopes` and `restrictTag` both build: a token reaching a
+ * component the check guards (with a tag: one carrying it; else every one)
+ * must hold ALL of `scopes`.
+ */
+function scopeCheck(
+  name: string,
+  scopes: readonly string[],
+  tag?: string,
+): ScopeAwareCheck {
+  const required = Object.freeze(normalizeScopes(scopes, `${name}()`));
+  const guards = (ctx: AuthContext): boolean =>
+    tag === undefined || hasTag(ctx.component, tag);
+  const check = named(
+    (ctx: AuthContext): boolean => !guards(ctx) || ctx[holdsScopes](required),
+    `${name}(${tag ?? required.join(" ")})`,
+  );
+  return scopeAware(
+    check,
+    (ctx) =>
+      guards(ctx) && ctx.token !== undefined
+        ? unmetScopes(ctx.grantedScopes, required)
+        : [],
+  );
 }
 
 /**
@@ -109,12 +129,7 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
       "requireScopes() needs at least one scope; to require only a token, use (ctx) => ctx.token !== undefined",
     );
   }
-  const required = Object.freeze(normalizeScopes(scopes, "requireScopes()"));
-  const check = named(
-    (ctx: AuthContext): boolean => ctx[holdsScopes](required),
-    `requireScopes(${required.join(" ")})`,
-  );
-  return scopeAware(check, (ctx) => lacking(ctx, required));
+  return scopeCheck("requireScopes", scopes);
 }
 
 /** Whether a component carries `tag`, whether its tags are a Set or a list. */
@@ -181,16 +196,7 @@ export function restrictTag(
   if (!Array.isArray(scopes) || scopes.length === 0) {
     throw new TypeError(`restrictTag needs ${TAG_HINT}, got ${show(scopes)}`);
   }
-  const required = Object.freeze(normalizeScopes(scopes, "restrictTag()"));
-  const check = named(
-    (ctx: AuthContext): boolean =>
-      !hasTag(ctx.component, tag) || ctx[holdsScopes](required),
-    `restrictTag(${tag})`,
-  );
-  return scopeAware(
-    check,
-    (ctx) => hasTag(ctx.component, tag) ? lacking(ctx, required) : [],
-  );
+  return scopeCheck("restrictTag", scopes, tag);
 }
 
 /** Whether the extracted roles include every required role; `false` when malformed. */

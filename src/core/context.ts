@@ -156,11 +156,12 @@ export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
 /** The name a check is reported under. */
 function checkName(check: unknown): string {
   try {
-    const name = typeof check === "function" ? check.name : "";
-    return typeof name === "string" && name !== "" ? name : "anonymous check";
+    const name = (check as { name?: unknown }).name;
+    if (typeof name === "string" && name !== "") return name;
   } catch {
-    return "anonymous check";
+    // No check at all, or a hostile name getter.
   }
+  return "anonymous check";
 }
 
 /** The default reporter: one warning naming the check, on the server's console. */
@@ -174,16 +175,17 @@ export const warnOnError: ErrorReporter = (error, check) => {
 // The keys of AuthContext's internal members: the core's own protocol with
 // its contexts, never exported from mod.ts. Symbols rather than string names
 // keep them out of the public type; they are read on one class only, so
-// every lookup stays monomorphic.
+// every lookup stays monomorphic. (No descriptions: they would only add
+// bytes to every bundle.)
 
 /** `ctx[holdsScopes](required)`: the scope test of `requireScopes`. */
-export const holdsScopes: unique symbol = Symbol("holdsScopes");
+export const holdsScopes: unique symbol = Symbol();
 /** `ctx[reporter]`: where masked errors of this evaluation go. */
-export const reporter: unique symbol = Symbol("reporter");
+export const reporter: unique symbol = Symbol();
 /** `AuthContext[seeded](init, granted, report)`: a context built by the Authorizer. */
-export const seeded: unique symbol = Symbol("seeded");
+export const seeded: unique symbol = Symbol();
 /** `AuthContext[carrying](ctx, report)`: `ctx` as a runner with `report` evaluates it. */
-export const carrying: unique symbol = Symbol("carrying");
+export const carrying: unique symbol = Symbol();
 
 /**
  * The input of every check: the token, the component, the call's arguments.
@@ -296,7 +298,7 @@ export class AuthContext {
    */
   static [seeded](
     init: AuthContextInit,
-    granted: ReadonlySet<string>,
+    granted: ReadonlySet<string> | undefined,
     report: ErrorReporter,
   ): AuthContext {
     const ctx = new AuthContext(init);
@@ -319,14 +321,9 @@ export class AuthContext {
     ) {
       return ctx;
     }
-    const copy = new AuthContext({
-      token: ctx.token,
-      component: ctx.component,
-      arguments: ctx.arguments,
-    });
+    // A context reads as its own init: token, component and arguments.
+    const copy = AuthContext[seeded](ctx, ctx.#granted, report);
     copy.#hierarchy = ctx.#hierarchy;
-    copy.#granted = ctx.#granted;
-    copy.#report = report;
     return copy;
   }
 }

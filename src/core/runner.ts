@@ -156,10 +156,6 @@ function shortfallOf(
   }
 }
 
-function sorted(scopes: Set<string>): string[] {
-  return [...scopes].sort();
-}
-
 /**
  * A reporter that notes masked errors, a combinator's branches' included:
  * a check that threw is opaque, whatever its `missingScopes` claims.
@@ -185,22 +181,21 @@ export function tracker(report: ErrorReporter): Tracker {
 }
 
 /**
- * Adds what a denied check says the token lacks to `missing`; `undefined`
- * when it names nothing (opaque, masked, or no token): the run stops there.
+ * Adds what a denied check says the token lacks to `missing`; true when it
+ * names nothing (opaque, masked, or no token): the run stops there.
  */
-function addShortfall(
+function opaque(
   check: AuthCheck,
   ctx: AuthContext,
   tracked: Tracker,
-  missing: Set<string> | undefined,
-): Set<string> | undefined {
+  missing: Set<string>,
+): boolean {
   const lacking = tracked.masked
     ? undefined
     : shortfallOf(check, ctx, tracked.report);
-  if (lacking === undefined || lacking.length === 0) return undefined;
-  const union = missing ?? new Set<string>();
-  for (const scope of lacking) union.add(scope);
-  return union;
+  if (lacking === undefined || lacking.length === 0) return true;
+  for (const scope of lacking) missing.add(scope);
+  return false;
 }
 
 /**
@@ -213,7 +208,7 @@ export function evaluateShortfall(
   ctx: AuthContext,
   tracked: Tracker,
   start = 0,
-  missing: Set<string> | undefined = undefined,
+  missing: Set<string> = new Set(),
 ): Shortfall | Promise<Shortfall> {
   for (let i = start; i < checks.length; i++) {
     const check = checks[i]!;
@@ -221,21 +216,17 @@ export function evaluateShortfall(
     const result = evaluateCheck(check, ctx, tracked.report);
     if (result === true) continue;
     if (result === false) {
-      missing = addShortfall(check, ctx, tracked, missing);
-      if (missing === undefined) return opaqueDenial();
+      if (opaque(check, ctx, tracked, missing)) return opaqueDenial();
       continue;
     }
     // One check at a time: `masked` is this check's alone when it settles.
-    return result.then((ok) => {
-      const more = ok ? missing : addShortfall(check, ctx, tracked, missing);
-      return !ok && more === undefined
-        ? opaqueDenial()
-        : evaluateShortfall(checks, ctx, tracked, i + 1, more);
-    });
+    return result.then((ok) =>
+      ok || !opaque(check, ctx, tracked, missing)
+        ? evaluateShortfall(checks, ctx, tracked, i + 1, missing)
+        : opaqueDenial()
+    );
   }
-  return missing === undefined
-    ? { authorized: true, missingScopes: [] }
-    : { authorized: false, missingScopes: sorted(missing) };
+  return { authorized: missing.size === 0, missingScopes: [...missing].sort() };
 }
 
 /**
@@ -318,5 +309,5 @@ export function scopeRequirements(
     if (lacking === undefined) return undefined;
     for (const scope of lacking) union.add(scope);
   }
-  return sorted(union);
+  return [...union].sort();
 }
