@@ -22,6 +22,7 @@ import {
   warnOnError,
 } from "./_evaluate.ts";
 import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
+import { named } from "./checks.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -86,35 +87,33 @@ const EMPTY: ReadonlySet<string> = new Set();
 
 // Stand-ins named in `onError` reports for failures that are not a check's:
 // a malformed component, or a component list that threw while iterated.
-const componentShape: AuthCheck = function invalidComponent() {
-  return false;
-};
-const componentList: AuthCheck = function unreadableComponentList() {
-  return false;
-};
+// Named explicitly: a minifier renames function expressions.
+const componentShape: AuthCheck = named(() => false, "invalidComponent");
+const componentList: AuthCheck = named(() => false, "unreadableComponentList");
 
 function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
   if (layers === undefined) return [];
   if (!Array.isArray(layers)) {
     throw new TypeError(
-      `Authorizer layers must be an array of checks or check lists, got ${
+      `Authorizer option "layers" must be an array of checks or check lists, got ${
         show(layers)
       }`,
     );
   }
-  return Object.freeze(layers.map((layer, i) => {
-    const checks = Array.isArray(layer) ? layer : [layer];
-    checks.forEach((check, j) => {
-      if (typeof check !== "function") {
-        throw new TypeError(
-          `Authorizer layer ${i}${
-            Array.isArray(layer) ? `, check ${j},` : ""
-          } must be a function (ctx) => boolean, got ${show(check)}`,
-        );
-      }
-    });
-    return Object.freeze([...checks] as AuthCheck[]);
-  }));
+  return Object.freeze(
+    layers.map((layer, i) =>
+      Object.freeze(
+        toCheckList(layer).map((check, j) => {
+          if (typeof check === "function") return check;
+          throw new TypeError(
+            `Authorizer layer ${i}${
+              Array.isArray(layer) ? `, check ${j},` : ""
+            } must be a function (ctx) => boolean, got ${show(check)}`,
+          );
+        }),
+      )
+    ),
+  );
 }
 
 /**
@@ -206,11 +205,12 @@ export class Authorizer {
       this.#report,
     );
     const own = component.auth;
-    if (own === undefined) return evaluateAll(this.#flat, ctx, this.#report);
-    const first = evaluateAll(toCheckList(own), ctx, this.#report);
-    if (first === false) return false;
-    if (first === true) return evaluateAll(this.#flat, ctx, this.#report);
-    return first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+    const first = own === undefined ||
+      evaluateAll(toCheckList(own), ctx, this.#report);
+    return first === true
+      ? evaluateAll(this.#flat, ctx, this.#report)
+      : first &&
+        first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
   }
 
   /** A decision that never throws: an AuthorizationError or a bad component drops. */
