@@ -123,13 +123,25 @@ export function evaluateAll(
   report: ErrorReporter,
   start = 0,
 ): boolean | Promise<boolean> {
-  for (let i = start; i < checks.length; i++) {
-    const result = evaluateCheck(checks[i]!, ctx, report);
-    if (result === true) continue;
-    if (result === false) return false;
-    return result.then((ok) => ok && evaluateAll(checks, ctx, report, i + 1));
+  // One guarded section for the whole synchronous run, not a call and a
+  // guard per check: this loop is the hot path of every list and call.
+  let i = start;
+  try {
+    for (; i < checks.length; i++) {
+      const check = checks[i]!;
+      if (typeof check !== "function") throw notAFunction(check);
+      const result: unknown = check(ctx);
+      if (result === true) continue;
+      if (result === false || !isThenable(result)) return false;
+      const next = i + 1;
+      return settle(result, check, report).then((ok) =>
+        ok && evaluateAll(checks, ctx, report, next)
+      );
+    }
+    return true;
+  } catch (error) {
+    return settleError(error, checks[i]!, report);
   }
-  return true;
 }
 
 /** A check list as given by a user: one check, a list, or nothing. */

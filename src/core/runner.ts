@@ -81,7 +81,7 @@ function reporterFrom(options: RunOptions | undefined): ErrorReporter {
  *
  * With an `onError`, the checks see a copy of `ctx` that carries it (same
  * token, component, arguments and scope set), so that a combinator reports
- * its branches' errors there too; without one, `ctx` itself.
+ * its branches' errors there too; without options, `ctx` itself.
  *
  * @param checks One check or a list.
  * @param ctx What the checks see.
@@ -111,7 +111,11 @@ export function runAuthChecks(
 ): Promise<boolean> {
   try {
     const report = reporterFrom(options);
-    const run = AuthContext[carrying](ctx, report);
+    // Without options, nothing to carry: `ctx` already says where its
+    // combinators report (the default warning, for a context built by hand).
+    const run = options === undefined
+      ? ctx
+      : AuthContext[carrying](ctx, report);
     // A lone check skips the list: the common case on a hot path.
     const result = Array.isArray(checks)
       ? evaluateAll(checks, run, report)
@@ -181,21 +185,23 @@ export function tracker(report: ErrorReporter): Tracker {
 }
 
 /**
- * Adds what a denied check says the token lacks to `missing`; true when it
- * names nothing (opaque, masked, or no token): the run stops there.
+ * Adds what a denied check says the token lacks to `missing` (made on first
+ * use: an allowed run allocates nothing); `undefined` when it names nothing
+ * (opaque, masked, or no token): the run stops there.
  */
-function opaque(
+function addShortfall(
   check: AuthCheck,
   ctx: AuthContext,
   tracked: Tracker,
-  missing: Set<string>,
-): boolean {
+  missing: Set<string> | undefined,
+): Set<string> | undefined {
   const lacking = tracked.masked
     ? undefined
     : shortfallOf(check, ctx, tracked.report);
-  if (lacking === undefined || lacking.length === 0) return true;
-  for (const scope of lacking) missing.add(scope);
-  return false;
+  if (lacking === undefined || lacking.length === 0) return undefined;
+  const union = missing ?? new Set<string>();
+  for (const scope of lacking) union.add(scope);
+  return union;
 }
 
 /**
@@ -208,7 +214,7 @@ export function evaluateShortfall(
   ctx: AuthContext,
   tracked: Tracker,
   start = 0,
-  missing: Set<string> = new Set(),
+  missing?: Set<string>,
 ): Shortfall | Promise<Shortfall> {
   for (let i = start; i < checks.length; i++) {
     const check = checks[i]!;
@@ -216,17 +222,21 @@ export function evaluateShortfall(
     const result = evaluateCheck(check, ctx, tracked.report);
     if (result === true) continue;
     if (result === false) {
-      if (opaque(check, ctx, tracked, missing)) return opaqueDenial();
+      missing = addShortfall(check, ctx, tracked, missing);
+      if (missing === undefined) return opaqueDenial();
       continue;
     }
     // One check at a time: `masked` is this check's alone when it settles.
-    return result.then((ok) =>
-      ok || !opaque(check, ctx, tracked, missing)
-        ? evaluateShortfall(checks, ctx, tracked, i + 1, missing)
-        : opaqueDenial()
-    );
+    return result.then((ok) => {
+      const more = ok ? missing : addShortfall(check, ctx, tracked, missing);
+      return ok || more !== undefined
+        ? evaluateShortfall(checks, ctx, tracked, i + 1, more)
+        : opaqueDenial();
+    });
   }
-  return { authorized: missing.size === 0, missingScopes: [...missing].sort() };
+  return missing === undefined
+    ? { authorized: true, missingScopes: [] }
+    : { authorized: false, missingScopes: [...missing].sort() };
 }
 
 /**
