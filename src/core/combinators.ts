@@ -95,9 +95,11 @@ function anyFrom(
 
 /**
  * Allows when any branch allows, trying them in order and stopping at the
- * first allow. A branch that throws counts as that branch's denial; when no
- * branch allows, the first `AuthorizationError` seen propagates, else it
- * denies. Scope-aware exactly when every branch is: `missingScopes` is the
+ * first allow. A branch that throws counts as that branch's denial (an
+ * error other than `AuthorizationError` goes to the `onError` of the runner
+ * or Authorizer evaluating it; called directly, to the default warning);
+ * when no branch allows, the first `AuthorizationError` seen propagates,
+ * else it denies. Scope-aware exactly when every branch is: `missingScopes` is the
  * smallest branch shortfall (the first on a tie), empty if any branch is
  * satisfied.
  *
@@ -165,8 +167,9 @@ export function anyOf(...checks: AuthCheck[]): AuthCheck {
 
 /**
  * One check that is the AND of its branches, in order, stopping at the first
- * denial. Scope-aware when every branch is (`missingScopes` is the union),
- * so `anyOf(allOf(a, b), c)` composes.
+ * denial. A branch's masked error goes where {@linkcode anyOf}'s do.
+ * Scope-aware when every branch is (`missingScopes` is the union), so
+ * `anyOf(allOf(a, b), c)` composes.
  *
  * @param checks The branches; at least one.
  * @returns The AND of the branches.
