@@ -1,6 +1,8 @@
 /**
  * What a check sees: the verified token, the component asked for, and the
- * call's arguments.
+ * call's arguments. A context also carries, internally, the token's scope
+ * set (built once) and the reporter of the run evaluating it, so that the
+ * engine needs no module state: see the symbol-keyed members below.
  *
  * @module
  */
