@@ -125,6 +125,11 @@ describe("optionsObject()", () => {
       () => optionsObject("T", { lyer: 1 } as never, ["layers"] as never),
       /did you mean "layers"/,
     );
+    // ...but not when the edits replace the whole key.
+    assert.doesNotMatch(
+      captured(() => optionsObject("T", { zz: 1 } as never, ["a"] as never)),
+      /did you mean/,
+    );
     // ...three is not.
     assert.doesNotMatch(
       captured(() =>

@@ -41,3 +41,22 @@ describe("show()", () => {
     assert.doesNotMatch(show(["eyJhbGciOi"]), /eyJ/);
   });
 });
+
+describe("show() on awkward values", () => {
+  it("masks a URL's user info and cuts a long URL", () => {
+    const shown = show(
+      new URL(`https://u:s3cret@example.com/${"a".repeat(200)}`),
+    );
+    assert.ok(!shown.includes("s3cret"));
+    assert.ok(shown.length < 100);
+  });
+
+  it("describes a Proxy whose traps throw instead of throwing", () => {
+    const hostile = new Proxy({}, {
+      getPrototypeOf() {
+        throw new Error("trap");
+      },
+    });
+    assert.equal(show(hostile), "an object");
+  });
+});
