@@ -23,6 +23,15 @@ import {
 } from "./_evaluate.ts";
 import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
 import { named } from "./checks.ts";
+// stepUp (issue 11): the "always" and "never" policies.
+import {
+  authorizeAlways,
+  concealed,
+  lenient,
+  lenientList,
+  stepUpOption,
+  type StepUpPolicy,
+} from "./step_up.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -59,6 +68,12 @@ export interface AuthorizerOptions {
    * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
+  /**
+   * What lists show and calls answer when only scopes stand between the
+   * token and a component: `"layers"` (default, FastMCP's), `"always"` or
+   * `"never"` (see {@linkcode StepUpPolicy}).
+   */
+  stepUp?: StepUpPolicy | undefined;
 }
 
 /**
@@ -156,25 +171,34 @@ export class Authorizer {
   #flat: readonly AuthCheck[];
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
+  #stepUp: StepUpPolicy;
+  /** The layers as `filter` runs them: lenient under `"always"`. */
+  #listFlat: readonly AuthCheck[];
 
   /**
    * Validates the layers and hierarchy once.
    *
-   * @param options Layers, scope hierarchy and error reporter.
+   * @param options Layers, scope hierarchy, error reporter, step-up policy.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
-   * would load none), a layer is not a check or list of checks, the
-   * hierarchy is not scope -> scope list, or `onError` is not a function.
+   * than `layers`, `scopeHierarchy`, `onError` and `stepUp` (a misspelt
+   * `layers` would load none), a layer is not a check or list of checks,
+   * the hierarchy is not scope -> scope list, `onError` is not a function,
+   * or `stepUp` is not `"layers"`, `"always"` or `"never"`.
    */
   constructor(options: AuthorizerOptions = {}) {
-    const { layers, scopeHierarchy, onError } = optionsObject(
+    const { layers, scopeHierarchy, onError, stepUp } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError"],
+      ["layers", "scopeHierarchy", "onError", "stepUp"],
       "an options object such as { layers: [...] }",
     );
+    // stepUp (issue 11): read first, the layers' list form depends on it.
+    this.#stepUp = stepUpOption("Authorizer", stepUp);
     this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
+    this.#listFlat = this.#stepUp === "always"
+      ? Object.freeze(this.#flat.map(lenient))
+      : this.#flat;
     this.#compiled = scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(scopeHierarchy);
@@ -193,7 +217,11 @@ export class Authorizer {
       : closeScopes(token.scopes, this.#compiled);
   }
 
-  /** Own auth, then every layer: one AND chain, synchronous until a check is not. */
+  /**
+   * Own auth, then every layer, as lists judge them (`#listFlat`, and own
+   * checks made lenient under `"always"`): one AND chain, synchronous until
+   * a check is not.
+   */
   #decide(
     token: AccessToken | undefined,
     component: Component,
@@ -205,12 +233,16 @@ export class Authorizer {
       this.#report,
     );
     const own = component.auth;
-    const first = own === undefined ||
-      evaluateAll(toCheckList(own), ctx, this.#report);
+    const flat = this.#listFlat;
+    const first = own === undefined || evaluateAll(
+      // stepUp (issue 11): under "always", own scope checks are lenient too.
+      flat === this.#flat ? toCheckList(own) : lenientList(toCheckList(own)),
+      ctx,
+      this.#report,
+    );
     return first === true
-      ? evaluateAll(this.#flat, ctx, this.#report)
-      : first &&
-        first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+      ? evaluateAll(flat, ctx, this.#report)
+      : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));
   }
 
   /** A decision that never throws: an AuthorizationError or a bad component drops. */
@@ -239,7 +271,9 @@ export class Authorizer {
    * @typeParam C The component type, kept in the result.
    * @param token The verified token, or `undefined` when unauthenticated.
    * @param components The components to filter.
-   * @returns The components that pass their own `auth` and every layer.
+   * @returns The components that pass their own `auth` and every layer
+   * (with `stepUp: "always"`, also those whose every failing check is
+   * scope-aware and names what the token lacks).
    *
    * @example Usage
    * ```ts
@@ -297,7 +331,10 @@ export class Authorizer {
    * scope shortfall (no step-up can help, so existence is not revealed).
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
-   * the following scope-only layers, up to the first opaque one.
+   * the following scope-only layers, up to the first opaque one. With
+   * `stepUp: "always"`, whenever every failing check (own `auth` included)
+   * is scope-aware, naming all they lack; with `stepUp: "never"`, never (the
+   * unknown component's `AuthorizationError` instead).
    *
    * @example Usage
    * ```ts
@@ -313,7 +350,35 @@ export class Authorizer {
    * assert.equal(unknown.message, denied.message);
    * ```
    */
-  async authorize(
+  authorize(
+    token: AccessToken | undefined,
+    component: Component | undefined,
+    options?: AuthorizeOptions,
+  ): Promise<void> {
+    // stepUp (issue 11): the policy picks the engine.
+    switch (this.#stepUp) {
+      case "never":
+        return concealed(
+          this.#authorize(token, component, options),
+          notFoundError,
+        );
+      case "always":
+        return authorizeAlways(
+          token,
+          component,
+          options,
+          this.#layers,
+          () => this.#granted(token),
+          this.#report,
+          notFoundError,
+        );
+      default:
+        return this.#authorize(token, component, options);
+    }
+  }
+
+  /** `authorize` under `"layers"`. */
+  async #authorize(
     token: AccessToken | undefined,
     component: Component | undefined,
     options?: AuthorizeOptions,
@@ -360,4 +425,9 @@ export class Authorizer {
       throw new InsufficientScopeError([...required]);
     }
   }
+}
+
+/** The one error of an unknown component and of one that reads as such. */
+function notFoundError(): AuthorizationError {
+  return new AuthorizationError(NOT_FOUND_MESSAGE);
 }

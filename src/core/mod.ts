@@ -28,4 +28,5 @@ export {
   scopeRequirements,
 } from "./runner.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./authorizer.ts";
+export type { StepUpPolicy } from "./step_up.ts";
 export { Authorizer } from "./authorizer.ts";

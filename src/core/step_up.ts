@@ -1,0 +1,363 @@
+/**
+ * The step-up policy of an `Authorizer` (`stepUp`): what a list shows and a
+ * call answers when only scopes stand between a token and a component.
+ *
+ * - `"layers"` (default, FastMCP's): a layer's scope shortfall hides the
+ *   component from lists and answers a call with `InsufficientScopeError`;
+ *   a shortfall of the component's own `auth` reads as "not found".
+ * - `"always"`: a component whose every failing check is scope-aware (own
+ *   `auth` or layers) stays listed, and a call answers
+ *   `InsufficientScopeError` naming everything missing; an opaque denial
+ *   hides and reads as "not found".
+ * - `"never"`: every denial hides and every call reads as "not found".
+ *
+ * The `"layers"` engine is the Authorizer's own; this module holds the other
+ * two, on the same runner (`evaluateShortfall`). Only
+ * {@linkcode StepUpPolicy} is public; the rest serves the Authorizer.
+ *
+ * @module
+ */
+
+import { oneOfOption } from "../_internal/options.ts";
+import { reportSafely } from "../_internal/report.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
+import { isScopeAware, named, type ScopeAwareCheck } from "./checks.ts";
+import {
+  type AccessToken,
+  type AuthCheck,
+  AuthContext,
+  type AuthContextInit,
+  type Component,
+  seeded,
+} from "./context.ts";
+import { type ErrorReporter, isThenable, toCheckList } from "./_evaluate.ts";
+import {
+  evaluateShortfall,
+  type Shortfall,
+  type Tracker,
+  tracker,
+} from "./runner.ts";
+import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+
+/**
+ * What lists show and calls answer when only scopes stand between a token
+ * and a component (the MCP step-up flow), the `stepUp` option of
+ * `Authorizer`:
+ *
+ * - `"layers"` (default, FastMCP's behaviour): a layer's scope shortfall
+ *   hides the component from `filter` and makes `authorize` throw
+ *   `InsufficientScopeError`; a shortfall of the component's own `auth` is
+ *   "not found".
+ * - `"always"`: a component whose every failing check is scope-aware (its
+ *   own `auth` or layers) stays in `filter`'s result, and `authorize`
+ *   throws `InsufficientScopeError` naming every scope it lacks; a denial
+ *   by an opaque check hides it and reads as "not found".
+ * - `"never"`: every denial hides the component and reads as "not found",
+ *   scope shortfalls included: nothing tells a forbidden component from a
+ *   missing one.
+ *
+ * Whatever the policy, an `AuthorizationUnavailableError` from a check is
+ * let through (answer "retry", not "not found"). README's "Step-up policy"
+ * table says what each one shows and leaks, and which to choose.
+ *
+ * @example Usage
+ * ```ts
+ * import { Authorizer, requireScopes, type StepUpPolicy } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const stepUp: StepUpPolicy = "always";
+ * const authorizer = new Authorizer({ stepUp });
+ * const write = { kind: "tool" as const, name: "write", auth: requireScopes("write") };
+ * const reader = { token: "t", clientId: "c", scopes: ["read"], claims: {} };
+ * assert.deepEqual(await authorizer.filter(reader, [write]), [write]);
+ * await assert.rejects(authorizer.authorize(reader, write), { requiredScopes: ["write"] });
+ * ```
+ */
+export type StepUpPolicy = "layers" | "always" | "never";
+
+const POLICIES: readonly StepUpPolicy[] = Object.freeze([
+  "layers",
+  "always",
+  "never",
+]);
+
+/**
+ * Reads the `stepUp` option of `owner`.
+ *
+ * @throws {TypeError} When it is not one of the three policies.
+ */
+export function stepUpOption(owner: string, value: unknown): StepUpPolicy {
+  return oneOfOption(owner, "stepUp", value, POLICIES, "layers");
+}
+
+/**
+ * Whether `error` says the decision could not be made (an
+ * `AuthorizationUnavailableError`: a policy engine down), which every
+ * policy lets through so that the caller answers "retry" (HTTP 503), not
+ * "not found". Read by its stable code, so that this module needs no
+ * import of the class.
+ */
+export function isUnavailable(error: unknown): boolean {
+  try {
+    return error instanceof AuthorizationError &&
+      (error as { code: string }).code === "ERR_AUTHORIZATION_UNAVAILABLE";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `"never"`: the answer of a call under the default engine, with every
+ * denial turned into `notFound()` (unavailability excepted), so that a
+ * scope shortfall reads exactly as an unknown component.
+ */
+export async function concealed(
+  decision: Promise<void>,
+  notFound: () => AuthorizationError,
+): Promise<void> {
+  try {
+    await decision;
+  } catch (error) {
+    if (isUnavailable(error)) throw error;
+    throw notFound();
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * `authorize` under `"always"`: own `auth` and every layer run to the end;
+ * a denial only scope-aware checks make is a step-up naming all they lack,
+ * any other reads as an unknown component (`notFound()`).
+ *
+ * @param token The verified token.
+ * @param component The component asked for; `undefined` when unknown.
+ * @param options The call's arguments.
+ * @param layers The Authorizer's layers.
+ * @param granted The token's scope set (may throw on a malformed token).
+ * @param report Where masked errors go.
+ * @param notFound The error of an unknown component.
+ */
+export async function authorizeAlways(
+  token: AccessToken | undefined,
+  component: Component | undefined,
+  options: { arguments?: Record<string, unknown> | undefined } | undefined,
+  layers: readonly (readonly AuthCheck[])[],
+  granted: () => ReadonlySet<string>,
+  report: ErrorReporter,
+  notFound: () => AuthorizationError,
+): Promise<void> {
+  if (component == null) throw notFound();
+  const tracked = tracker(report);
+  let lists: readonly (readonly AuthCheck[])[];
+  let ctx: AuthContext;
+  let init: AuthContextInit;
+  try {
+    init = { token, component, arguments: options?.arguments };
+    const own = component.auth;
+    lists = own === undefined ? layers : [toCheckList(own), ...layers];
+    ctx = AuthContext[seeded](
+      init,
+      granted(),
+      tracked.report,
+    );
+  } catch (error) {
+    reportSafely(report, error, malformed);
+    throw notFound();
+  }
+  let missing: string[] | undefined;
+  try {
+    missing = await scopeOnlyShortfall(lists, ctx, tracked);
+  } catch (error) {
+    // A check's own step-up, or an engine that could not decide, stands;
+    // any other deliberate denial reads as an unknown component.
+    if (error instanceof InsufficientScopeError || isUnavailable(error)) {
+      throw error;
+    }
+    throw notFound();
+  }
+  if (missing === undefined) throw notFound();
+  if (missing.length === 0) return;
+  throw shortfallError(
+    missing,
+    () =>
+      requiredScopesOf(
+        lists,
+        AuthContext[seeded](init, EMPTY, report),
+        report,
+      ),
+  );
+}
+
+// Named in `onError` reports for a component that cannot be judged.
+const malformed: AuthCheck = named(() => false, "invalidComponent");
+
+/**
+ * `"always"`: runs every check list to the end (own `auth`, then each
+ * layer), collecting what the token lacks. Resolves to `[]` when allowed,
+ * to the sorted missing scopes when every failing check is scope-aware,
+ * and to `undefined` when an opaque check denied (nothing can be said).
+ * Rejects with what a check threw on purpose (`AuthorizationError`).
+ * `ctx` must carry `tracked.report`.
+ */
+export function scopeOnlyShortfall(
+  lists: readonly (readonly AuthCheck[])[],
+  ctx: AuthContext,
+  tracked: Tracker,
+): string[] | undefined | Promise<string[] | undefined> {
+  let missing: Set<string> | undefined;
+  for (let i = 0; i < lists.length; i++) {
+    const result = evaluateShortfall(lists[i]!, ctx, tracked);
+    if (result instanceof Promise) {
+      return result.then((settled) => {
+        const union = merge(missing, settled);
+        if (union === OPAQUE) return undefined;
+        return continued(lists, i + 1, ctx, tracked, union);
+      });
+    }
+    const union = merge(missing, result);
+    if (union === OPAQUE) return undefined;
+    missing = union;
+  }
+  return missing === undefined ? [] : [...missing].sort();
+}
+
+const OPAQUE: unique symbol = Symbol();
+
+function merge(
+  missing: Set<string> | undefined,
+  result: Shortfall,
+): Set<string> | undefined | typeof OPAQUE {
+  if (result.authorized) return missing;
+  if (result.missingScopes.length === 0) return OPAQUE;
+  const union = missing ?? new Set<string>();
+  for (const scope of result.missingScopes) union.add(scope);
+  return union;
+}
+
+async function continued(
+  lists: readonly (readonly AuthCheck[])[],
+  start: number,
+  ctx: AuthContext,
+  tracked: Tracker,
+  missing: Set<string> | undefined,
+): Promise<string[] | undefined> {
+  for (let i = start; i < lists.length; i++) {
+    const union = merge(
+      missing,
+      await evaluateShortfall(lists[i]!, ctx, tracked),
+    );
+    if (union === OPAQUE) return undefined;
+    missing = union;
+  }
+  return missing === undefined ? [] : [...missing].sort();
+}
+
+/**
+ * Every scope the scope-aware checks of `lists` require, held or not (RFC
+ * 6750 §3: the scope necessary to access the resource), read from their
+ * `missingScopes` against `bare`, a context whose token holds no scope. An
+ * opaque check contributes nothing; a `missingScopes` that throws or
+ * answers garbage is reported and contributes nothing.
+ */
+export function requiredScopesOf(
+  lists: readonly (readonly AuthCheck[])[],
+  bare: AuthContext,
+  report: ErrorReporter,
+): string[] {
+  const required = new Set<string>();
+  for (const list of lists) {
+    for (const check of list) {
+      if (!isScopeAware(check)) continue;
+      try {
+        const scopes: unknown = check.missingScopes(bare);
+        if (Array.isArray(scopes)) {
+          for (const scope of scopes) {
+            if (typeof scope === "string") required.add(scope);
+          }
+        }
+      } catch (error) {
+        reportSafely(report, error, check);
+      }
+    }
+  }
+  return [...required];
+}
+
+/**
+ * The `InsufficientScopeError` of an `"always"` shortfall: `missing` as
+ * `requiredScopes`, and every scope the checks require as
+ * `challengeScopes`. Falls back to `missing` alone when a required scope is
+ * not a valid scope token (a custom check's claim the error refuses).
+ */
+export function shortfallError(
+  missing: string[],
+  required: () => string[],
+): InsufficientScopeError {
+  try {
+    return new InsufficientScopeError(missing, {
+      challengeScopes: required(),
+    });
+  } catch {
+    return new InsufficientScopeError(missing);
+  }
+}
+
+/**
+ * `"always"` in lists: `check` made lenient, so that a list keeps what only
+ * scopes keep out. A scope-aware check then passes when it passes, or when
+ * it denies naming the scopes the token lacks; an opaque check is returned
+ * unchanged (a denial it makes still hides). One wrapper per check
+ * (`lenient`, cached), so lists allocate none.
+ */
+export function lenient(check: AuthCheck): AuthCheck {
+  if (!isScopeAware(check)) return check;
+  let wrapper = LENIENT.get(check);
+  if (wrapper === undefined) {
+    const names = (ctx: AuthContext): boolean => namesShortfall(check, ctx);
+    wrapper = named((ctx: AuthContext): boolean | Promise<boolean> => {
+      const result: unknown = check(ctx);
+      if (result === true) return true;
+      if (isThenable(result)) {
+        return Promise.resolve(result).then((ok) => ok === true || names(ctx));
+      }
+      return names(ctx);
+    }, check.name);
+    LENIENT.set(check, wrapper);
+  }
+  return wrapper;
+}
+
+/** The lenient form of each check of a list; the list itself when none changes. */
+export function lenientList(
+  checks: readonly AuthCheck[],
+): readonly AuthCheck[] {
+  let changed: AuthCheck[] | undefined;
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i]!;
+    const wrapped = typeof check === "function" ? lenient(check) : check;
+    if (wrapped !== check) {
+      changed ??= checks.slice();
+      changed[i] = wrapped;
+    }
+  }
+  return changed ?? checks;
+}
+
+// Checks are frozen functions registered once: a weak cache bounded by them.
+const LENIENT = new WeakMap<AuthCheck, AuthCheck>();
+
+/**
+ * Whether a denying scope-aware check names what the token lacks, as the
+ * runner judges it (a non-empty list of scope tokens). Anything else it
+ * answers is a misconfiguration: thrown, so that the run reports it.
+ */
+function namesShortfall(check: ScopeAwareCheck, ctx: AuthContext): boolean {
+  const missing: unknown = check.missingScopes(ctx);
+  if (!Array.isArray(missing) || !missing.every(isScopeToken)) {
+    throw new TypeError(
+      "missingScopes() must return an array of scope strings (RFC 6749 §3.3)",
+    );
+  }
+  return missing.length > 0;
+}
