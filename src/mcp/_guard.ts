@@ -24,6 +24,13 @@ import {
 } from "./_handlers.ts";
 import { calleeOf, guardConfig, type GuardOwner } from "./_options.ts";
 import {
+  type Preflight,
+  type PreflightInput,
+  preflightOf,
+  type PreflightOptions,
+} from "./preflight.ts";
+import type { AccessToken } from "../core/context.ts";
+import {
   ComponentRegistry,
   type Entry,
   type Handle,
@@ -115,6 +122,15 @@ export class Guard {
       },
       this.#installed,
     );
+  }
+
+  /** The HTTP preflight of one request (`preflight.ts`). */
+  preflight(
+    input: PreflightInput,
+    token: AccessToken | undefined,
+    options: PreflightOptions | undefined,
+  ): Promise<Preflight> {
+    return preflightOf(this.#scope, input, token, options);
   }
 
   /** Registers a tool with its `tags` and `auth`. */

@@ -23,6 +23,8 @@ import {
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 import { reportStepUp } from "../http/_step_up.ts";
+// preflight (issue 11): decisions made before dispatch, reused here.
+import { recall } from "./_preflight.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -46,21 +48,38 @@ type Listed = Component & { [ITEM]: unknown };
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
-/** Throws the SDK's not-found error unless the token may use `entry`. */
+/**
+ * Throws the SDK's not-found error unless the token may use `entry`. With
+ * the handler's `ctx` and `method`, a decision the preflight made for this
+ * very call is reused (its checks do not run again).
+ */
 async function authorize(
   guard: GuardScope,
   token: AccessToken | undefined,
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  ctx?: unknown,
+  method?: string,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
     throw guard.binding.error(notFound(kind));
   }
   try {
-    await guard.authorizer.authorize(token, entry.component, {
-      arguments: args,
-    });
+    // preflight (issue 11): the decision made before dispatch, if any.
+    const early = method === undefined ? undefined : recall(
+      guard,
+      guard.binding.authInfo(ctx),
+      method,
+      guard.binding.requestId(ctx),
+      entry,
+      args,
+    );
+    if (early === undefined) {
+      await guard.authorizer.authorize(token, entry.component, {
+        arguments: args,
+      });
+    } else if (!early.allowed) throw early.error;
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind));
   }
@@ -126,12 +145,14 @@ function namedCallHandler(
   handler: Handler,
   entryOf: (name: unknown) => Entry | undefined,
   kind: GuardedKind,
+  method: string,
 ): Handler {
   return async (request, ctx) => {
     const params = request?.params;
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
-    await authorize(guard, token, entryOf(params?.name), args, kind);
+    const entry = entryOf(params?.name);
+    await authorize(guard, token, entry, args, kind, ctx, method);
     return handler(request, ctx);
   };
 }
@@ -180,18 +201,33 @@ export function guardedHandler(
         (item) => registry.resolve(item.uri).entry,
       );
     case "tools/call":
-      return namedCallHandler(guard, handler, (n) => registry.tool(n), "Tool");
+      return namedCallHandler(
+        guard,
+        handler,
+        (n) => registry.tool(n),
+        "Tool",
+        method,
+      );
     case "prompts/get":
       return namedCallHandler(
         guard,
         handler,
         (n) => registry.prompt(n),
         "Prompt",
+        method,
       );
     case "resources/read":
       return async (request, ctx) => {
         const { entry, args } = registry.resolve(request?.params?.uri);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource");
+        await authorize(
+          guard,
+          tokenOf(ctx),
+          entry,
+          args,
+          "Resource",
+          ctx,
+          method,
+        );
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":
@@ -239,11 +275,25 @@ export function withScopeChallenge(
   ): Promise<ScopeChallengeShape | undefined> => {
     try {
       const request = isRecord(context?.request) ? context.request : {};
-      await guard.authorizer.authorize(
-        accessTokenOf(context?.authInfo),
-        entry.component,
-        { arguments: argumentsOf(request, entry) },
-      );
+      const args = argumentsOf(request, entry);
+      // preflight (issue 11): the decision made before dispatch, if any.
+      const early = typeof request.method === "string"
+        ? recall(
+          guard,
+          context?.authInfo,
+          request.method,
+          request.id,
+          entry,
+          args,
+        )
+        : undefined;
+      if (early === undefined) {
+        await guard.authorizer.authorize(
+          accessTokenOf(context?.authInfo),
+          entry.component,
+          { arguments: args },
+        );
+      } else if (!early.allowed) throw early.error;
       return undefined;
     } catch (error) {
       // Only a shortfall challenges, and the hook never throws.

@@ -41,11 +41,30 @@
  * @module
  */
 
+export type { ComponentAuth, GuardOptions } from "./guard.ts";
+export { GuardedServer, guardServer } from "./guard.ts";
 export type {
-  ComponentAuth,
+  GuardedMcpServer,
   GuardedPromptConfig,
+  GuardedRegistration,
   GuardedResourceConfig,
   GuardedToolConfig,
-  GuardOptions,
-} from "./guard.ts";
-export { GuardedServer, guardServer } from "./guard.ts";
+} from "./registration.ts";
+export type {
+  NodeRequestLike,
+  NodeResponseLike,
+  Preflight,
+  PreflightBody,
+  PreflightInput,
+  PreflightOptions,
+  RequestPreflight,
+  SdkRequestOptions,
+} from "./preflight.ts";
+export { writeResponse } from "./preflight.ts";
+export type {
+  GuardedFetchOptions,
+  GuardedMcpHandlerOptions,
+  GuardedMcpHttpHandler,
+  GuardedServerContext,
+} from "./handler.ts";
+export { guardedMcpHandler } from "./handler.ts";

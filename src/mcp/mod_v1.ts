@@ -26,11 +26,23 @@
  * @module
  */
 
+export type { ComponentAuth, GuardOptions } from "./guard_v1.ts";
+export { GuardedServer, guardServer } from "./guard_v1.ts";
 export type {
-  ComponentAuth,
+  GuardedMcpServer,
   GuardedPromptConfig,
+  GuardedRegistration,
   GuardedResourceConfig,
   GuardedToolConfig,
-  GuardOptions,
-} from "./guard_v1.ts";
-export { GuardedServer, guardServer } from "./guard_v1.ts";
+} from "./registration_v1.ts";
+export type {
+  NodeRequestLike,
+  NodeResponseLike,
+  Preflight,
+  PreflightBody,
+  PreflightInput,
+  PreflightOptions,
+  RequestPreflight,
+  SdkRequestOptions,
+} from "./preflight.ts";
+export { writeResponse } from "./preflight.ts";
