@@ -92,8 +92,9 @@ export async function readRequestBody(
       "preflight() reads the request body, which was already read: pass { body, authorization } with the parsed body instead",
     );
   }
+  // Left unread, not cancelled (as the SDKs do): the server drops it, and
+  // cancelling a Node-backed stream mid-flight can throw in Node itself.
   if (declaredTooLarge(request.headers.get("content-length"), limit)) {
-    await request.body?.cancel().catch(() => {});
     return TOO_LARGE;
   }
   const stream = request.body;
@@ -106,10 +107,7 @@ export async function readRequestBody(
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel().catch(() => {});
-        return TOO_LARGE;
-      }
+      if (total > limit) return TOO_LARGE;
       chunks.push(value);
     }
   } finally {
