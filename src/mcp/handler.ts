@@ -15,6 +15,7 @@ import { optionsObject } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import type { GuardedServer } from "./guard.ts";
 import type { PreflightOptions } from "./preflight.ts";
+import { preflightConfig } from "./_refusal.ts";
 
 /**
  * What a {@linkcode guardedMcpHandler} factory is given: the request being
@@ -104,6 +105,16 @@ type Factory = (
 ) => GuardedServer | Promise<GuardedServer>;
 
 const KEYS = ["preflight"] as const;
+// createMcpHandler's own options, passed on as they are.
+const SDK_KEYS: readonly (keyof CreateMcpHandlerOptions)[] = [
+  "legacy",
+  "onerror",
+  "responseMode",
+  "bus",
+  "maxSubscriptions",
+  "keepAliveMs",
+  "maxRequestBodySize",
+];
 
 /**
  * `createMcpHandler` with the guard's preflight in front: for each request,
@@ -123,7 +134,8 @@ const KEYS = ["preflight"] as const;
  * @param options `createMcpHandler`'s options, and `preflight`'s.
  * @returns `{ fetch, close, notify, bus }`; pass the verified token to
  * `fetch` as `authInfo`.
- * @throws {TypeError} When `factory` is not a function.
+ * @throws {TypeError} When `factory` is not a function, or an option is
+ * unknown or wrong.
  *
  * @example Usage
  * ```ts
@@ -162,10 +174,13 @@ export function guardedMcpHandler(
       "guardedMcpHandler expects a factory (ctx) => GuardedServer, such as () => guardServer(new McpServer(...), { authorizer })",
     );
   }
-  const { preflight, ...sdkOptions } = options;
-  // Refuses what is neither ours nor the SDK's own keys' business: only
-  // `preflight` is checked here (the SDK checks the rest).
-  optionsObject("guardedMcpHandler", { preflight }, KEYS);
+  const { preflight, ...sdkOptions } = optionsObject(
+    "guardedMcpHandler",
+    options,
+    [...KEYS, ...SDK_KEYS],
+  );
+  // Checked now, so that a typo fails at construction.
+  preflightConfig(preflight);
   const build = (ctx: GuardedServerContext) =>
     Promise.resolve(factory(ctx)).then((guarded) => guarded.server);
   // The server each request was preflighted with, by request: the SDK's
