@@ -17,8 +17,11 @@ export type Body =
   | { readonly kind: "unread" }
   /** Read and parsed. */
   | { readonly kind: "json"; readonly value: unknown }
-  /** Read, and not JSON (empty included): the bytes, for the SDK to answer. */
-  | { readonly kind: "raw"; readonly bytes: Uint8Array }
+  /**
+   * Read, and not JSON (empty included): what was read, for the SDK to
+   * answer (the text when the body was read as text).
+   */
+  | { readonly kind: "raw"; readonly bytes: Uint8Array | string }
   /** Larger than the bound: reading stopped there. */
   | { readonly kind: "too_large" };
 
@@ -43,9 +46,11 @@ function declaredTooLarge(
   length: string | null | undefined,
   limit: number,
 ): boolean {
-  return typeof length === "string" && /^\d+$/.test(length) &&
+  return typeof length === "string" && DIGITS.test(length) &&
     Number(length) > limit;
 }
+
+const DIGITS = /^\d+$/;
 
 /** Parses what was read; anything that is not JSON stays bytes. */
 function parsed(bytes: Uint8Array): Body {
@@ -54,6 +59,16 @@ function parsed(bytes: Uint8Array): Body {
     return { kind: "json", value: JSON.parse(DECODER.decode(bytes)) };
   } catch {
     return { kind: "raw", bytes };
+  }
+}
+
+/** Parses text read at once; anything that is not JSON stays text. */
+function parsedText(text: string): Body {
+  if (text === "") return { kind: "raw", bytes: text };
+  try {
+    return { kind: "json", value: JSON.parse(text) };
+  } catch {
+    return { kind: "raw", bytes: text };
   }
 }
 
@@ -92,10 +107,15 @@ export async function readRequestBody(
       "preflight() reads the request body, which was already read: pass { body, authorization } with the parsed body instead",
     );
   }
-  // Left unread, not cancelled (as the SDKs do): the server drops it, and
-  // cancelling a Node-backed stream mid-flight can throw in Node itself.
-  if (declaredTooLarge(request.headers.get("content-length"), limit)) {
-    return TOO_LARGE;
+  const declared = request.headers.get("content-length");
+  if (declared !== null && DIGITS.test(declared)) {
+    // Left unread, not cancelled (as the SDKs do): the server drops it,
+    // and cancelling a Node-backed stream mid-flight can throw in Node.
+    if (Number(declared) > limit) return TOO_LARGE;
+    // A declared length within the bound: read at once, the runtime's
+    // fastest path (a server's request body ends where its length says;
+    // several times cheaper than a reader over Deno.serve's stream).
+    return parsedText(await request.text());
   }
   const stream = request.body;
   if (stream === null) return { kind: "raw", bytes: new Uint8Array(0) };
@@ -206,9 +226,9 @@ export async function readNodeBody(
  * Leaves the bytes read on `req.rawBody` as a `Buffer` (what
  * `@hono/node-server` accepts there), so that the SDK reads them again.
  */
-function keepRawBody(req: NodeRequestLike, bytes: Uint8Array): void {
+function keepRawBody(req: NodeRequestLike, bytes: Uint8Array | string): void {
   const buffer = (globalThis as {
-    Buffer?: { from(bytes: Uint8Array): unknown };
+    Buffer?: { from(bytes: Uint8Array | string): unknown };
   }).Buffer;
   if (buffer !== undefined) req.rawBody = buffer.from(bytes);
 }

@@ -2,9 +2,9 @@
  * The guarded handler of each request method, in front of the SDK's own:
  * lists filtered to what the token may use, calls, reads and gets
  * authorized before they run, completions answered only for usable prompts
- * and templates, per-token results marked `cacheScope: "private"`. Plus the
- * v2 pre-dispatch hook that turns a scope shortfall into an HTTP 403.
- * Internal.
+ * and templates, per-token results marked `cacheScope: "private"`. (The v2
+ * pre-dispatch hook that turns a scope shortfall into an HTTP 403 is in
+ * `_hook.ts`.) Internal.
  *
  * @module
  */
@@ -13,16 +13,9 @@ import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
-import {
-  denialOf,
-  type GuardedKind,
-  notFound,
-  scopeChallengeOf,
-  type ScopeChallengeShape,
-} from "./_denial.ts";
+import { denialOf, type GuardedKind, notFound } from "./_denial.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
-import { reportStepUp } from "../http/_step_up.ts";
 // preflight (issue 11): decisions made before dispatch, reused here.
 import { recall } from "./_preflight.ts";
 
@@ -35,16 +28,6 @@ export interface GuardScope {
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
 }
-
-/** The arguments checks see as `ctx.arguments`, from a request for `entry`. */
-export type ArgumentsOf = (
-  request: { params?: Record<string, unknown> },
-  entry: Entry,
-) => Record<string, unknown> | undefined;
-
-/** An SDK list item, carried through `Authorizer.filter` beside its component. */
-const ITEM: unique symbol = Symbol("mcp-authz.item");
-type Listed = Component & { [ITEM]: unknown };
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
@@ -105,18 +88,46 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  shared: boolean,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
-  const listed: Listed[] = [];
+  // Each item's component as the index holds it (frozen, one per entry):
+  // no copy per item. Only what was registered through the guard is ever
+  // listed.
+  const listed: unknown[] = [];
+  const components: Component[] = [];
   for (const item of items) {
     const entry = isRecord(item) ? entryOf(item) : undefined;
-    // Only what was registered through the guard is ever listed.
-    if (entry !== undefined) {
-      listed.push({ ...entry.component, [ITEM]: item });
+    if (entry === undefined) continue;
+    listed.push(item);
+    components.push(entry.component);
+  }
+  // Resources a template lists share its component: decided once.
+  if (shared) return await filterShared(guard, token, listed, components);
+  // One entry per item (tools, prompts, templates are indexed by the name
+  // the SDK lists them under): `filter` keeps a subsequence, in order.
+  const kept = await guard.authorizer.filter(token, components);
+  const shown: unknown[] = [];
+  for (let i = 0, j = 0; i < components.length && j < kept.length; i++) {
+    if (components[i] === kept[j]) {
+      shown.push(listed[i]);
+      j++;
     }
   }
-  const kept = await guard.authorizer.filter(token, listed);
-  return kept.map((component) => component[ITEM]);
+  return shown;
+}
+
+/** {@linkcode filterItems} when items share components. */
+async function filterShared(
+  guard: GuardScope,
+  token: AccessToken | undefined,
+  listed: readonly unknown[],
+  components: readonly Component[],
+): Promise<unknown[]> {
+  const kept = new Set(
+    await guard.authorizer.filter(token, new Set(components)),
+  );
+  return listed.filter((_, i) => kept.has(components[i]!));
 }
 
 function listHandler(
@@ -124,6 +135,7 @@ function listHandler(
   handler: Handler,
   key: string,
   entryOf: EntryOf,
+  shared = false,
 ): Handler {
   return async (request, ctx) => {
     const result = await handler(request, ctx);
@@ -131,7 +143,7 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf),
+      [key]: await filterItems(guard, token, record[key], entryOf, shared),
     });
   };
 }
@@ -199,6 +211,7 @@ export function guardedHandler(
         handler,
         "resources",
         (item) => registry.resolve(item.uri).entry,
+        true,
       );
     case "tools/call":
       return namedCallHandler(
@@ -249,61 +262,4 @@ export function guardedHandler(
       // Unreachable: only the guarded methods are wrapped. Fail closed anyway.
       return () => Promise.reject(binding.error(notFound("Tool")));
   }
-}
-
-/**
- * Adds the v2 pre-dispatch hook to a registration's SDK configuration: the
- * transport calls it before dispatch, and a scope shortfall becomes an
- * HTTP 403 `insufficient_scope` challenge (RFC 6750 §3.1). Any other denial
- * returns nothing, so it is answered in dispatch with the not-found error.
- *
- * @param sdkConfig The configuration for the SDK.
- * @param entry The component, read when the hook runs (it may be renamed).
- * @param argumentsOf The arguments checks see, from the request.
- * @param guard The server's authorizer and SDK.
- * @returns `sdkConfig`, with the hook when the SDK takes one.
- */
-export function withScopeChallenge(
-  sdkConfig: Record<string, unknown>,
-  entry: Entry,
-  argumentsOf: ArgumentsOf,
-  guard: GuardScope,
-): Record<string, unknown> {
-  if (!guard.binding.scopeChallenge) return sdkConfig;
-  const scopeChallenge = async (
-    context: { request?: unknown; authInfo?: unknown },
-  ): Promise<ScopeChallengeShape | undefined> => {
-    try {
-      const request = isRecord(context?.request) ? context.request : {};
-      const args = argumentsOf(request, entry);
-      // preflight (issue 11): the decision made before dispatch, if any.
-      const early = typeof request.method === "string"
-        ? recall(
-          guard,
-          context?.authInfo,
-          request.method,
-          request.id,
-          entry,
-          args,
-        )
-        : undefined;
-      if (early === undefined) {
-        await guard.authorizer.authorize(
-          accessTokenOf(context?.authInfo),
-          entry.component,
-          { arguments: args },
-        );
-      } else if (!early.allowed) throw early.error;
-      return undefined;
-    } catch (error) {
-      // Only a shortfall challenges, and the hook never throws.
-      const challenge = scopeChallengeOf(error);
-      // withBearerAuth then answers the SDK's 403 in the client's scheme.
-      if (challenge !== undefined) {
-        reportStepUp(context?.authInfo, challenge.scopes);
-      }
-      return challenge;
-    }
-  };
-  return { ...sdkConfig, scopeChallenge };
 }

@@ -83,11 +83,12 @@ function isRequestId(id: unknown): id is string | number {
 }
 
 /**
- * The component a call names and the arguments its checks see, exactly as
- * the guarded handler resolves them; `undefined` when unknown or disabled
- * (dispatch answers it as not found, without running a check).
+ * The component a `tools/call`, `prompts/get` or `resources/read` names and
+ * the arguments its checks see, exactly as the guarded handler resolves
+ * them; `undefined` when unknown or disabled (dispatch answers it as not
+ * found, without running a check), or for any other method.
  */
-function targetOf(
+export function targetOf(
   scope: DecidingScope,
   method: string,
   params: Record<string, unknown> | undefined,
@@ -96,6 +97,8 @@ function targetOf(
   let args: Record<string, unknown> | undefined;
   if (method === "resources/read") {
     ({ entry, args } = scope.registry.resolve(params?.uri));
+  } else if (method !== "tools/call" && method !== "prompts/get") {
+    return undefined;
   } else {
     const name = params?.name;
     entry = method === "tools/call"

@@ -100,6 +100,41 @@ export interface GuardedMcpHttpHandler extends Omit<McpHttpHandler, "fetch"> {
   fetch(request: Request, options?: GuardedFetchOptions): Promise<Response>;
 }
 
+type Server = GuardedServer["server"];
+
+// The server a request was preflighted with rides on the request itself,
+// which the SDK hands its factory (`requestInfo`): a module-private,
+// non-enumerable slot, cheaper per request than a WeakMap entry set and
+// deleted. A request that takes no expando (a frozen or exotic object)
+// uses the weak map instead.
+const READY: unique symbol = Symbol("mcp-authz preflighted server");
+const FALLBACK = new WeakMap<Request, Server>();
+
+function setReady(request: Request, server: Server): void {
+  try {
+    Object.defineProperty(request, READY, {
+      value: server,
+      configurable: true,
+      writable: true,
+    });
+  } catch {
+    FALLBACK.set(request, server);
+  }
+}
+
+/** The server `request` was preflighted with, taken off it (once). */
+function takeReady(request: Request): Server | undefined {
+  const slot = request as { [READY]?: Server | undefined };
+  const server = slot[READY];
+  if (server !== undefined) {
+    slot[READY] = undefined;
+    return server;
+  }
+  const fallback = FALLBACK.get(request);
+  if (fallback !== undefined) FALLBACK.delete(request);
+  return fallback;
+}
+
 type Factory = (
   ctx: GuardedServerContext,
 ) => GuardedServer | Promise<GuardedServer>;
@@ -183,16 +218,11 @@ export function guardedMcpHandler(
   preflightConfig(preflight);
   const build = (ctx: GuardedServerContext) =>
     Promise.resolve(factory(ctx)).then((guarded) => guarded.server);
-  // The server each request was preflighted with, by request: the SDK's
-  // factory context names the request it serves.
-  const ready = new WeakMap<Request, GuardedServer["server"]>();
   const inner = createMcpHandler((ctx) => {
     const request = ctx.requestInfo;
-    const server = request === undefined ? undefined : ready.get(request);
-    if (server !== undefined) {
-      ready.delete(request!);
-      return server;
-    }
+    // The server this very request was preflighted with.
+    const server = request === undefined ? undefined : takeReady(request);
+    if (server !== undefined) return server;
     // A request the preflight did not read (e.g. not JSON): a fresh server,
     // which decides in dispatch.
     return build({
@@ -208,11 +238,12 @@ export function guardedMcpHandler(
     const guarded = await factory({ request, token });
     const checked = await guarded.preflight(request, token, preflight);
     if (checked.response !== undefined) return checked.response;
-    ready.set(checked.request, guarded.server);
+    const forward = checked.request;
+    setReady(forward, guarded.server);
     try {
-      return await inner.fetch(checked.request, checked.sdkOptions);
+      return await inner.fetch(forward, checked.sdkOptions);
     } finally {
-      ready.delete(checked.request);
+      takeReady(forward);
     }
   };
   return {

@@ -98,6 +98,24 @@ describe("readRequestBody()", () => {
     }
   });
 
+  it("reads a body of declared length at once, keeping what is not JSON as text", async () => {
+    const json = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+    const declared = (body: string) =>
+      new Request(URL_, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, "content-length": String(body.length) },
+        body,
+      });
+    assert.deepEqual(await readRequestBody(declared(json), 1024), {
+      kind: "json",
+      value: JSON.parse(json),
+    });
+    assert.deepEqual(await readRequestBody(declared("{nope"), 1024), {
+      kind: "raw",
+      bytes: "{nope",
+    });
+  });
+
   it("refuses a declared length over the bound without reading", async () => {
     const request = new Request(URL_, {
       method: "POST",
