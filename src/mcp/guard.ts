@@ -354,10 +354,12 @@ export class GuardedServer {
  *   `completion/complete`) run {@linkcode Authorizer.prototype.authorize}
  *   first. An unknown component and one the token may not use get the same
  *   JSON-RPC error (`-32602`, "Tool not found or not authorized"). A scope
- *   shortfall is, on the Streamable HTTP transport, an HTTP 403
- *   `insufficient_scope` challenge naming the scopes to ask for (the SDK's
- *   scope-challenge hook); on any other transport it is a `-32602` error
- *   whose `data.requiredScopes` names them.
+ *   shortfall is, over HTTP, a 403 `insufficient_scope` challenge naming
+ *   the scopes to ask for: from {@linkcode GuardedServer.prototype.preflight}
+ *   (or `guardedMcpHandler`), else from the SDK's scope-challenge
+ *   hook; on any other transport it is a `-32602` error whose
+ *   `data.requiredScopes` names them. What a shortfall shows depends on the
+ *   Authorizer's `stepUp`.
  * - list and read results are marked `cacheScope: "private"` (protocol
  *   2026-07-28), whatever cache hints the server was given: they depend on
  *   the token, so no shared cache may keep them.
@@ -365,9 +367,9 @@ export class GuardedServer {
  * Register components with {@linkcode GuardedServer.prototype.tool},
  * `.resource()` and `.prompt()` (or the server's own `registerTool`,
  * `registerResource` and `registerPrompt`, which the guard takes over),
- * adding `tags` and `auth`. Over HTTP, a call's checks run twice: in the
- * transport's pre-dispatch hook and in dispatch, so checks should have no
- * side effects.
+ * adding `tags` and `auth`. With the preflight, a call's checks run once per
+ * HTTP request; without it, twice (the SDK's pre-dispatch hook, then
+ * dispatch), so checks should have no side effects.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

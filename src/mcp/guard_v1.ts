@@ -332,10 +332,11 @@ export class GuardedServer {
  * (`@modelcontextprotocol/sdk`), per request, from the verified token the
  * transport was given as `authInfo`: lists filtered, calls, reads and gets
  * authorized first, an unknown and a forbidden component answered with the
- * same `-32602` error. The 1.x SDK has no scope-challenge hook, so a scope
- * shortfall is a `-32602` error whose `data.requiredScopes` names the
- * scopes to ask for (use the v2 SDK and `@mcp-authz/core/mcp` for the HTTP
- * 403 step-up).
+ * same `-32602` error. The 1.x SDK has no scope-challenge hook: over HTTP,
+ * run {@linkcode GuardedServer.prototype.preflight} before its transport,
+ * and a scope shortfall is the RFC 6750 403 step-up challenge; elsewhere
+ * it is a `-32602` error whose `data.requiredScopes` names the scopes to
+ * ask for.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

@@ -135,7 +135,20 @@ function takeReady(request: Request): Server | undefined {
   return fallback;
 }
 
-type Factory = (
+/**
+ * Builds the guarded server of one request, for {@linkcode guardedMcpHandler}.
+ *
+ * @example Usage
+ * ```ts
+ * import { guardServer, type GuardedServerFactory } from "@mcp-authz/core/mcp";
+ * import { McpServer } from "@modelcontextprotocol/server";
+ * import assert from "node:assert/strict";
+ *
+ * const factory: GuardedServerFactory = () => guardServer(new McpServer({ name: "x", version: "1.0.0" }));
+ * assert.ok(factory({ request: new Request("https://x/mcp"), token: undefined }));
+ * ```
+ */
+export type GuardedServerFactory = (
   ctx: GuardedServerContext,
 ) => GuardedServer | Promise<GuardedServer>;
 
@@ -201,7 +214,7 @@ const SDK_KEYS: readonly (keyof CreateMcpHandlerOptions)[] = [
  * ```
  */
 export function guardedMcpHandler(
-  factory: Factory,
+  factory: GuardedServerFactory,
   options: GuardedMcpHandlerOptions = {},
 ): GuardedMcpHttpHandler {
   if (typeof factory !== "function") {

@@ -15,6 +15,7 @@ import {
   McpServer as McpServerV1,
   ResourceTemplate as ResourceTemplateV1,
 } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { requireScopes } from "../../mod.ts";
 import * as v2 from "../../src/mcp/mod.ts";
 import * as v1 from "../../src/mcp/mod_v1.ts";
@@ -93,7 +94,27 @@ function mistakesV1(guarded: v1.GuardedMcpServer, bare: McpServerV1): void {
   bare.registerTool("c", { auth: requireScopes("admin") }, ok);
 }
 
+/** Node's request and response fit the preflight as they are. */
+async function nodeShapes(
+  guarded: v1.GuardedServer,
+  req: IncomingMessage & { body?: unknown },
+  res: ServerResponse,
+): Promise<void> {
+  const checked = await guarded.preflight(req, undefined);
+  if (checked.response !== undefined) {
+    await v1.writeResponse(res, checked.response);
+  }
+  const request: v1.NodeRequestLike = req;
+  void request;
+  // @ts-expect-error a Web Request's preflight result has no request for Node
+  checked.request;
+}
+
 describe("registerTool, registerPrompt, registerResource on a guarded server", () => {
+  it("type-checks Node's IncomingMessage and ServerResponse for the preflight", () => {
+    assert.equal(typeof nodeShapes, "function");
+  });
+
   it("take tags and auth on SDK v2, and the guard reads them", () => {
     const guarded = v2.guardServer(
       new McpServerV2({ name: "t", version: "1" }),
