@@ -213,7 +213,8 @@ export async function readNodeBody(
       ? new TextEncoder().encode(chunk)
       : chunk as Uint8Array;
     total += bytes.byteLength;
-    // Leaving the loop destroys the stream: nothing more is read.
+    // Leaving the loop ends the stream: nothing more is read (the 413
+    // still goes out: tests/mcp/preflight_test.ts).
     if (total > limit) return TOO_LARGE;
     chunks.push(bytes);
   }

@@ -94,14 +94,17 @@ async function filterItems(
   // Each item's component as the index holds it (frozen, one per entry):
   // no copy per item. Only what was registered through the guard is ever
   // listed.
-  const listed: unknown[] = [];
-  const components: Component[] = [];
+  // Sized once (a list can be long), trimmed to what the index knows.
+  const listed: unknown[] = new Array(items.length);
+  const components: Component[] = new Array(items.length);
+  let n = 0;
   for (const item of items) {
     const entry = isRecord(item) ? entryOf(item) : undefined;
     if (entry === undefined) continue;
-    listed.push(item);
-    components.push(entry.component);
+    listed[n] = item;
+    components[n++] = entry.component;
   }
+  listed.length = components.length = n;
   // Resources a template lists share its component: decided once.
   if (shared) return await filterShared(guard, token, listed, components);
   // One entry per item (tools, prompts, templates are indexed by the name

@@ -18,7 +18,7 @@
 
 import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
-import type { AccessToken } from "../core/context.ts";
+import type { AccessToken, Component } from "../core/context.ts";
 import { isUnavailable } from "../core/step_up.ts";
 import { InsufficientScopeError } from "../errors.ts";
 import type { SdkBinding } from "./_binding.ts";
@@ -37,8 +37,10 @@ export interface DecidingScope {
 
 /** One call's decision. */
 interface Decision {
-  /** The component decided on. */
+  /** The index entry decided on. */
   readonly entry: Entry;
+  /** Its component as it was then (a rename replaces it). */
+  readonly component: Component;
   /** The arguments its checks saw. */
   readonly args: Record<string, unknown> | undefined;
   /** Whether it was allowed; else `error` is why not. */
@@ -163,7 +165,13 @@ export async function decide(
     }
     if (checked !== undefined) {
       decisions ??= new Decisions(scope);
-      decisions.add(keyOf(method, id), { ...target, allowed, error });
+      decisions.add(keyOf(method, id), {
+        entry: target.entry,
+        component: target.entry.component,
+        args: target.args,
+        allowed,
+        error,
+      });
     }
     if (!allowed && answeredOverHttp(error)) {
       refused = error;
@@ -212,6 +220,7 @@ export function recall(
   const decision = decisions.byKey.get(keyOf(method, id));
   if (
     decision == null || decision.entry !== entry ||
+    decision.component !== entry.component ||
     !sameArguments(decision.args, args)
   ) {
     return undefined;

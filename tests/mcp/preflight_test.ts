@@ -297,6 +297,36 @@ for (const stack of STACKS) {
       );
     });
 
+    it(
+      "refuses a streamed body over maxBodySize with 413, answered on the same connection",
+      {
+        skip: !stack.reads && "the body is parsed before the preflight",
+      },
+      async () => {
+        const url = await start(notes(), { preflight: { maxBodySize: 64 } });
+        const chunk = new TextEncoder().encode("x".repeat(50));
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent++ < 4) controller.enqueue(chunk);
+            else controller.close();
+          },
+        });
+        const response = await fetch(url, {
+          method: "POST",
+          headers: {
+            authorization: "Bearer reader",
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body,
+          duplex: "half",
+        } as RequestInit);
+        assert.equal(response.status, 413);
+        await response.body?.cancel();
+      },
+    );
+
     it("answers the step-up on DPoP for a DPoP client", async () => {
       const url = await start(notes(), withMetadata);
       const response = await post(url, call("purge"), "DPoP writer");
