@@ -14,6 +14,7 @@ import type { AccessToken } from "../core/context.ts";
 import { holdsAll } from "../core/scopes.ts";
 import {
   AuthorizationError,
+  AuthorizationUnavailableError,
   DpopError,
   InsufficientScopeError,
   InvalidRequestError,
@@ -162,6 +163,10 @@ function fromVerifierError(
   error: unknown,
   raw: string,
 ): Outcome {
+  // Could not decide now: a retry, not a denial.
+  if (error instanceof AuthorizationUnavailableError) {
+    return reportUnavailable(config, error);
+  }
   if (error instanceof InvalidTokenError) {
     return invalidToken(
       config,
@@ -349,7 +354,9 @@ export async function verifyCredentials<R>(
 /**
  * Maps an AuthorizationError thrown by a `withBearerAuth` handler to its
  * outcome; a hostile error (a throwing getter, scopes altered after
- * construction) is still a denial.
+ * construction) is still a denial. `AuthorizationUnavailableError` (the
+ * policy engine could not decide) is the `unavailable` outcome, token or
+ * not: a retry is the way forward.
  */
 export function fromHandlerDenial(
   config: Config,
@@ -357,6 +364,9 @@ export function fromHandlerDenial(
   token: AccessToken | undefined,
 ): Outcome {
   try {
+    if (error instanceof AuthorizationUnavailableError) {
+      return reportUnavailable(config, error);
+    }
     const scopes = error instanceof InsufficientScopeError
       ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
       : [];

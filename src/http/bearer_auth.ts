@@ -73,7 +73,8 @@ export interface BearerAuthOptions {
   now?: () => number;
   /**
    * Told about every failure answered 503 (a verifier or DPoP check that
-   * could not be done), for logs. Default: one `console.warn`.
+   * could not be done, a handler's `AuthorizationUnavailableError`), for
+   * logs. Default: one `console.warn`.
    */
   onError?: (error: unknown) => void;
   /**
@@ -141,7 +142,7 @@ function beforeVerification(
  * | token lacking a `requiredScopes` scope           | 403 `error="insufficient_scope", scope="<all required>"` |
  * | verifier throws `InsufficientScopeError`         | 403 `insufficient_scope` naming its scopes |
  * | verifier throws another `AuthorizationError`     | 403, no challenge |
- * | verifier throws anything else, or returns something that is not an `AccessToken` for this token | 503 with `Retry-After` (`VerifierUnavailableError.retryAfter`, else 5 s) |
+ * | verifier throws anything else (`AuthorizationUnavailableError` included), or returns something that is not an `AccessToken` for this token | 503 with `Retry-After` (the error's `retryAfter`, else 5 s) |
  *
  * Every challenge carries `resource_metadata` (RFC 9728 §5.1) and `realm`
  * when configured; 401 challenges also name `requiredScopes` in `scope`, as
@@ -221,6 +222,9 @@ export function bearerAuth(
  * - either one when the request had no token (`optional: true`) -> 401 with
  *   the bare challenge: authenticating is the way forward (with `scope`
  *   naming the error's scopes, if any).
+ * - `AuthorizationUnavailableError` (the policy engine behind a check could
+ *   not decide) -> 503 with `Retry-After` (its `retryAfter`, else 5 s),
+ *   token or not, reported to `onError`: a retry is the way forward.
  *
  * Anything else the handler throws propagates unchanged: it is the
  * application's error, not an authorization decision.
