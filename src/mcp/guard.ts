@@ -318,7 +318,13 @@ export class GuardedServer {
  *   shortfall is, on the Streamable HTTP transport, an HTTP 403
  *   `insufficient_scope` challenge naming the scopes to ask for (the SDK's
  *   scope-challenge hook); on any other transport it is a `-32602` error
- *   whose `data.requiredScopes` names them.
+ *   whose `data.requiredScopes` names them. A check that could not decide
+ *   (`AuthorizationUnavailableError`, a policy engine down) is the
+ *   retryable `-32603` error with `data.retryAfter`.
+ * - in `tools/list`, a check of the tool's own `auth` or of a layer with an
+ *   `advertise(component)` method adds the `x-...` keywords it returns to
+ *   the tool's `inputSchema` (never replacing one): the AuthZEN check's
+ *   declared mappings, as COAZ-MCP's `x-authzen-mapping`.
  * - list and read results are marked `cacheScope: "private"` (protocol
  *   2026-07-28), whatever cache hints the server was given: they depend on
  *   the token, so no shared cache may keep them.
