@@ -32,6 +32,7 @@ const TEST_ONLY = [
   "oidc-provider",
   "puppeteer-core",
   "@modelcontextprotocol/client",
+  "@cerbos/cerbos-linux-x64",
 ];
 
 interface Result {
@@ -203,6 +204,12 @@ describe("installing @mcp-authz/core into scratch consumer projects", () => {
       assert.ok(!installed.includes(`node_modules/${name}`), name);
     }
     assert.ok(installed.includes("node_modules/jose"), "jose is installed");
+    // An optional peer (declared mappings of ./authzen): not installed
+    // unless the consumer asks for it.
+    assert.ok(
+      !installed.includes("node_modules/@bufbuild/cel"),
+      "@bufbuild/cel is not installed",
+    );
   });
 
   it("Bun: `bun add <path>` of a checkout", { skip }, async () => {
