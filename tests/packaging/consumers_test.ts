@@ -97,6 +97,7 @@ function assertGuarded(result: Record<string, unknown>): void {
   assert.match(String(result.challenge), /^Bearer/);
   assert.equal(result.reader, 200);
   assert.deepEqual(result.tools, ["hello"]);
+  assert.equal(result.authzen, "function");
 }
 
 async function checkout(into: string): Promise<void> {
