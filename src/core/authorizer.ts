@@ -164,6 +164,8 @@ export class Authorizer {
   #layers: readonly (readonly AuthCheck[])[];
   #flat: readonly AuthCheck[];
   #batched: boolean;
+  // Per own `auth` value, whether it holds a batch check (BatchScope).
+  #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
 
@@ -231,7 +233,7 @@ export class Authorizer {
     );
     const own = component.auth;
     const first = own === undefined ||
-      evaluateAll(batch.substitute(toCheckList(own)), ctx, this.#report);
+      batch.evaluateOwn(own, ctx, this.#report, this.#ownBatched);
     return first === true
       ? evaluateAll(flat, ctx, this.#report)
       : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));

@@ -8,7 +8,13 @@
 
 import { reportSafely } from "../_internal/report.ts";
 import type { AuthCheck, AuthContext } from "./context.ts";
-import { type ErrorReporter, isAuthorizationError } from "./_evaluate.ts";
+import {
+  type ErrorReporter,
+  evaluateAll,
+  evaluateCheck,
+  isAuthorizationError,
+  toCheckList,
+} from "./_evaluate.ts";
 
 /**
  * A check that can also decide many contexts in one call: a function with an
@@ -124,6 +130,38 @@ export class BatchScope {
       }
     }
     return checks;
+  }
+
+  /**
+   * A component's own `auth`, evaluated for this list: its batch checks
+   * answer through this scope; a lone check is evaluated as itself (no list
+   * built). `memo` (one per Authorizer, weak) says per `auth` value whether
+   * it holds a batch check: one lookup per component, not a property read
+   * per check per list.
+   */
+  evaluateOwn(
+    own: unknown,
+    ctx: AuthContext,
+    report: ErrorReporter,
+    memo: WeakMap<object, boolean>,
+  ): boolean | Promise<boolean> {
+    // A malformed `auth` (not a check or a list) is no key: it denies.
+    if (
+      own === null || (typeof own !== "function" && typeof own !== "object")
+    ) {
+      return evaluateAll(toCheckList(own), ctx, report);
+    }
+    let batched = memo.get(own);
+    if (batched === undefined) {
+      batched = toCheckList(own).some(isBatchCheck);
+      memo.set(own, batched);
+    }
+    if (batched) {
+      return evaluateAll(this.substitute(toCheckList(own)), ctx, report);
+    }
+    return typeof own === "function"
+      ? evaluateCheck(own as AuthCheck, ctx, report)
+      : evaluateAll(toCheckList(own), ctx, report);
   }
 
   #standIn(check: BatchCheck): AuthCheck {

@@ -68,6 +68,22 @@ describe("batch checks in Authorizer.filter()", () => {
     assert.deepEqual(batches, [["a", "b"]]);
   });
 
+  it("batches the same own auth again in the next list, and denies a malformed one", async () => {
+    const { check, batches } = engine(["a", "b"]);
+    const auth = [requireScopes("mcp"), check];
+    const authorizer = new Authorizer({ onError: () => {} });
+    const tools = [tool("a", { auth }), tool("b", { auth: check })];
+    for (let round = 0; round < 2; round++) {
+      const visible = await authorizer.filter(token(["mcp"]), [
+        ...tools,
+        tool("null", { auth: null as never }),
+        tool("text", { auth: "check" as never }),
+      ]);
+      assert.deepEqual(names(visible), ["a", "b"]);
+    }
+    assert.deepEqual(batches, [["a", "b"], ["a", "b"]]);
+  });
+
   it("shares one call between own auth and a layer in the same round", async () => {
     const { check, batches } = engine(["a", "b"]);
     const authorizer = new Authorizer({ layers: [check] });
