@@ -145,6 +145,7 @@ function introspectionFailure(error: unknown): string {
       return "Introspection endpoint unreachable";
     case "status":
       return `Introspection endpoint answered ${error.status}`;
+    case "content-type":
     case "unreadable":
       return "Introspection response unreadable";
   }
