@@ -88,6 +88,12 @@ export type { TokenCacheOptions } from "./src/token_cache.ts";
 export type { IntrospectionVerifierOptions } from "./src/introspection.ts";
 export { IntrospectionVerifier } from "./src/introspection.ts";
 export type {
+  CacheStore,
+  MemoryCacheStoreOptions,
+  SharedCacheOptions,
+} from "./src/verify/cache_store.ts";
+export { MemoryCacheStore } from "./src/verify/cache_store.ts";
+export type {
   DpopErrorCode,
   DpopProof,
   DpopProofInput,

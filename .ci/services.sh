@@ -51,3 +51,18 @@ stop_services() {
 
 # Each start_<name> installs what it needs, starts the service on 127.0.0.1
 # and exports its variable; it returns non-zero when the service cannot run.
+
+# Redis (Debian's redis-server), for the store adapters' tests: no
+# persistence, 127.0.0.1 only, a free port. Exports MCP_AUTHZ_REDIS_URL.
+start_redis() {
+  ensure_packages redis-server redis-server || return 1
+  local port pid
+  port=$(free_port) || return 1
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --protected-mode yes --daemonize no --loglevel warning >/dev/null &
+  pid=$!
+  SERVICE_PIDS+=("$pid")
+  wait_port "$port" || return 1
+  export MCP_AUTHZ_REDIS_URL="redis://127.0.0.1:${port}"
+  echo "redis-server ${pid} on ${MCP_AUTHZ_REDIS_URL}"
+}

@@ -32,6 +32,12 @@ import {
   type TokenCacheOptions,
 } from "./token_cache.ts";
 import type { TokenVerifier } from "./verifier.ts";
+import type { SharedCacheOptions } from "./verify/cache_store.ts";
+import {
+  type Answer,
+  sharedCacheOption,
+  SharedIntrospection,
+} from "./verify/_shared_introspection.ts";
 
 /**
  * Options of {@linkcode IntrospectionVerifier}.
@@ -86,6 +92,15 @@ export interface IntrospectionVerifierOptions {
   timeoutMs?: number;
   /** Result cache, keyed by the token's SHA-256 digest (on by default, 60 s max age), or `false`. */
   cache?: TokenCacheOptions | false;
+  /**
+   * Introspection answers shared by every instance behind one store
+   * (opt-in): the first instance to see a token asks, the others reuse its
+   * answer, each with its own checks, never past the token's `exp` or
+   * `cache.maxAgeMs` after it was asked; rejections are shared for
+   * `cache.negativeTtlMs`. A failing store is bypassed (the endpoint is
+   * asked). Needs the cache on (`cache.maxEntries: 0` keeps no local copy).
+   */
+  sharedCache?: SharedCacheOptions;
   /** The `fetch` used for the endpoint. */
   fetch?: typeof fetch;
   /** The clock, in ms since the epoch. */
@@ -197,6 +212,7 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #now: () => number;
   readonly #cache: TokenCache<Verified> | undefined;
   readonly #inflight = new Map<string, Promise<Verified>>();
+  readonly #shared: SharedIntrospection | undefined;
 
   /**
    * Validates the options once.
@@ -298,6 +314,18 @@ export class IntrospectionVerifier implements TokenVerifier {
       );
       registerCache(this, this.#cache);
     }
+    const shared = sharedCacheOption(OWNER, options.sharedCache);
+    if (shared !== undefined && this.#cache === undefined) {
+      throw new TypeError(
+        `${OWNER} option "sharedCache" needs the cache: remove "cache: false" (cache: { maxEntries: 0 } keeps no local copy)`,
+      );
+    }
+    this.#shared = shared === undefined ? undefined : new SharedIntrospection(
+      shared,
+      `${this.#endpoint.href}\n${options.clientId}`,
+      this.#timeoutMs + 1_000,
+      this.#now,
+    );
   }
 
   /**
@@ -342,7 +370,53 @@ export class IntrospectionVerifier implements TokenVerifier {
       if (!hit.ok) throw hit.error;
       return hit.value;
     }
+    if (this.#shared !== undefined) return await this.#viaShared(token, key);
     return await this.#introspect(token, key);
+  }
+
+  /** The answer another instance shared, else one introspection, shared. */
+  async #viaShared(token: string, key: string): Promise<Verified> {
+    const answer = await this.#shared!.resolve(
+      token,
+      async (): Promise<Answer> => {
+        const response = await this.#post(token);
+        return { response, until: this.#shareUntil(response) };
+      },
+    );
+    let verified: Verified;
+    try {
+      verified = this.#check(answer.response);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) this.#cache?.reject(key, error);
+      throw error;
+    }
+    const expiry = verified.expiresAt === undefined
+      ? undefined
+      : verified.expiresAt * 1000;
+    this.#cache?.accept(
+      key,
+      verified,
+      answer.until === undefined
+        ? expiry
+        : Math.min(answer.until, expiry ?? Infinity),
+    );
+    return verified;
+  }
+
+  /** Until when an answer may be shared: as the local cache would keep it. */
+  #shareUntil(response: Record<string, unknown>): number | undefined {
+    const now = this.#now();
+    const cache = this.#cache!;
+    try {
+      const { expiresAt } = this.#check(response);
+      return Math.min(
+        now + cache.maxAgeMs,
+        expiresAt === undefined ? Infinity : expiresAt * 1000,
+      );
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      return cache.negativeTtlMs > 0 ? now + cache.negativeTtlMs : undefined;
+    }
   }
 
   async #introspect(token: string, key: string): Promise<Verified> {

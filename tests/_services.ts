@@ -5,7 +5,9 @@
 import process from "node:process";
 
 /** The environment variable that carries each service's address. */
-export const SERVICE_VARIABLES = {} as const satisfies Record<string, string>;
+export const SERVICE_VARIABLES = {
+  redis: "MCP_AUTHZ_REDIS_URL",
+} as const satisfies Record<string, string>;
 
 /** Every service a test may need, by name. */
 export type ServiceName = keyof typeof SERVICE_VARIABLES;

@@ -1,0 +1,317 @@
+/**
+ * DPoP replay protection and shared verification results in Deno KV
+ * (`Deno.openKv()`: SQLite on a machine, the shared database on Deno
+ * Deploy). Give it the `Deno.Kv` you opened; this module uses no Deno API
+ * of its own, so it type-checks and bundles anywhere.
+ *
+ * - A proof is recorded by an atomic operation that checks the key is
+ *   absent (`versionstamp: null`) and sets it with `expireIn`: of two
+ *   instances seeing one proof, exactly one commit succeeds.
+ * - Deno KV deletes expired entries eventually, not at the millisecond, so
+ *   every entry also carries its expiry: an expired one reads as absent, and
+ *   is replaced by an atomic check of its versionstamp.
+ * - Keys are `[prefix, "replay" | "cache", SHA-256]`: never a token.
+ * - Every operation has a deadline (`timeoutMs`, default 1000 ms). A
+ *   timeout, a failed commit or a value of another shape rejects with
+ *   `VerifierUnavailableError` (HTTP 503 with `Retry-After`).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { DenoKvStore } from "@mcp-authz/core/deno-kv";
+ *
+ * const store = new DenoKvStore({ kv: await Deno.openKv() });
+ * // bearerAuth({ verifier, dpop: { replayStore: store } })
+ * ```
+ *
+ * @module
+ */
+
+import type { CacheStore, ReplayStore } from "../../mod.ts";
+import { hashKey, type KeySpace } from "./_keys.ts";
+import {
+  checkExpiry,
+  checkValue,
+  guarded,
+  type StoreSettings,
+  storeSettings,
+  unavailable,
+} from "./_guard.ts";
+
+/** A Deno KV key: what `Deno.KvKey` holds, as used here. */
+export type DenoKvKey =
+  readonly (string | number | bigint | boolean | Uint8Array)[];
+
+/**
+ * The part of an atomic operation of Deno KV (`Deno.AtomicOperation`) this
+ * store uses.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DenoKvAtomic } from "@mcp-authz/core/deno-kv";
+ * import assert from "node:assert/strict";
+ *
+ * const atomic: DenoKvAtomic = {
+ *   check() { return this; },
+ *   set() { return this; },
+ *   commit: () => Promise.resolve({ ok: true }),
+ * };
+ * assert.deepEqual(await atomic.check().set(["k"], 1).commit(), { ok: true });
+ * ```
+ */
+export interface DenoKvAtomic {
+  /** Adds checks: each key must have this versionstamp (`null`: absent). */
+  check(
+    ...checks: { key: DenoKvKey; versionstamp: string | null }[]
+  ): DenoKvAtomic;
+  /** Adds a write. */
+  set(
+    key: DenoKvKey,
+    value: unknown,
+    options?: { expireIn?: number },
+  ): DenoKvAtomic;
+  /** Commits, or resolves `{ ok: false }` when a check failed. */
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/**
+ * The part of `Deno.Kv` this store uses: a `Deno.Kv` is one.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DenoKv } from "@mcp-authz/core/deno-kv";
+ * import assert from "node:assert/strict";
+ *
+ * const kv: Pick<DenoKv, "get"> = {
+ *   get: () => Promise.resolve({ value: null, versionstamp: null }),
+ * };
+ * assert.equal((await kv.get(["k"])).versionstamp, null);
+ * ```
+ */
+export interface DenoKv {
+  /** Reads one entry (`versionstamp` `null` when absent). */
+  get(key: DenoKvKey): Promise<{ value: unknown; versionstamp: string | null }>;
+  /** Writes one entry. */
+  set(
+    key: DenoKvKey,
+    value: unknown,
+    options?: { expireIn?: number },
+  ): Promise<unknown>;
+  /** Deletes one entry. */
+  delete(key: DenoKvKey): Promise<void>;
+  /** Starts an atomic operation. */
+  atomic(): DenoKvAtomic;
+}
+
+/**
+ * Options of {@linkcode DenoKvStore}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DenoKvStoreOptions } from "@mcp-authz/core/deno-kv";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const options: DenoKvStoreOptions = { kv, prefix: "my-mcp", timeoutMs: 500 };
+ * assert.equal(options.prefix, "my-mcp");
+ * kv.close();
+ * ```
+ */
+export interface DenoKvStoreOptions {
+  /** The database, from `Deno.openKv()`. */
+  kv: DenoKv;
+  /** The first part of every key (default `"mcp-authz"`). */
+  prefix?: string;
+  /**
+   * The deadline of one operation, in ms (default 1000: an atomic commit
+   * on Deno Deploy is replicated before it resolves, tens of milliseconds
+   * and more across regions).
+   */
+  timeoutMs?: number;
+  /** The clock, in ms since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** What an entry holds: its expiry and, for the cache, its value. */
+interface Stored {
+  readonly e: number;
+  readonly v?: string;
+}
+
+const OWNER = "DenoKvStore";
+const DEFAULT_TIMEOUT_MS = 1_000;
+// Each round either commits or finds a live entry; a third is contention
+// beyond reason, and is refused rather than guessed.
+const MAX_ROUNDS = 3;
+
+/**
+ * A {@linkcode ReplayStore} and {@linkcode CacheStore} in Deno KV. Hand it
+ * to `dpop.replayStore` and to `IntrospectionVerifier`'s
+ * `sharedCache.store`.
+ *
+ * @example Usage
+ * ```ts
+ * import { DenoKvStore } from "@mcp-authz/core/deno-kv";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const store = new DenoKvStore({ kv });
+ * assert.equal(await store.checkAndStore("jkt.jti", Date.now() + 60_000), true);
+ * assert.equal(await store.checkAndStore("jkt.jti", Date.now() + 60_000), false);
+ * kv.close();
+ * ```
+ */
+export class DenoKvStore implements ReplayStore, CacheStore {
+  readonly #kv: DenoKv;
+  readonly #settings: StoreSettings;
+
+  /**
+   * Validates the options once.
+   *
+   * @param options The database, the key prefix, the deadline and the clock.
+   * @throws {TypeError} When `kv` is not a Deno KV database, an option is
+   * malformed, or unknown.
+   */
+  constructor(options: DenoKvStoreOptions) {
+    this.#settings = storeSettings(OWNER, options, ["kv"], DEFAULT_TIMEOUT_MS);
+    const kv = options.kv as Partial<DenoKv> | null | undefined;
+    if (
+      typeof kv !== "object" || kv === null ||
+      !["get", "set", "delete", "atomic"].every((method) =>
+        typeof (kv as Record<string, unknown>)[method] === "function"
+      )
+    ) {
+      throw new TypeError(
+        `${OWNER} option "kv" must be a Deno KV database: await Deno.openKv()`,
+      );
+    }
+    this.#kv = kv as DenoKv;
+  }
+
+  /**
+   * Records `key` until `expiresAt`, atomically.
+   *
+   * @param key The proof's key (`<jkt>.<jti>`).
+   * @param expiresAt When the proof can no longer be accepted, in ms.
+   * @returns `true` when the key was new, `false` for a replay.
+   * @throws {VerifierUnavailableError} When Deno KV fails or times out.
+   */
+  async checkAndStore(key: string, expiresAt: number): Promise<boolean> {
+    return await this.#addIfAbsent("replay", key, {
+      e: checkExpiry(OWNER, expiresAt),
+    });
+  }
+
+  /**
+   * The live value held for `key`.
+   *
+   * @param key The entry's key.
+   * @returns The value, or `undefined`.
+   * @throws {VerifierUnavailableError} When Deno KV fails, times out or
+   * holds a value of another shape.
+   */
+  async get(key: string): Promise<string | undefined> {
+    const name = await this.#key("cache", key);
+    const entry = await this.#guard(() => this.#kv.get(name));
+    const stored = this.#read(entry.value);
+    if (stored === undefined) return undefined;
+    if (typeof stored.v !== "string") {
+      throw unavailable(OWNER, "holds an entry of another shape");
+    }
+    return stored.v;
+  }
+
+  /**
+   * Holds `value` until `expiresAt` (deletes the key when it is past).
+   *
+   * @param key The entry's key.
+   * @param value The value.
+   * @param expiresAt When it expires, in ms since the epoch.
+   * @throws {VerifierUnavailableError} When Deno KV fails or times out.
+   */
+  async set(key: string, value: string, expiresAt: number): Promise<void> {
+    const stored = {
+      e: checkExpiry(OWNER, expiresAt),
+      v: checkValue(OWNER, value),
+    };
+    const name = await this.#key("cache", key);
+    const ttl = Math.ceil(stored.e - this.#settings.now());
+    await this.#guard(() =>
+      ttl >= 1
+        ? this.#kv.set(name, stored, { expireIn: ttl })
+        : this.#kv.delete(name)
+    );
+  }
+
+  /**
+   * Holds `value` until `expiresAt` unless `key` is held, atomically.
+   *
+   * @param key The entry's key.
+   * @param value The value.
+   * @param expiresAt When it expires, in ms since the epoch.
+   * @returns `true` when it was added.
+   * @throws {VerifierUnavailableError} When Deno KV fails or times out.
+   */
+  async add(key: string, value: string, expiresAt: number): Promise<boolean> {
+    return await this.#addIfAbsent("cache", key, {
+      e: checkExpiry(OWNER, expiresAt),
+      v: checkValue(OWNER, value),
+    });
+  }
+
+  /**
+   * Forgets `key`.
+   *
+   * @param key The entry's key.
+   * @throws {VerifierUnavailableError} When Deno KV fails or times out.
+   */
+  async delete(key: string): Promise<void> {
+    const name = await this.#key("cache", key);
+    await this.#guard(() => this.#kv.delete(name));
+  }
+
+  async #addIfAbsent(
+    space: KeySpace,
+    key: string,
+    stored: Stored,
+  ): Promise<boolean> {
+    const name = await this.#key(space, key);
+    // An expiry already past is held briefly, like Redis's 1 ms.
+    const expireIn = Math.max(1, Math.ceil(stored.e - this.#settings.now()));
+    let versionstamp: string | null = null; // first: "absent", one round trip
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const { ok } = await this.#guard(() =>
+        this.#kv.atomic()
+          .check({ key: name, versionstamp })
+          .set(name, stored, { expireIn })
+          .commit()
+      );
+      if (ok) return true;
+      const entry = await this.#guard(() => this.#kv.get(name));
+      // Held and live: a replay. Expired but not yet deleted: replace it,
+      // if nobody else did meanwhile (the versionstamp check).
+      if (this.#read(entry.value) !== undefined) return false;
+      versionstamp = entry.versionstamp;
+    }
+    throw unavailable(OWNER, "could not commit under contention");
+  }
+
+  /** A live entry, `undefined` when absent or expired; throws on garbage. */
+  #read(value: unknown): Stored | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (
+      typeof value !== "object" || typeof (value as Stored).e !== "number"
+    ) {
+      throw unavailable(OWNER, "holds an entry of another shape");
+    }
+    const stored = value as Stored;
+    return stored.e > this.#settings.now() ? stored : undefined;
+  }
+
+  async #key(space: KeySpace, key: string): Promise<DenoKvKey> {
+    return [this.#settings.prefix, space, await hashKey(key)];
+  }
+
+  #guard<T>(operation: () => Promise<T>): Promise<T> {
+    return guarded(OWNER, this.#settings.timeoutMs, operation);
+  }
+}
