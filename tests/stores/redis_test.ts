@@ -74,7 +74,7 @@ async function connectClient(kind: Kind, url: string): Promise<Connected> {
     });
     client.on("error", () => {}); // reported through the store's 503s
     await client.connect();
-    return { client, close: async () => void client.destroy() };
+    return { client, close: () => Promise.resolve(client.destroy()) };
   }
   const client = new Redis(url, {
     lazyConnect: true,
@@ -85,7 +85,7 @@ async function connectClient(kind: Kind, url: string): Promise<Connected> {
   });
   client.on("error", () => {});
   await client.connect();
-  return { client, close: async () => void client.disconnect() };
+  return { client, close: () => Promise.resolve(client.disconnect()) };
 }
 
 /** Raw commands on the real server, for setting up and looking inside. */
@@ -125,7 +125,7 @@ async function admin(): Promise<{
       }
       return held.join("\n");
     },
-    close: async () => void client.destroy(),
+    close: () => Promise.resolve(client.destroy()),
   };
 }
 
