@@ -312,6 +312,30 @@ export class DenoKvStore implements ReplayStore, CacheStore {
   }
 
   #guard<T>(operation: () => Promise<T>): Promise<T> {
-    return guarded(OWNER, this.#settings.timeoutMs, operation);
+    const { timeoutMs } = this.#settings;
+    const deadline = Date.now() + timeoutMs;
+    return guarded(OWNER, timeoutMs, () => retryLocked(operation, deadline));
+  }
+}
+
+// Two handles on one SQLite file (two processes on a machine) meet
+// SQLite's write lock: "database is locked" means nothing was written, so
+// the same operation is tried again, with a growing random pause, until the
+// deadline.
+const LOCKED = /database is locked/;
+const MAX_LOCK_PAUSE_MS = 20;
+
+async function retryLocked<T>(
+  operation: () => Promise<T>,
+  deadline: number,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (Date.now() >= deadline || !LOCKED.test(String(error))) throw error;
+      const pause = Math.random() * Math.min(2 ** attempt, MAX_LOCK_PAUSE_MS);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
