@@ -12,6 +12,7 @@ import {
 } from "jose";
 import {
   accessTokenHash,
+  type DpopNoncePolicy,
   type ReplayStore,
   StaticTokenVerifier,
   withBearerAuth,
@@ -25,7 +26,7 @@ export const BOUND_TOKEN = "bound-token-for-store-tests";
 export interface DpopClient {
   readonly jkt: string;
   /** A fresh proof for a POST to `RESOURCE` with `BOUND_TOKEN`. */
-  proof(): Promise<string>;
+  proof(nonce?: string): Promise<string>;
 }
 
 export async function dpopClient(): Promise<DpopClient> {
@@ -35,8 +36,13 @@ export async function dpopClient(): Promise<DpopClient> {
   const ath = await accessTokenHash(BOUND_TOKEN);
   return {
     jkt,
-    proof: () =>
-      new SignJWT({ htm: "POST", htu: RESOURCE, ath })
+    proof: (nonce) =>
+      new SignJWT({
+        htm: "POST",
+        htu: RESOURCE,
+        ath,
+        ...(nonce === undefined ? {} : { nonce }),
+      })
         .setProtectedHeader({ typ: "dpop+jwt", alg: "ES256", jwk })
         .setJti(crypto.randomUUID())
         .setIssuedAt()
@@ -56,6 +62,7 @@ export interface Instance {
 export function instance(
   client: DpopClient,
   replayStore: ReplayStore,
+  nonces?: DpopNoncePolicy,
 ): Instance {
   let admitted = 0;
   const errors: unknown[] = [];
@@ -72,7 +79,11 @@ export function instance(
         },
       },
     }),
-    dpop: { required: true, replayStore },
+    dpop: {
+      required: true,
+      replayStore,
+      ...(nonces === undefined ? {} : { nonces }),
+    },
     // The store's failures are the point of some tests: kept, not printed.
     onError: (error) => void errors.push(error),
   });
@@ -97,6 +108,7 @@ export interface Seen {
   status: number;
   retryAfter: string | null;
   challenge: string | null;
+  nonce: string | null;
   body: string;
 }
 
@@ -106,6 +118,7 @@ export async function send(target: Instance, proof: string): Promise<Seen> {
     status: response.status,
     retryAfter: response.headers.get("retry-after"),
     challenge: response.headers.get("www-authenticate"),
+    nonce: response.headers.get("dpop-nonce"),
     body: await response.text(),
   };
 }
