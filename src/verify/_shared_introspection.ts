@@ -126,7 +126,16 @@ export class SharedIntrospection {
         const won = await bounded(
           this.#store.add(lease, "1", this.#now() + this.#leaseMs),
         );
-        if (won === true) return await this.#askAndShare(keys, key, lease, ask);
+        if (won === true) {
+          // The previous holder may have shared its answer and released
+          // the lease since this instance last looked.
+          const shared = await this.#read(keys, key);
+          if (shared !== undefined) {
+            await bounded(this.#store.delete(lease)).catch(() => {});
+            return shared;
+          }
+          return await this.#askAndShare(keys, key, lease, ask);
+        }
         await sleep(delay);
         waited += delay;
         delay = Math.min(delay * 2, MAX_POLL_MS);

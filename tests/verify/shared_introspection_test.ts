@@ -126,6 +126,26 @@ describe("IntrospectionVerifier sharedCache", () => {
     assert.equal(server.calls("t1"), 1);
   });
 
+  it("a verifier that wins the lease after the answer was shared uses the answer", async () => {
+    // Found by stress:cluster: B misses the answer, A shares it and releases
+    // the lease, then B takes the lease. B must look again, not ask again.
+    const server = authorizationServer(() => active());
+    const store = new MemoryCacheStore();
+    await verifier(server, store).verifyToken("t");
+    let reads = 0;
+    const late: CacheStore = {
+      get: (key) => reads++ === 0 ? Promise.resolve(undefined) : store.get(key),
+      set: (key, value, expiresAt) => store.set(key, value, expiresAt),
+      add: (key, value, expiresAt) => store.add(key, value, expiresAt),
+      delete: (key) => store.delete(key),
+    };
+    assert.equal(
+      (await verifier(server, late).verifyToken("t")).clientId,
+      "app",
+    );
+    assert.equal(server.calls("t"), 1);
+  });
+
   it("each verifier applies its own checks to a shared answer", async () => {
     const server = authorizationServer(() => active());
     const store = new MemoryCacheStore();
