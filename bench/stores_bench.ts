@@ -1,7 +1,8 @@
 // Shared stores, as ratios in the same run:
 // - a whole DPoP request (bearerAuth + dpop, fresh proof each time) with
-//   the in-memory replay store (baseline) and with RedisStore through
-//   node-redis and ioredis: the price of one Redis round trip;
+//   the in-memory replay store (baseline), with RedisStore through
+//   node-redis and ioredis (the price of one Redis round trip), and with
+//   DenoKvStore on a local SQLite database (one atomic commit);
 // - IntrospectionVerifier answering a token another instance already asked
 //   about (shared cache hit: one GET and an AES-GCM open) against asking a
 //   local introspection endpoint, and against its own local cache;
@@ -11,7 +12,8 @@
 //
 // Redis: MCP_AUTHZ_REDIS_URL, else a redis-server it starts on 127.0.0.1
 // (skipped, with a note, when there is none).
-// Run: deno bench -A bench/stores_bench.ts
+// Run: deno bench -A bench/stores_bench.ts (Deno KV: "unstable": ["kv"] in
+// the root deno.json).
 import { createClient } from "redis";
 import { Redis } from "ioredis";
 import {
@@ -31,6 +33,7 @@ import {
   StaticTokenVerifier,
 } from "../mod.ts";
 import { RedisStore } from "../src/stores/mod_redis.ts";
+import { DenoKvStore } from "../src/stores/mod_deno_kv.ts";
 
 const URL_ = "https://mcp.example.com/mcp";
 
@@ -147,6 +150,14 @@ dpopBench(
 );
 dpopBench("DPoP request, RedisStore via node-redis", nodeRedisStore);
 dpopBench("DPoP request, RedisStore via ioredis", ioredisStore);
+const kvDirectory = await Deno.makeTempDir({ prefix: "mcp-authz-bench-kv-" });
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(kvDirectory, { recursive: true });
+});
+dpopBench(
+  "DPoP request, DenoKvStore (SQLite file)",
+  new DenoKvStore({ kv: await Deno.openKv(`${kvDirectory}/kv.sqlite3`) }),
+);
 
 // -------------------------------------------------- shared introspection
 
