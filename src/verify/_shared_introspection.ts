@@ -75,8 +75,10 @@ const OPTION_NAMES: readonly (keyof SharedCacheOptions)[] = [
   "onError",
 ];
 const STORE_METHODS = ["get", "set", "add", "delete"] as const;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// Functions, not module-level instances: a bundle that imports this file
+// without using it (the core alone) keeps no top-level code of it.
+const utf8 = (text: string): Uint8Array<ArrayBuffer> =>
+  new TextEncoder().encode(text);
 
 /**
  * Reads `sharedCache`: the shared path of the verifier, or `undefined` when
@@ -240,7 +242,7 @@ export class SharedIntrospection {
     const keys = await this.#keys;
     const key = base64url.encode(
       new Uint8Array(
-        await crypto.subtle.sign("HMAC", keys.index, encoder.encode(token)),
+        await crypto.subtle.sign("HMAC", keys.index, utf8(token)),
       ),
     );
     const lease = `${key}.lease`;
@@ -351,8 +353,8 @@ async function deriveKeys(secret: Uint8Array, scope: string): Promise<Keys> {
       {
         name: "HKDF",
         hash: "SHA-256",
-        salt: encoder.encode(VERSION),
-        info: encoder.encode(`${purpose}\n${scope}`),
+        salt: utf8(VERSION),
+        info: utf8(`${purpose}\n${scope}`),
       },
       base,
       algorithm,
@@ -373,12 +375,12 @@ async function seal(
   until: number,
 ): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plain = encoder.encode(JSON.stringify({ u: until, r: response }));
+  const plain = utf8(JSON.stringify({ u: until, r: response }));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt(
       // The entry's key is authenticated too: an entry moved to another
       // token's key does not open.
-      { name: "AES-GCM", iv, additionalData: encoder.encode(key) },
+      { name: "AES-GCM", iv, additionalData: utf8(key) },
       keys.seal,
       plain,
     ),
@@ -407,7 +409,7 @@ async function open(
       {
         name: "AES-GCM",
         iv: bytes.subarray(0, IV_BYTES),
-        additionalData: encoder.encode(key),
+        additionalData: utf8(key),
       },
       keys.seal,
       bytes.subarray(IV_BYTES),
@@ -417,7 +419,7 @@ async function open(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(plain));
+    parsed = JSON.parse(new TextDecoder().decode(plain));
   } catch {
     return undefined;
   }
