@@ -126,7 +126,7 @@ const MAX_ROUNDS = 3;
 
 /**
  * A {@linkcode ReplayStore} and {@linkcode CacheStore} in Deno KV. Hand it
- * to `dpop.replayStore` and to `IntrospectionVerifier`'s
+ * to `dpopScheme({ replayStore })` and to `IntrospectionVerifier`'s
  * `sharedCache.store`.
  *
  * @example Usage

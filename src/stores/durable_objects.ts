@@ -63,7 +63,7 @@ export interface DurableObjectNamespaceLike {
  * ```
  */
 export interface DurableObjectStoreOptions {
-  /** The namespace binding of {@linkcode StoreObject}. */
+  /** The namespace binding of `StoreObject`. */
   namespace: DurableObjectNamespaceLike;
   /** Names the objects used (default `"mcp-authz"`): `<prefix>/<shard>`. */
   prefix?: string;
@@ -89,8 +89,8 @@ const MAX_SHARDS = 256;
 
 /**
  * A {@linkcode ReplayStore} and {@linkcode CacheStore} in Durable Objects of
- * the {@linkcode StoreObject} class. Hand it to `dpop.replayStore` and to
- * `IntrospectionVerifier`'s `sharedCache.store`.
+ * the `StoreObject` class. Hand it to `dpopScheme({ replayStore })` and
+ * to `IntrospectionVerifier`'s `sharedCache.store`.
  *
  * @example Usage
  * ```ts

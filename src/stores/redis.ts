@@ -92,8 +92,8 @@ const decoder = new TextDecoder();
 
 /**
  * A {@linkcode ReplayStore} and {@linkcode CacheStore} in Redis. Hand it to
- * `dpop.replayStore` and to `IntrospectionVerifier`'s `sharedCache.store`;
- * one store (and one client) serves both.
+ * `dpopScheme({ replayStore })` and to `IntrospectionVerifier`'s
+ * `sharedCache.store`; one store (and one client) serves both.
  *
  * @example Usage
  * ```ts
