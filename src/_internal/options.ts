@@ -22,7 +22,12 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 function closest(key: string, allowed: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  // At most two edits, or a third of the key's length, away; and never as
+  // many edits as the key has letters ("zz" is not a typo of "a").
+  let bestDistance = Math.min(
+    Math.max(2, Math.floor(key.length / 3)) + 1,
+    key.length,
+  );
   for (const name of allowed) {
     const distance = editDistance(lower, name.toLowerCase());
     if (distance < bestDistance) {

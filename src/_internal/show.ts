@@ -14,14 +14,9 @@ const MAX_SHOWN = 80;
 export function show(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (value instanceof URL) return JSON.stringify(value.href);
   switch (typeof value) {
-    case "string": {
-      const cut = value.length > MAX_SHOWN
-        ? `${value.slice(0, MAX_SHOWN)}...`
-        : value;
-      return JSON.stringify(cut);
-    }
+    case "string":
+      return quoted(value);
     case "number":
     case "bigint":
     case "boolean":
@@ -31,5 +26,30 @@ export function show(value: unknown): string {
     case "symbol":
       return "a symbol";
   }
-  return Array.isArray(value) ? "an array" : "an object";
+  try {
+    if (value instanceof URL) return quoted(withoutCredentials(value));
+    return Array.isArray(value) ? "an array" : "an object";
+  } catch {
+    // A Proxy whose traps throw: still a message, never a crash.
+    return "an object";
+  }
+}
+
+/** A string quoted as JSON, cut to a readable length. */
+function quoted(value: string): string {
+  return JSON.stringify(
+    value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value,
+  );
+}
+
+/**
+ * A URL's text with its user info masked: an option holding
+ * `https://user:secret@host/` must not put the secret in a message.
+ */
+export function withoutCredentials(url: URL): string {
+  if (url.username === "" && url.password === "") return url.href;
+  const masked = new URL(url.href);
+  masked.username = "***";
+  masked.password = "";
+  return masked.href;
 }

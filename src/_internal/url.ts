@@ -26,7 +26,10 @@ export function parseEndpointUrl(
   name: string,
   rules: EndpointUrlRules = {},
 ): URL {
-  const shown = show(value);
+  // Never echo user info: "https://user:secret@host" must not reach a log.
+  let shown = typeof value === "string"
+    ? show(value.replace(/\/\/[^/?#]*@/, "//***@"))
+    : show(value);
   if (typeof value !== "string" && !(value instanceof URL)) {
     throw new TypeError(`${name} must be a URL or a string, got ${shown}`);
   }
@@ -42,6 +45,7 @@ export function parseEndpointUrl(
   } catch {
     throw new TypeError(`${name} must be an absolute URL, got ${shown}`);
   }
+  shown = show(url);
   const loopback = url.protocol === "http:" && LOOPBACK.has(url.hostname);
   if (url.protocol !== "https:" && !loopback) {
     throw new TypeError(

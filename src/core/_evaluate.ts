@@ -7,34 +7,26 @@
  * allows; an `AuthorizationError` propagates; anything else thrown is
  * reported and denies.
  *
+ * The reporter is explicit: every function here takes the one masked errors
+ * go to. A combinator, called with a context only, takes it from the
+ * context (`carriedReporter`), which the runner or Authorizer evaluating it
+ * built to carry its own (`AuthContext[carrying]`, `AuthContext[seeded]`).
+ * No state outlives a call.
+ *
  * @module
  */
 
 import { reportSafely } from "../_internal/report.ts";
-import type { AuthCheck } from "./context.ts";
-import type { AuthContext } from "./context.ts";
+import {
+  type AuthCheck,
+  type AuthContext,
+  type ErrorReporter,
+  reporter,
+  warnOnError,
+} from "./context.ts";
 import { AuthorizationError } from "../errors.ts";
 
-/** Receives an exception a check threw, which is then treated as denial. */
-export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
-
-/** The name a check is reported under. */
-function checkName(check: unknown): string {
-  try {
-    const name = typeof check === "function" ? check.name : "";
-    return typeof name === "string" && name !== "" ? name : "anonymous check";
-  } catch {
-    return "anonymous check";
-  }
-}
-
-/** The default reporter: one warning naming the check, on the server's console. */
-export const warnOnError: ErrorReporter = (error, check) => {
-  console.warn(
-    `mcp-authz: auth check "${checkName(check)}" threw; treated as denial`,
-    error,
-  );
-};
+export { type ErrorReporter, warnOnError };
 
 /** Whether `error` is a deliberate denial, robust to hostile thrown values. */
 export function isAuthorizationError(
@@ -48,18 +40,34 @@ export function isAuthorizationError(
   }
 }
 
+/**
+ * The reporter `ctx` carries: the one of the run evaluating it, or the
+ * default warning for a context no runner built (a combinator called
+ * directly) and for a value that is not an AuthContext.
+ */
+export function carriedReporter(ctx: AuthContext): ErrorReporter {
+  try {
+    const carried: unknown = (ctx as { [reporter]?: unknown })[reporter];
+    if (typeof carried === "function") return carried as ErrorReporter;
+  } catch {
+    // A hostile context (a Proxy that throws) reports to the default.
+  }
+  return warnOnError;
+}
+
 /** Rethrows a deliberate denial; reports anything else and denies. */
 function settleError(
   error: unknown,
   check: AuthCheck,
-  reporter: ErrorReporter,
+  report: ErrorReporter,
 ): false {
   if (isAuthorizationError(error)) throw error;
-  reportSafely(reporter, error, check);
+  reportSafely(report, error, check);
   return false;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` is a thenable; reading `then` may throw (the caller catches). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (value instanceof Promise) return true;
   return value !== null &&
     (typeof value === "object" || typeof value === "function") &&
@@ -69,25 +77,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 async function settle(
   pending: PromiseLike<unknown>,
   check: AuthCheck,
-  reporter: ErrorReporter,
+  report: ErrorReporter,
 ): Promise<boolean> {
   try {
     return (await pending) === true;
   } catch (error) {
-    return settleError(error, check, reporter);
+    return settleError(error, check, report);
   }
 }
 
-/**
- * The reporter of the evaluation under way. Set around every synchronous call
- * of a check, so that a combinator called by the runner reports its
- * branches' errors to the runner's `onError`; outside a run it is the default.
- */
-let activeReporter: ErrorReporter = warnOnError;
-
-/** The reporter a combinator should use for the call being made now. */
-export function currentReporter(): ErrorReporter {
-  return activeReporter;
+function notAFunction(check: unknown): TypeError {
+  return new TypeError(`An auth check must be a function, got ${typeof check}`);
 }
 
 /**
@@ -98,27 +98,19 @@ export function currentReporter(): ErrorReporter {
 export function evaluateCheck(
   check: AuthCheck,
   ctx: AuthContext,
-  reporter: ErrorReporter,
+  report: ErrorReporter,
 ): boolean | Promise<boolean> {
   let result: unknown;
-  const outer = activeReporter;
-  activeReporter = reporter;
   try {
-    if (typeof check !== "function") {
-      throw new TypeError(
-        `An auth check must be a function, got ${typeof check}`,
-      );
-    }
+    if (typeof check !== "function") throw notAFunction(check);
     result = check(ctx);
     if (result === true || result === false) return result;
     // Reading `then` may run a hostile getter: keep it inside the try.
-    if (isThenable(result)) return settle(result, check, reporter);
+    if (isThenable(result)) return settle(result, check, report);
   } catch (error) {
-    return settleError(error, check, reporter);
-  } finally {
-    activeReporter = outer;
+    return settleError(error, check, report);
   }
-  return result === true;
+  return false;
 }
 
 /**
@@ -128,36 +120,27 @@ export function evaluateCheck(
 export function evaluateAll(
   checks: readonly AuthCheck[],
   ctx: AuthContext,
-  reporter: ErrorReporter,
+  report: ErrorReporter,
   start = 0,
 ): boolean | Promise<boolean> {
-  // One guarded section for the whole synchronous run, not one per check:
-  // this loop is the hot path of every list and call.
-  const outer = activeReporter;
-  activeReporter = reporter;
+  // One guarded section for the whole synchronous run, not a call and a
+  // guard per check: this loop is the hot path of every list and call.
   let i = start;
   try {
     for (; i < checks.length; i++) {
       const check = checks[i]!;
-      if (typeof check !== "function") {
-        throw new TypeError(
-          `An auth check must be a function, got ${typeof check}`,
-        );
-      }
+      if (typeof check !== "function") throw notAFunction(check);
       const result: unknown = check(ctx);
       if (result === true) continue;
-      if (result === false) return false;
-      if (!isThenable(result)) return false;
+      if (result === false || !isThenable(result)) return false;
       const next = i + 1;
-      return settle(result, check, reporter).then((ok) =>
-        ok && evaluateAll(checks, ctx, reporter, next)
+      return settle(result, check, report).then((ok) =>
+        ok && evaluateAll(checks, ctx, report, next)
       );
     }
     return true;
   } catch (error) {
-    return settleError(error, checks[i]!, reporter);
-  } finally {
-    activeReporter = outer;
+    return settleError(error, checks[i]!, report);
   }
 }
 

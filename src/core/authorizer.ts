@@ -4,22 +4,25 @@
  * @module
  */
 
-import { show } from "../_internal/show.ts";
-import type { AuthCheck } from "./context.ts";
+import { functionOption, optionsObject, show } from "../_internal/options.ts";
 import {
   type AccessToken,
-  type AuthContext,
+  type AuthCheck,
+  AuthContext,
   type Component,
-  contextWithScopes,
+  seeded,
 } from "./context.ts";
 import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { reportSafely } from "../_internal/report.ts";
 import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
   toCheckList,
+  warnOnError,
 } from "./_evaluate.ts";
-import { evaluateShortfall, reporterOf, scopeRequirements } from "./runner.ts";
+import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
+import { named } from "./checks.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -51,14 +54,17 @@ export interface AuthorizerOptions {
   /** Handed to every `AuthContext` the authorizer builds. */
   scopeHierarchy?: ScopeHierarchy | undefined;
   /**
-   * Receives exceptions thrown by checks (other than `AuthorizationError`);
-   * they deny. Default: one `console.warn` naming the check.
+   * Receives exceptions thrown by checks (other than `AuthorizationError`),
+   * a combinator's branches' included; they deny. Default: one
+   * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
 }
 
 /**
- * Options of {@linkcode Authorizer.prototype.authorize}.
+ * Options of {@linkcode Authorizer.prototype.authorize}. Read on every call,
+ * so unknown keys are not refused here (a misspelt `arguments` leaves
+ * `ctx.arguments` undefined, which checks reading it deny).
  *
  * @example Usage
  * ```ts
@@ -81,35 +87,33 @@ const EMPTY: ReadonlySet<string> = new Set();
 
 // Stand-ins named in `onError` reports for failures that are not a check's:
 // a malformed component, or a component list that threw while iterated.
-const componentShape: AuthCheck = function invalidComponent() {
-  return false;
-};
-const componentList: AuthCheck = function unreadableComponentList() {
-  return false;
-};
+// Named explicitly: a minifier renames function expressions.
+const componentShape: AuthCheck = named(() => false, "invalidComponent");
+const componentList: AuthCheck = named(() => false, "unreadableComponentList");
 
 function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
   if (layers === undefined) return [];
   if (!Array.isArray(layers)) {
     throw new TypeError(
-      `Authorizer layers must be an array of checks or check lists, got ${
+      `Authorizer option "layers" must be an array of checks or check lists, got ${
         show(layers)
       }`,
     );
   }
-  return Object.freeze(layers.map((layer, i) => {
-    const checks = Array.isArray(layer) ? layer : [layer];
-    checks.forEach((check, j) => {
-      if (typeof check !== "function") {
-        throw new TypeError(
-          `Authorizer layer ${i}${
-            Array.isArray(layer) ? `, check ${j},` : ""
-          } must be a function (ctx) => boolean, got ${show(check)}`,
-        );
-      }
-    });
-    return Object.freeze([...checks] as AuthCheck[]);
-  }));
+  return Object.freeze(
+    layers.map((layer, i) =>
+      Object.freeze(
+        toCheckList(layer).map((check, j) => {
+          if (typeof check === "function") return check;
+          throw new TypeError(
+            `Authorizer layer ${i}${
+              Array.isArray(layer) ? `, check ${j},` : ""
+            } must be a function (ctx) => boolean, got ${show(check)}`,
+          );
+        }),
+      )
+    ),
+  );
 }
 
 /**
@@ -157,30 +161,29 @@ export class Authorizer {
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy and error reporter.
-   * @throws {TypeError} When a layer is not a check or list of checks, the
+   * @throws {TypeError} When `options` is not an object or has a key other
+   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
+   * would load none), a layer is not a check or list of checks, the
    * hierarchy is not scope -> scope list, or `onError` is not a function.
    */
   constructor(options: AuthorizerOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Authorizer options must be an object, got ${show(options)}`,
-      );
-    }
-    if (
-      options.onError !== undefined && typeof options.onError !== "function"
-    ) {
-      throw new TypeError(
-        `Authorizer onError must be a function (error, check) => void, got ${
-          show(options.onError)
-        }`,
-      );
-    }
-    this.#layers = compileLayers(options.layers);
+    const { layers, scopeHierarchy, onError } = optionsObject(
+      "Authorizer",
+      options,
+      ["layers", "scopeHierarchy", "onError"],
+      "an options object such as { layers: [...] }",
+    );
+    this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
-    this.#compiled = options.scopeHierarchy === undefined
+    this.#compiled = scopeHierarchy === undefined
       ? undefined
-      : compileHierarchy(options.scopeHierarchy);
-    this.#report = reporterOf(options);
+      : compileHierarchy(scopeHierarchy);
+    this.#report = functionOption(
+      "Authorizer",
+      "onError",
+      onError,
+      warnOnError,
+    );
   }
 
   /** The token's scope set, computed once per call and shared by every context. */
@@ -196,13 +199,18 @@ export class Authorizer {
     component: Component,
     granted: ReadonlySet<string>,
   ): boolean | Promise<boolean> {
-    const ctx = contextWithScopes({ token, component }, granted);
+    const ctx = AuthContext[seeded](
+      { token, component },
+      granted,
+      this.#report,
+    );
     const own = component.auth;
-    if (own === undefined) return evaluateAll(this.#flat, ctx, this.#report);
-    const first = evaluateAll(toCheckList(own), ctx, this.#report);
-    if (first === false) return false;
-    if (first === true) return evaluateAll(this.#flat, ctx, this.#report);
-    return first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+    const first = own === undefined ||
+      evaluateAll(toCheckList(own), ctx, this.#report);
+    return first === true
+      ? evaluateAll(this.#flat, ctx, this.#report)
+      : first &&
+        first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
   }
 
   /** A decision that never throws: an AuthorizationError or a bad component drops. */
@@ -219,7 +227,7 @@ export class Authorizer {
     } catch (error) {
       // Only an AuthorizationError, or a malformed component, gets here.
       if (!isAuthorizationError(error)) {
-        this.#report(error, componentShape);
+        reportSafely(this.#report, error, componentShape);
       }
       return false;
     }
@@ -273,7 +281,7 @@ export class Authorizer {
       );
     } catch (error) {
       // Iterating `components` itself threw: list nothing.
-      this.#report(error, componentList);
+      reportSafely(this.#report, error, componentList);
       return Promise.resolve([]);
     }
   }
@@ -310,36 +318,31 @@ export class Authorizer {
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
-    if (component === undefined || component === null) {
-      throw new AuthorizationError(NOT_FOUND_MESSAGE);
-    }
-    let ctx: AuthContext;
+    // One context for the whole decision, reporting through a tracker: a
+    // layer whose check threw is opaque, whatever it claims to lack.
+    const tracked = tracker(this.#report);
+    let ctx: AuthContext | undefined;
+    let visible = false;
     try {
-      ctx = contextWithScopes({
-        token,
-        component,
-        arguments: options?.arguments,
-      }, this.#granted(token));
+      if (component != null) {
+        ctx = AuthContext[seeded](
+          { token, component, arguments: options?.arguments },
+          this.#granted(token),
+          tracked.report,
+        );
+        visible = component.auth === undefined ||
+          await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
+      }
     } catch (error) {
-      this.#report(error, componentShape);
-      throw new AuthorizationError(NOT_FOUND_MESSAGE);
+      // A malformed component is reported; own auth's errors already were.
+      if (ctx === undefined) reportSafely(this.#report, error, componentShape);
     }
-    // Own auth: whatever the reason, the caller learns no more than "unknown".
-    let visible: boolean;
-    try {
-      visible = component.auth === undefined ||
-        await evaluateAll(toCheckList(component.auth), ctx, this.#report);
-    } catch {
-      visible = false;
-    }
+    // Unknown, malformed, or hidden by its own auth (whatever the reason):
+    // one answer, so that existence never leaks.
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
-      const result = await evaluateShortfall(
-        this.#layers[i]!,
-        ctx,
-        this.#report,
-      );
+      const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so
       // a hidden component cannot be told from a missing one.
@@ -348,7 +351,7 @@ export class Authorizer {
       }
       const required = new Set(result.missingScopes);
       for (let j = i + 1; j < this.#layers.length; j++) {
-        const more = scopeRequirements(this.#layers[j]!, ctx, {
+        const more = scopeRequirements(this.#layers[j]!, ctx!, {
           onError: this.#report,
         });
         if (more === undefined) break; // an opaque layer: say nothing beyond it

@@ -1,24 +1,18 @@
 /**
- * Check factories: `requireScopes`, `restrictTag`, `requireRoles`, and the
- * combinators `anyOf` / `allOf`. Each validates its arguments once and
- * returns a frozen check.
+ * Check factories: `requireScopes`, `restrictTag`, `requireRoles`, and what
+ * a scope-aware check is. Each factory validates its arguments once and
+ * returns a frozen check. The combinators are in `combinators.ts`.
  *
  * @module
  */
 
-import { show } from "../_internal/show.ts";
+import { optionsObject, show } from "../_internal/options.ts";
 import {
   type AuthCheck,
   type AuthContext,
   type Component,
   holdsScopes,
 } from "./context.ts";
-import {
-  currentReporter,
-  type ErrorReporter,
-  evaluateAll,
-  evaluateCheck,
-} from "./_evaluate.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
 import { unmetScopes } from "./scopes.ts";
 
@@ -62,7 +56,8 @@ export interface RequireRolesOptions {
   extract(claims: Record<string, unknown>): unknown;
 }
 
-function named<F extends (...args: never[]) => unknown>(
+/** `fn`, renamed: checks are reported to `onError` under this name. Internal. */
+export function named<F extends (...args: never[]) => unknown>(
   fn: F,
   name: string,
 ): F {
@@ -70,17 +65,38 @@ function named<F extends (...args: never[]) => unknown>(
   return fn;
 }
 
-function scopeAware(
+/** `check` with its `missingScopes`, frozen. Internal. */
+export function scopeAware(
   check: AuthCheck,
   missingScopes: (ctx: AuthContext) => string[],
 ): ScopeAwareCheck {
   return Object.freeze(Object.assign(check, { missingScopes }));
 }
 
-function lacking(ctx: AuthContext, required: readonly string[]): string[] {
-  return ctx.token === undefined
-    ? []
-    : unmetScopes(ctx.grantedScopes, required);
+/**
+ * The check `requireScopes` and `restrictTag` both build: a token reaching a
+ * component the check guards (with a tag: one carrying it; else every one)
+ * must hold ALL of `scopes`.
+ */
+function scopeCheck(
+  name: string,
+  scopes: readonly string[],
+  tag?: string,
+): ScopeAwareCheck {
+  const required = Object.freeze(normalizeScopes(scopes, `${name}()`));
+  const guards = (ctx: AuthContext): boolean =>
+    tag === undefined || hasTag(ctx.component, tag);
+  const check = named(
+    (ctx: AuthContext): boolean => !guards(ctx) || ctx[holdsScopes](required),
+    `${name}(${tag ?? required.join(" ")})`,
+  );
+  return scopeAware(
+    check,
+    (ctx) =>
+      guards(ctx) && ctx.token !== undefined
+        ? unmetScopes(ctx.grantedScopes, required)
+        : [],
+  );
 }
 
 /**
@@ -113,12 +129,7 @@ export function requireScopes(...scopes: string[]): ScopeAwareCheck {
       "requireScopes() needs at least one scope; to require only a token, use (ctx) => ctx.token !== undefined",
     );
   }
-  const required = Object.freeze(normalizeScopes(scopes, "requireScopes()"));
-  const check = named(
-    (ctx: AuthContext): boolean => holdsScopes(ctx, required),
-    `requireScopes(${required.join(" ")})`,
-  );
-  return scopeAware(check, (ctx) => lacking(ctx, required));
+  return scopeCheck("requireScopes", scopes);
 }
 
 /** Whether a component carries `tag`, whether its tags are a Set or a list. */
@@ -136,6 +147,9 @@ function hasTag(component: Component, tag: string): boolean {
   );
 }
 
+const TAG_HINT =
+  "{ scopes: [...] } with at least one scope a token must hold to reach components with the tag";
+
 /**
  * Guards every component carrying `tag`: a component without the tag
  * passes; one with it needs a token holding ALL of `options.scopes`.
@@ -143,8 +157,9 @@ function hasTag(component: Component, tag: string): boolean {
  * @param tag The tag to guard.
  * @param options The scopes the tag requires.
  * @returns A scope-aware check.
- * @throws {TypeError} When `tag` is not a non-empty string, or `options.scopes`
- * is missing, empty or holds an invalid scope.
+ * @throws {TypeError} When `tag` is not a non-empty string, `options` is not
+ * an object or has a key other than `scopes`, or `options.scopes` is
+ * missing, empty or holds an invalid scope.
  *
  * @example Usage
  * ```ts
@@ -172,25 +187,16 @@ export function restrictTag(
       `restrictTag() expects a non-empty tag string, got ${show(tag)}`,
     );
   }
-  const scopes = (options as Partial<RestrictTagOptions> | undefined)?.scopes;
+  const { scopes } = optionsObject(
+    "restrictTag",
+    options,
+    ["scopes"],
+    TAG_HINT,
+  );
   if (!Array.isArray(scopes) || scopes.length === 0) {
-    throw new TypeError(
-      `restrictTag(${
-        JSON.stringify(tag)
-      }) needs { scopes: [...] } with at least one scope a token must hold to reach components with the tag`,
-    );
+    throw new TypeError(`restrictTag needs ${TAG_HINT}, got ${show(scopes)}`);
   }
-  const required = Object.freeze(normalizeScopes(scopes, "restrictTag()"));
-  const check = named(
-    (ctx: AuthContext): boolean =>
-      !hasTag(ctx.component, tag) ||
-      holdsScopes(ctx, required),
-    `restrictTag(${tag})`,
-  );
-  return scopeAware(
-    check,
-    (ctx) => hasTag(ctx.component, tag) ? lacking(ctx, required) : [],
-  );
+  return scopeCheck("restrictTag", scopes, tag);
 }
 
 /** Whether the extracted roles include every required role; `false` when malformed. */
@@ -213,6 +219,9 @@ function holdsRoles(extracted: unknown, roles: readonly string[]): boolean {
   return roles.every((role) => held.has(role));
 }
 
+const ROLES_HINT =
+  "{ extract(claims) } returning the token's roles, e.g. (claims) => claims.roles";
+
 /**
  * Requires ALL of the given roles (AND), read from the token's claims by
  * `options.extract`. Opaque: it cannot name what a token lacks, so a denial
@@ -222,7 +231,8 @@ function holdsRoles(extracted: unknown, roles: readonly string[]): boolean {
  * @param options Where the roles are in the claims.
  * @returns An opaque check.
  * @throws {TypeError} When `roles` is empty or holds a non-string or empty
- * string, or `options.extract` is not a function.
+ * string, `options` is not an object or has a key other than `extract`, or
+ * `options.extract` is not a function.
  *
  * @example Usage
  * ```ts
@@ -262,11 +272,15 @@ export function requireRoles(
       );
     }
   }
-  const extract = (options as Partial<RequireRolesOptions> | undefined)
-    ?.extract;
+  const { extract } = optionsObject(
+    "requireRoles",
+    options,
+    ["extract"],
+    ROLES_HINT,
+  );
   if (typeof extract !== "function") {
     throw new TypeError(
-      "requireRoles() needs { extract(claims) } returning the token's roles, e.g. (claims) => claims.roles",
+      `requireRoles needs ${ROLES_HINT}, got ${show(extract)}`,
     );
   }
   const required = Object.freeze([...new Set(roles)]);
@@ -294,208 +308,4 @@ export function isScopeAware(check: unknown): check is ScopeAwareCheck {
   } catch {
     return false;
   }
-}
-
-function assertChecks(checks: unknown[], where: string): void {
-  if (checks.length === 0) {
-    throw new TypeError(`${where} needs at least one check`);
-  }
-  checks.forEach((check, i) => {
-    if (typeof check !== "function") {
-      throw new TypeError(
-        `${where} expects every check to be a function (ctx) => boolean, got ${
-          show(check)
-        } at position ${i}`,
-      );
-    }
-  });
-}
-
-/** Builds a combinator: callable as a check, evaluable with a caller's reporter. */
-function combinator(
-  name: string,
-  evaluate: (
-    ctx: AuthContext,
-    reporter: ErrorReporter,
-  ) => boolean | Promise<boolean>,
-  missingScopes: ((ctx: AuthContext) => string[]) | undefined,
-): AuthCheck {
-  // Called by the runner, it reports to the runner's onError; called
-  // directly, to the default warning.
-  const check = named(
-    (ctx: AuthContext): boolean | Promise<boolean> =>
-      evaluate(ctx, currentReporter()),
-    name,
-  );
-  if (missingScopes !== undefined) return scopeAware(check, missingScopes);
-  return Object.freeze(check);
-}
-
-interface FirstDenial {
-  error?: unknown;
-  seen: boolean;
-}
-
-function anyFrom(
-  branches: readonly AuthCheck[],
-  ctx: AuthContext,
-  reporter: ErrorReporter,
-  start: number,
-  denial: FirstDenial,
-): boolean | Promise<boolean> {
-  for (let i = start; i < branches.length; i++) {
-    let result: boolean | Promise<boolean>;
-    try {
-      result = evaluateCheck(branches[i]!, ctx, reporter);
-    } catch (error) {
-      // Only an AuthorizationError gets here: that branch denies.
-      if (!denial.seen) denial.error = error, denial.seen = true;
-      continue;
-    }
-    if (result === true) return true;
-    if (result === false) continue;
-    return result.then(
-      (ok) => ok || anyFrom(branches, ctx, reporter, i + 1, denial),
-      (error) => {
-        if (!denial.seen) denial.error = error, denial.seen = true;
-        return anyFrom(branches, ctx, reporter, i + 1, denial);
-      },
-    );
-  }
-  if (denial.seen) throw denial.error;
-  return false;
-}
-
-/**
- * Allows when any branch allows, trying them in order and stopping at the
- * first allow. A branch that throws counts as that branch's denial; when no
- * branch allows, the first `AuthorizationError` seen propagates, else it
- * denies. Scope-aware exactly when every branch is: `missingScopes` is the
- * smallest branch shortfall (the first on a tie), empty if any branch is
- * satisfied.
- *
- * @param checks The branches; at least one.
- * @returns The OR of the branches.
- * @throws {TypeError} When no check is given or one is not a function.
- *
- * @example Usage
- * ```ts
- * import { AuthContext, anyOf, requireScopes } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const readOrAdmin = anyOf(requireScopes("files:read"), requireScopes("admin"));
- * const ctx = new AuthContext({
- *   token: { token: "t", clientId: "c", scopes: ["admin"], claims: {} },
- *   component: { kind: "resource", name: "log", uri: "file:///log" },
- * });
- * assert.equal(await readOrAdmin(ctx), true);
- * ```
- */
-export function anyOf(...checks: ScopeAwareCheck[]): ScopeAwareCheck;
-/**
- * Allows when any branch allows; opaque when some branch is opaque.
- *
- * @param checks The branches; at least one.
- * @returns The OR of the branches.
- * @throws {TypeError} When no check is given or one is not a function.
- *
- * @example Usage
- * ```ts
- * import { AuthContext, anyOf, requireRoles, requireScopes } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const check = anyOf(requireScopes("admin"), requireRoles(["owner"], { extract: (c) => c.roles }));
- * const ctx = new AuthContext({
- *   token: { token: "t", clientId: "c", scopes: [], claims: { roles: ["owner"] } },
- *   component: { kind: "tool", name: "transfer" },
- * });
- * assert.equal(await check(ctx), true);
- * ```
- */
-export function anyOf(...checks: AuthCheck[]): AuthCheck;
-export function anyOf(...checks: AuthCheck[]): AuthCheck {
-  assertChecks(checks, "anyOf()");
-  const branches = Object.freeze([...checks]);
-  const scopeAwareBranches = branches.every(isScopeAware)
-    ? branches as readonly ScopeAwareCheck[]
-    : undefined;
-  return combinator(
-    `anyOf(${branches.length})`,
-    (ctx, reporter) => anyFrom(branches, ctx, reporter, 0, { seen: false }),
-    scopeAwareBranches && ((ctx) => {
-      let smallest: string[] | undefined;
-      for (const branch of scopeAwareBranches) {
-        const missing = branch.missingScopes(ctx);
-        if (missing.length === 0) return [];
-        if (smallest === undefined || missing.length < smallest.length) {
-          smallest = missing;
-        }
-      }
-      return smallest === undefined ? [] : [...smallest];
-    }),
-  );
-}
-
-/**
- * One check that is the AND of its branches, in order, stopping at the first
- * denial. Scope-aware when every branch is (`missingScopes` is the union),
- * so `anyOf(allOf(a, b), c)` composes.
- *
- * @param checks The branches; at least one.
- * @returns The AND of the branches.
- * @throws {TypeError} When no check is given or one is not a function.
- *
- * @example Usage
- * ```ts
- * import { AuthContext, allOf, anyOf, requireScopes } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const check = anyOf(allOf(requireScopes("read"), requireScopes("write")), requireScopes("admin"));
- * const ctx = new AuthContext({
- *   token: { token: "t", clientId: "c", scopes: ["read"], claims: {} },
- *   component: { kind: "tool", name: "sync" },
- * });
- * assert.equal(await check(ctx), false);
- * assert.deepEqual(check.missingScopes(ctx), ["write"]);
- * ```
- */
-export function allOf(...checks: ScopeAwareCheck[]): ScopeAwareCheck;
-/**
- * The AND of its branches; opaque when some branch is opaque.
- *
- * @param checks The branches; at least one.
- * @returns The AND of the branches.
- * @throws {TypeError} When no check is given or one is not a function.
- *
- * @example Usage
- * ```ts
- * import { AuthContext, allOf, requireRoles, requireScopes } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const check = allOf(requireScopes("write"), requireRoles(["editor"], { extract: (c) => c.roles }));
- * const ctx = new AuthContext({
- *   token: { token: "t", clientId: "c", scopes: ["write"], claims: { roles: "viewer" } },
- *   component: { kind: "tool", name: "publish" },
- * });
- * assert.equal(await check(ctx), false);
- * ```
- */
-export function allOf(...checks: AuthCheck[]): AuthCheck;
-export function allOf(...checks: AuthCheck[]): AuthCheck {
-  assertChecks(checks, "allOf()");
-  const branches = Object.freeze([...checks]);
-  const scopeAwareBranches = branches.every(isScopeAware)
-    ? branches as readonly ScopeAwareCheck[]
-    : undefined;
-  return combinator(
-    `allOf(${branches.length})`,
-    (ctx, reporter) => evaluateAll(branches, ctx, reporter),
-    scopeAwareBranches && ((ctx) => {
-      const union = new Set<string>();
-      for (const branch of scopeAwareBranches) {
-        for (const scope of branch.missingScopes(ctx)) union.add(scope);
-      }
-      return [...union];
-    }),
-  );
 }

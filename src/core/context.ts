@@ -1,6 +1,8 @@
 /**
  * What a check sees: the verified token, the component asked for, and the
- * call's arguments.
+ * call's arguments. A context also carries, internally, the token's scope
+ * set (built once) and the reporter of the run evaluating it, so that the
+ * engine needs no module state: see the symbol-keyed members below.
  *
  * @module
  */
@@ -120,7 +122,10 @@ export interface Component {
 }
 
 /**
- * What an {@linkcode AuthContext} is built from.
+ * What an {@linkcode AuthContext} is built from. A context is built per
+ * decision, so unknown keys are not refused here (that check would double
+ * the cost of a decision); a misspelt key leaves its option unset, which
+ * only denies more (no token, no arguments, no implied scopes).
  *
  * @example Usage
  * ```ts
@@ -147,13 +152,42 @@ function isKind(kind: unknown): boolean {
     kind === "resourceTemplate" || kind === "prompt";
 }
 
-/** Lets the runner hand a context the scope set it already computed. */
-let presetGrantedScopes: (
-  ctx: AuthContext,
-  granted: ReadonlySet<string>,
-) => void;
-/** Whether the context's token holds every scope in `required`. */
-let holdsAllScopes: (ctx: AuthContext, required: readonly string[]) => boolean;
+/** Receives an exception a check threw, which is then treated as denial. */
+export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
+
+/** The name a check is reported under. */
+function checkName(check: unknown): string {
+  try {
+    const name = (check as { name?: unknown }).name;
+    if (typeof name === "string" && name !== "") return name;
+  } catch {
+    // No check at all, or a hostile name getter.
+  }
+  return "anonymous check";
+}
+
+/** The default reporter: one warning naming the check, on the server's console. */
+export const warnOnError: ErrorReporter = (error, check) => {
+  console.warn(
+    `mcp-authz: auth check "${checkName(check)}" threw; treated as denial`,
+    error,
+  );
+};
+
+// The keys of AuthContext's internal members: the core's own protocol with
+// its contexts, never exported from mod.ts. Symbols rather than string names
+// keep them out of the public type; they are read on one class only, so
+// every lookup stays monomorphic. (No descriptions: they would only add
+// bytes to every bundle.)
+
+/** `ctx[holdsScopes](required)`: the scope test of `requireScopes`. */
+export const holdsScopes: unique symbol = Symbol();
+/** `ctx[reporter]`: where masked errors of this evaluation go. */
+export const reporter: unique symbol = Symbol();
+/** `AuthContext[seeded](init, granted, report)`: a context built by the Authorizer. */
+export const seeded: unique symbol = Symbol();
+/** `AuthContext[carrying](ctx, report)`: `ctx` as a runner with `report` evaluates it. */
+export const carrying: unique symbol = Symbol();
 
 /**
  * The input of every check: the token, the component, the call's arguments.
@@ -184,22 +218,7 @@ export class AuthContext {
   readonly arguments: Readonly<Record<string, unknown>> | undefined;
   #hierarchy: CompiledHierarchy | undefined;
   #granted: ReadonlySet<string> | undefined;
-
-  static {
-    presetGrantedScopes = (ctx, granted) => {
-      ctx.#granted = granted;
-    };
-    holdsAllScopes = (ctx, required) => {
-      const token = ctx.token;
-      if (token === undefined) return false;
-      if (ctx.#granted === undefined && ctx.#hierarchy === undefined) {
-        // No hierarchy and no set built yet: the token's own list answers
-        // exactly what the set would, without allocating one per decision.
-        return holdsAll(token.scopes, required, undefined);
-      }
-      return holdsAllOf(ctx.grantedScopes, required);
-    };
-  }
+  #report: ErrorReporter = warnOnError;
 
   /**
    * Builds a context.
@@ -243,31 +262,72 @@ export class AuthContext {
     }
     return this.#granted;
   }
+
+  /**
+   * Internal. Whether the token holds every scope in `required`, under the
+   * hierarchy: `required.every((s) => this.grantedScopes.has(s))` without
+   * building the set when no hierarchy applies.
+   *
+   * @ignore
+   */
+  [holdsScopes](required: readonly string[]): boolean {
+    const token = this.token;
+    if (token === undefined) return false;
+    if (this.#granted === undefined && this.#hierarchy === undefined) {
+      // No hierarchy and no set built yet: the token's own list answers
+      // exactly what the set would, without allocating one per decision.
+      return holdsAll(token.scopes, required, undefined);
+    }
+    return holdsAllOf(this.grantedScopes, required);
+  }
+
+  /**
+   * Internal. The reporter of the run evaluating this context: combinators
+   * report their branches' masked errors to it.
+   *
+   * @ignore
+   */
+  get [reporter](): ErrorReporter {
+    return this.#report;
+  }
+
+  /**
+   * Internal. A context whose `grantedScopes` is already known (listing many
+   * components computes the token's scope set once) and whose masked errors
+   * go to `report`.
+   *
+   * @ignore
+   */
+  static [seeded](
+    init: AuthContextInit,
+    granted: ReadonlySet<string> | undefined,
+    report: ErrorReporter,
+  ): AuthContext {
+    const ctx = new AuthContext(init);
+    ctx.#granted = granted;
+    ctx.#report = report;
+    return ctx;
+  }
+
+  /**
+   * Internal. `ctx` itself when it already reports to `report`; else a copy
+   * (same token, component, arguments, hierarchy and scope set) that does.
+   * A value that is not an AuthContext is returned as given.
+   *
+   * @ignore
+   */
+  static [carrying](ctx: AuthContext, report: ErrorReporter): AuthContext {
+    if (
+      typeof ctx !== "object" || ctx === null || !(#report in ctx) ||
+      ctx.#report === report
+    ) {
+      return ctx;
+    }
+    // A context reads as its own init: token, component and arguments.
+    const copy = AuthContext[seeded](ctx, ctx.#granted, report);
+    copy.#hierarchy = ctx.#hierarchy;
+    return copy;
+  }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-/**
- * Builds a context whose `grantedScopes` is already known, so that listing
- * many components computes the token's scope set once. Internal.
- */
-export function contextWithScopes(
-  init: AuthContextInit,
-  granted: ReadonlySet<string>,
-): AuthContext {
-  const ctx = new AuthContext(init);
-  presetGrantedScopes(ctx, granted);
-  return ctx;
-}
-
-/**
- * Whether the context's token holds every scope in `required`, under the
- * context's hierarchy: `required.every((s) => ctx.grantedScopes.has(s))`
- * without building the set when no hierarchy applies. Internal.
- */
-export function holdsScopes(
-  ctx: AuthContext,
-  required: readonly string[],
-): boolean {
-  return holdsAllScopes(ctx, required);
-}

@@ -1,5 +1,5 @@
 /**
- * The authorization core: contexts, checks, the runner and the
+ * The authorization core: contexts, checks, combinators, the runner and the
  * `Authorizer`. Knows nothing of HTTP, tokens on the wire or MCP SDKs.
  *
  * @module
@@ -19,13 +19,8 @@ export type {
   RestrictTagOptions,
   ScopeAwareCheck,
 } from "./checks.ts";
-export {
-  allOf,
-  anyOf,
-  requireRoles,
-  requireScopes,
-  restrictTag,
-} from "./checks.ts";
+export { requireRoles, requireScopes, restrictTag } from "./checks.ts";
+export { allOf, anyOf } from "./combinators.ts";
 export type { RunOptions, Shortfall } from "./runner.ts";
 export {
   runAuthChecks,

@@ -7,8 +7,7 @@
 
 import { reportSafely } from "../_internal/report.ts";
 import { isScopeAware } from "./checks.ts";
-import type { AuthCheck } from "./context.ts";
-import type { AuthContext } from "./context.ts";
+import { type AuthCheck, AuthContext, carrying } from "./context.ts";
 import {
   type ErrorReporter,
   evaluateAll,
@@ -19,7 +18,9 @@ import {
 import { isScopeToken } from "../_internal/scope_token.ts";
 
 /**
- * Options of the runners.
+ * Options of the runners. Read on every call, so they are not checked for
+ * unknown keys (that would cost an allocation per decision); a misspelt
+ * `onError` leaves the default warning, and checks deny all the same.
  *
  * @example Usage
  * ```ts
@@ -37,8 +38,10 @@ import { isScopeToken } from "../_internal/scope_token.ts";
 export interface RunOptions {
   /**
    * Receives every exception a check throws other than an
-   * `AuthorizationError`; the check is then treated as denying. Default:
-   * one `console.warn` naming the check. Never reaches the caller.
+   * `AuthorizationError`, a combinator's branches' included; the check is
+   * then treated as denying. Default (also for a value that is not a
+   * function): one `console.warn` naming the check. Never reaches the
+   * caller. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
 }
@@ -66,7 +69,7 @@ export interface Shortfall {
 }
 
 /** The reporter named by the options, or the default warning. */
-export function reporterOf(options: RunOptions | undefined): ErrorReporter {
+function reporterFrom(options: RunOptions | undefined): ErrorReporter {
   const onError = options?.onError;
   return typeof onError === "function" ? onError : warnOnError;
 }
@@ -75,6 +78,10 @@ export function reporterOf(options: RunOptions | undefined): ErrorReporter {
  * Runs checks with AND logic, in order, stopping at the first denial. An
  * empty list allows. Sync and async checks mix freely; only real thenables
  * are awaited. A check allows only by returning exactly `true`.
+ *
+ * With an `onError`, the checks see a copy of `ctx` that carries it (same
+ * token, component, arguments and scope set), so that a combinator reports
+ * its branches' errors there too; without options, `ctx` itself.
  *
  * @param checks One check or a list.
  * @param ctx What the checks see.
@@ -103,11 +110,16 @@ export function runAuthChecks(
   options?: RunOptions,
 ): Promise<boolean> {
   try {
-    const reporter = reporterOf(options);
+    const report = reporterFrom(options);
+    // Without options, nothing to carry: `ctx` already says where its
+    // combinators report (the default warning, for a context built by hand).
+    const run = options === undefined
+      ? ctx
+      : AuthContext[carrying](ctx, report);
     // A lone check skips the list: the common case on a hot path.
     const result = Array.isArray(checks)
-      ? evaluateAll(checks, ctx, reporter)
-      : evaluateCheck(checks as AuthCheck, ctx, reporter);
+      ? evaluateAll(checks, run, report)
+      : evaluateCheck(checks as AuthCheck, run, report);
     return typeof result === "boolean" ? (result ? ALLOW : DENY) : result;
   } catch (error) {
     return Promise.reject(error);
@@ -131,7 +143,7 @@ function opaqueDenial(): Shortfall {
 function shortfallOf(
   check: AuthCheck,
   ctx: AuthContext,
-  reporter: ErrorReporter,
+  report: ErrorReporter,
 ): readonly string[] | undefined {
   if (!isScopeAware(check)) return undefined;
   try {
@@ -143,56 +155,88 @@ function shortfallOf(
     }
     return missing;
   } catch (error) {
-    reportSafely(reporter, error, check);
+    reportSafely(report, error, check);
     return undefined;
   }
 }
 
-function sorted(scopes: Set<string>): string[] {
-  return [...scopes].sort();
+/**
+ * A reporter that notes masked errors, a combinator's branches' included:
+ * a check that threw is opaque, whatever its `missingScopes` claims.
+ * Internal; one per run, evaluated one check after another.
+ */
+export interface Tracker {
+  /** Forwards to the run's reporter and sets `masked`. */
+  readonly report: ErrorReporter;
+  /** Whether `report` was called since the run last cleared it. */
+  masked: boolean;
+}
+
+/** A {@linkcode Tracker} forwarding to `report`. */
+export function tracker(report: ErrorReporter): Tracker {
+  const tracked: Tracker = {
+    masked: false,
+    report: (error, check) => {
+      tracked.masked = true;
+      report(error, check);
+    },
+  };
+  return tracked;
+}
+
+/**
+ * Adds what a denied check says the token lacks to `missing` (made on first
+ * use: an allowed run allocates nothing); `undefined` when it names nothing
+ * (opaque, masked, or no token): the run stops there.
+ */
+function addShortfall(
+  check: AuthCheck,
+  ctx: AuthContext,
+  tracked: Tracker,
+  missing: Set<string> | undefined,
+): Set<string> | undefined {
+  const lacking = tracked.masked
+    ? undefined
+    : shortfallOf(check, ctx, tracked.report);
+  if (lacking === undefined || lacking.length === 0) return undefined;
+  const union = missing ?? new Set<string>();
+  for (const scope of lacking) union.add(scope);
+  return union;
 }
 
 /**
  * Runs the checks to the end, collecting the scope shortfall. Stops at an
  * opaque denial (nothing more can be said) and at an AuthorizationError.
+ * `ctx` must carry `tracked.report` (see `AuthContext[carrying]`).
  */
 export function evaluateShortfall(
   checks: readonly AuthCheck[],
   ctx: AuthContext,
-  reporter: ErrorReporter,
+  tracked: Tracker,
   start = 0,
-  missing: Set<string> | undefined = undefined,
+  missing?: Set<string>,
 ): Shortfall | Promise<Shortfall> {
   for (let i = start; i < checks.length; i++) {
     const check = checks[i]!;
-    // Track masked errors: a check that threw is opaque, whatever it claims.
-    let masked = false;
-    const tracking: ErrorReporter = (error, c) => {
-      masked = true;
-      reporter(error, c);
-    };
-    const result = evaluateCheck(check, ctx, tracking);
-    const next = (ok: boolean): Shortfall | Promise<Shortfall> | undefined => {
-      if (ok) return undefined;
-      const lacking = masked ? undefined : shortfallOf(check, ctx, reporter);
-      // A denial that names no scope (no token, a custom reason) is opaque.
-      if (lacking === undefined || lacking.length === 0) return opaqueDenial();
-      missing ??= new Set();
-      for (const scope of lacking) missing.add(scope);
-      return undefined;
-    };
-    if (result === true || result === false) {
-      const done = next(result);
-      if (done !== undefined) return done;
+    tracked.masked = false;
+    const result = evaluateCheck(check, ctx, tracked.report);
+    if (result === true) continue;
+    if (result === false) {
+      missing = addShortfall(check, ctx, tracked, missing);
+      if (missing === undefined) return opaqueDenial();
       continue;
     }
-    return result.then((ok) =>
-      next(ok) ?? evaluateShortfall(checks, ctx, reporter, i + 1, missing)
-    );
+    // One check at a time: `masked` is this check's alone when it settles.
+    return result.then((ok) => {
+      const more = ok ? missing : addShortfall(check, ctx, tracked, missing);
+      return ok || more !== undefined
+        ? evaluateShortfall(checks, ctx, tracked, i + 1, more)
+        : opaqueDenial();
+    });
   }
   return missing === undefined
     ? { authorized: true, missingScopes: [] }
-    : { authorized: false, missingScopes: sorted(missing) };
+    : { authorized: false, missingScopes: [...missing].sort() };
 }
 
 /**
@@ -229,8 +273,10 @@ export function runAuthChecksWithShortfall(
   options?: RunOptions,
 ): Promise<Shortfall> {
   try {
+    const tracked = tracker(reporterFrom(options));
+    const run = AuthContext[carrying](ctx, tracked.report);
     return Promise.resolve(
-      evaluateShortfall(toCheckList(checks), ctx, reporterOf(options)),
+      evaluateShortfall(toCheckList(checks), run, tracked),
     );
   } catch (error) {
     return Promise.reject(error);
@@ -266,12 +312,12 @@ export function scopeRequirements(
   ctx: AuthContext,
   options?: RunOptions,
 ): string[] | undefined {
-  const reporter = reporterOf(options);
+  const report = reporterFrom(options);
   const union = new Set<string>();
   for (const check of toCheckList(checks)) {
-    const lacking = shortfallOf(check, ctx, reporter);
+    const lacking = shortfallOf(check, ctx, report);
     if (lacking === undefined) return undefined;
     for (const scope of lacking) union.add(scope);
   }
-  return sorted(union);
+  return [...union].sort();
 }

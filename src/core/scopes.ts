@@ -6,7 +6,7 @@
  */
 
 import { assertScope } from "../_internal/scope_token.ts";
-import { show } from "../_internal/show.ts";
+import { isRecord, show } from "../_internal/options.ts";
 
 /**
  * Broader scope -> the narrower scopes it implies, transitively (MCP
@@ -44,10 +44,7 @@ export type CompiledHierarchy = ReadonlyMap<string, readonly string[]>;
  * strings to arrays of scope strings.
  */
 export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
-  if (
-    hierarchy === null || typeof hierarchy !== "object" ||
-    Array.isArray(hierarchy)
-  ) {
+  if (!isRecord(hierarchy)) {
     throw new TypeError(
       `scopeHierarchy must be an object mapping a scope to the scopes it implies, got ${
         show(hierarchy)

@@ -58,3 +58,21 @@ describe("parseEndpointUrl", () => {
     );
   });
 });
+
+describe("parseEndpointUrl() never echoes credentials", () => {
+  for (
+    const value of [
+      "https://user:s3cret@auth.example.com/jwks",
+      new URL("https://user:s3cret@auth.example.com/jwks"),
+      "ftp://user:s3cret@auth.example.com/jwks",
+    ]
+  ) {
+    it(`refuses ${String(value).slice(0, 5)}... without the password in the message`, () => {
+      assert.throws(
+        () => parseEndpointUrl(value, "url"),
+        (error: unknown) =>
+          error instanceof TypeError && !error.message.includes("s3cret"),
+      );
+    });
+  }
+});

@@ -377,6 +377,32 @@ describe("Authorizer.authorize()", () => {
 describe("new Authorizer()", () => {
   const bad: [string, unknown, RegExp][] = [
     [
+      'a misspelt "layers" (which would load no layer)',
+      { layer: [requireScopes("admin")] },
+      /Unknown Authorizer option "layer" \(did you mean "layers"\?\), expected one of "layers", "scopeHierarchy", "onError"/,
+    ],
+    [
+      "a misspelt onError",
+      { onErorr: () => {} },
+      /Unknown Authorizer option "onErorr" \(did you mean "onError"\?\)/,
+    ],
+    [
+      "an unknown option",
+      { layers: [], debug: true },
+      /Unknown Authorizer option "debug", expected one of/,
+    ],
+    [
+      "options that are a number",
+      123,
+      /Authorizer expects an options object such as \{ layers: \[\.\.\.\] \}, got "123"/,
+    ],
+    ["options that are null", null, /Authorizer expects an options object/],
+    [
+      "options that are a list of layers",
+      [requireScopes("a")],
+      /Authorizer expects an options object/,
+    ],
+    [
       "layers that are not an array",
       { layers: requireScopes("a") },
       /must be an array/,
@@ -397,7 +423,7 @@ describe("new Authorizer()", () => {
     [
       "an onError that is not a function",
       { onError: "log" },
-      /onError must be a function/,
+      /option "onError" must be a function/,
     ],
   ];
   for (const [label, options, message] of bad) {
@@ -415,5 +441,73 @@ describe("new Authorizer()", () => {
     const authorizer = new Authorizer({ layers });
     layers.push(() => false);
     await authorizer.authorize(token([]), tool("x"));
+  });
+
+  it("accepts no options, and undefined", async () => {
+    for (const authorizer of [new Authorizer(), new Authorizer(undefined)]) {
+      await authorizer.authorize(token([]), tool("x"));
+    }
+  });
+
+  it("calls onError without a receiver", async () => {
+    const receivers: unknown[] = [];
+    const authorizer = new Authorizer({
+      layers: [() => {
+        throw new Error("x");
+      }],
+      onError(this: unknown) {
+        receivers.push(this);
+      },
+    });
+    await authorizer.filter(token([]), [tool("a")]);
+    assert.deepEqual(receivers, [undefined]);
+  });
+});
+
+describe("Authorizer with an onError that throws", () => {
+  const throwing = () => {
+    throw new Error("logger down");
+  };
+
+  it("still lists nothing when the component list cannot be read", async () => {
+    const authorizer = new Authorizer({ onError: throwing });
+    const unreadable = {
+      [Symbol.iterator]() {
+        throw new Error("gone");
+      },
+    };
+    assert.deepEqual(
+      await authorizer.filter(token([]), unreadable as never),
+      [],
+    );
+  });
+
+  it("still drops a malformed component and keeps the rest", async () => {
+    const authorizer = new Authorizer({ onError: throwing });
+    const kept = await authorizer.filter(token([]), [
+      { kind: "gadget", name: "x" } as never,
+      tool("b"),
+    ]);
+    assert.deepEqual(kept.map((c) => c.name), ["b"]);
+  });
+
+  it("still answers a malformed component as an unknown one", async () => {
+    const authorizer = new Authorizer({ onError: throwing });
+    const error = await rejection(
+      authorizer.authorize(token([]), { kind: "x", name: "y" } as never),
+    );
+    assert.equal(error.constructor, AuthorizationError);
+  });
+
+  it("still denies a layer that throws", async () => {
+    const authorizer = new Authorizer({
+      layers: [() => {
+        throw new Error("x");
+      }],
+      onError: throwing,
+    });
+    assert.deepEqual(await authorizer.filter(token([]), [tool("a")]), []);
+    const error = await rejection(authorizer.authorize(token([]), tool("a")));
+    assert.equal(error.constructor, AuthorizationError);
   });
 });

@@ -1,12 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  allOf,
-  anyOf,
-  type AuthCheck,
   AuthContext,
-  AuthorizationError,
-  InsufficientScopeError,
   requireRoles,
   requireScopes,
   restrictTag,
@@ -147,13 +142,37 @@ describe("restrictTag()", () => {
   it("throws a TypeError without scopes, saying what to pass", () => {
     assert.throws(
       () => restrictTag("admin", undefined as never),
-      /needs \{ scopes: \[\.\.\.\] \}/,
+      /expects \{ scopes: \[\.\.\.\] \}/,
     );
     assert.throws(() => restrictTag("admin", { scopes: [] }), TypeError);
     assert.throws(
       () => restrictTag("admin", { scopes: [3 as never] }),
       TypeError,
     );
+  });
+
+  it("refuses a misspelt option, naming the right one", () => {
+    assert.throws(
+      () => restrictTag("admin", { scope: ["admin"] } as never),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        /Unknown restrictTag option "scope" \(did you mean "scopes"\?\)/.test(
+          error.message,
+        ),
+    );
+    assert.throws(
+      () => restrictTag("admin", { scopes: ["admin"], extra: 1 } as never),
+      /Unknown restrictTag option "extra", expected one of "scopes"/,
+    );
+  });
+
+  it("refuses options that are not an object", () => {
+    for (const options of [null, 7, "admin", ["admin"]]) {
+      assert.throws(
+        () => restrictTag("admin", options as never),
+        /restrictTag expects \{ scopes: \[\.\.\.\] \}/,
+      );
+    }
   });
 
   it("throws a TypeError for a tag that is not a non-empty string", () => {
@@ -264,6 +283,32 @@ describe("requireRoles()", () => {
     );
   });
 
+  it("refuses a misspelt option, naming the right one", () => {
+    assert.throws(
+      () => requireRoles(["a"], { extrct: roles } as never),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        /Unknown requireRoles option "extrct" \(did you mean "extract"\?\)/
+          .test(error.message),
+    );
+    assert.throws(
+      () => requireRoles(["a"], null as never),
+      /requireRoles expects \{ extract\(claims\) \}/,
+    );
+  });
+
+  it("calls extract without a receiver", () => {
+    let receiver: unknown = "unset";
+    const check = requireRoles(["a"], {
+      extract(this: unknown, claims) {
+        receiver = this;
+        return claims.roles;
+      },
+    });
+    assert.equal(check(withRoles(["a"])), true);
+    assert.equal(receiver, undefined);
+  });
+
   it("throws a TypeError for an empty role list, a bad role or no extract", () => {
     assert.throws(
       () => requireRoles([], { extract: roles }),
@@ -278,135 +323,5 @@ describe("requireRoles()", () => {
       () => requireRoles(["a"], {} as never),
       /needs \{ extract\(claims\) \}/,
     );
-  });
-});
-
-describe("anyOf()", () => {
-  const yes: AuthCheck = () => true;
-  const no: AuthCheck = () => false;
-
-  it("allows when any branch allows and stops at the first allow", async () => {
-    let calls = 0;
-    const counted: AuthCheck = () => (calls++, true);
-    assert.equal(await anyOf(no, counted, counted)(ctxFor([])), true);
-    assert.equal(calls, 1);
-  });
-
-  it("denies when every branch denies", async () => {
-    assert.equal(
-      await anyOf(no, () => Promise.resolve(false))(ctxFor([])),
-      false,
-    );
-  });
-
-  it("counts a branch's masked error as that branch's denial", async () => {
-    const { errors, onError } = recorder();
-    const broken: AuthCheck = () => {
-      throw new Error("db down");
-    };
-    assert.equal(
-      await runAuthChecks(anyOf(broken, yes), ctxFor([]), { onError }),
-      true,
-    );
-    assert.equal(
-      await runAuthChecks(anyOf(broken, no), ctxFor([]), { onError }),
-      false,
-    );
-    assert.equal(errors.length, 2);
-  });
-
-  it("propagates the first AuthorizationError when no branch allows", async () => {
-    const first = new AuthorizationError("first");
-    const second = new AuthorizationError("second");
-    const check = anyOf(
-      () => {
-        throw first;
-      },
-      () => Promise.reject(second),
-      no,
-    );
-    await assert.rejects(runAuthChecks(check, ctxFor([])), (e) => e === first);
-  });
-
-  it("ignores an AuthorizationError when a later branch allows", async () => {
-    const check = anyOf(() => {
-      throw new AuthorizationError();
-    }, yes);
-    assert.equal(await runAuthChecks(check, ctxFor([])), true);
-  });
-
-  it("is scope-aware when every branch is: the smallest shortfall, first on a tie", () => {
-    const check = anyOf(
-      requireScopes("a", "b"),
-      requireScopes("c"),
-      requireScopes("d"),
-    );
-    assert.deepEqual(check.missingScopes(ctxFor([])), ["c"]);
-    assert.deepEqual(check.missingScopes(ctxFor(["a"])), ["b"]);
-  });
-
-  it("reports no shortfall when any branch is satisfied", () => {
-    const check = anyOf(requireScopes("a"), requireScopes("b"));
-    assert.deepEqual(check.missingScopes(ctxFor(["b"])), []);
-  });
-
-  it("is opaque when any branch is opaque", () => {
-    const check = anyOf(requireScopes("a"), yes);
-    assert.equal("missingScopes" in check, false);
-  });
-
-  it("throws a TypeError with no branch or a non-function branch", () => {
-    assert.throws(() => anyOf(), /anyOf\(\) needs at least one check/);
-    assert.throws(() => anyOf(yes, "no" as never), /position 1/);
-  });
-});
-
-describe("allOf()", () => {
-  it("is the AND of its branches, stopping at the first denial", async () => {
-    let calls = 0;
-    const check = allOf(() => false, () => (calls++, true));
-    assert.equal(await check(ctxFor([])), false);
-    assert.equal(calls, 0);
-    assert.equal(
-      await allOf(() => true, () => Promise.resolve(true))(ctxFor([])),
-      true,
-    );
-  });
-
-  it("has missingScopes equal to the union of its branches", () => {
-    const check = allOf(requireScopes("a", "b"), requireScopes("b", "c"));
-    assert.deepEqual(check.missingScopes(ctxFor(["b"])).sort(), ["a", "c"]);
-  });
-
-  it("composes inside anyOf", async () => {
-    const check = anyOf(
-      allOf(requireScopes("r"), requireScopes("w")),
-      requireScopes("admin"),
-    );
-    assert.equal(await check(ctxFor(["r", "w"])), true);
-    assert.equal(await check(ctxFor(["admin"])), true);
-    assert.equal(await check(ctxFor(["r"])), false);
-    assert.deepEqual(check.missingScopes(ctxFor(["r"])), ["w"]);
-  });
-
-  it("propagates an AuthorizationError from a branch", async () => {
-    const error = new InsufficientScopeError(["x"]);
-    const check = allOf(() => {
-      throw error;
-    });
-    await assert.rejects(runAuthChecks(check, ctxFor([])), (e) => e === error);
-  });
-
-  it("reports masked branch errors to the runner's onError", async () => {
-    const { errors, onError } = recorder();
-    const check = allOf(() => {
-      throw new Error("x");
-    });
-    assert.equal(await runAuthChecks(check, ctxFor([]), { onError }), false);
-    assert.equal(errors.length, 1);
-  });
-
-  it("throws a TypeError with no branch", () => {
-    assert.throws(() => allOf(), /allOf\(\) needs at least one check/);
   });
 });

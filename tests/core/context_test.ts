@@ -1,6 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthContext } from "../../mod.ts";
+import {
+  carrying,
+  type ErrorReporter,
+  holdsScopes,
+  reporter,
+  seeded,
+  warnOnError,
+} from "../../src/core/context.ts";
 import { ctxFor, token, tool } from "../_helpers.ts";
 
 describe("AuthContext", () => {
@@ -116,4 +124,105 @@ describe("AuthContext", () => {
       );
     });
   }
+});
+
+describe("AuthContext internals (the core's protocol)", () => {
+  it("shows only token, component and arguments as own keys", () => {
+    const ctx = AuthContext[seeded](
+      { token: token(["a"]), component: tool("t") },
+      new Set(["a"]),
+      () => {},
+    );
+    assert.deepEqual(Object.keys(ctx), ["token", "component", "arguments"]);
+    assert.deepEqual(Object.getOwnPropertySymbols(ctx), []);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(ctx))), [
+      "token",
+      "component",
+    ]);
+  });
+
+  it("[holdsScopes] answers as grantedScopes does, with or without a hierarchy", () => {
+    const hierarchy = { admin: ["write"] };
+    const cases: [string[] | undefined, string[], boolean][] = [
+      [["a", "b"], ["a", "b"], true],
+      [["a"], ["a", "b"], false],
+      [["admin"], ["write"], true],
+      [["write"], ["admin"], false],
+      [undefined, [], false],
+      [undefined, ["a"], false],
+    ];
+    for (const [scopes, required, expected] of cases) {
+      for (const h of [undefined, hierarchy]) {
+        const ctx = ctxFor(scopes, tool("t"), h);
+        const viaSet = scopes !== undefined &&
+          required.every((s) => ctx.grantedScopes.has(s));
+        const fresh = ctxFor(scopes, tool("t"), h);
+        assert.equal(fresh[holdsScopes](required), viaSet);
+        assert.equal(ctx[holdsScopes](required), viaSet);
+        if (h !== undefined) assert.equal(viaSet, expected);
+      }
+    }
+  });
+
+  it("[seeded] shares the scope set it is given and carries the reporter", () => {
+    const granted = new Set(["a", "implied"]);
+    const report: ErrorReporter = () => {};
+    const ctx = AuthContext[seeded](
+      { token: token(["a"]), component: tool("t"), arguments: { x: 1 } },
+      granted,
+      report,
+    );
+    assert.equal(ctx.grantedScopes, granted);
+    assert.equal(ctx[holdsScopes](["implied"]), true);
+    assert.equal(ctx[reporter], report);
+    assert.deepEqual(ctx.arguments, { x: 1 });
+  });
+
+  it("[seeded] validates the component like the constructor", () => {
+    assert.throws(
+      () =>
+        AuthContext[seeded](
+          { component: { kind: "x" } as never },
+          new Set(),
+          () => {},
+        ),
+      /AuthContext needs a component/,
+    );
+  });
+
+  it("a context built by hand carries the default warning", () => {
+    assert.equal(ctxFor([])[reporter], warnOnError);
+  });
+
+  it("[carrying] keeps a context that already carries the reporter", () => {
+    const ctx = ctxFor(["a"]);
+    assert.equal(AuthContext[carrying](ctx, warnOnError), ctx);
+  });
+
+  it("[carrying] copies a context for another reporter, sharing its data", () => {
+    const ctx = ctxFor(["admin"], tool("t"), { admin: ["write"] });
+    const set = ctx.grantedScopes;
+    const report: ErrorReporter = () => {};
+    const copy = AuthContext[carrying](ctx, report);
+    assert.notEqual(copy, ctx);
+    assert.ok(copy instanceof AuthContext);
+    assert.equal(copy.token, ctx.token);
+    assert.equal(copy.component, ctx.component);
+    assert.equal(copy.arguments, ctx.arguments);
+    assert.equal(copy.grantedScopes, set);
+    assert.equal(copy[reporter], report);
+    assert.equal(ctx[reporter], warnOnError);
+  });
+
+  it("[carrying] keeps the hierarchy when the scope set was not built yet", () => {
+    const ctx = ctxFor(["admin"], tool("t"), { admin: ["write"] });
+    const copy = AuthContext[carrying](ctx, () => {});
+    assert.equal(copy[holdsScopes](["write"]), true);
+  });
+
+  it("[carrying] returns a value that is not an AuthContext as given", () => {
+    const plain = { token: undefined, component: tool("t") } as never;
+    assert.equal(AuthContext[carrying](plain, () => {}), plain);
+    assert.equal(AuthContext[carrying](null as never, () => {}), null);
+  });
 });

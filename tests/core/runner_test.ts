@@ -2,6 +2,7 @@ import { describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
 import {
   type AuthCheck,
+  AuthContext,
   AuthorizationError,
   InsufficientScopeError,
   requireRoles,
@@ -12,7 +13,7 @@ import {
   type ScopeAwareCheck,
   scopeRequirements,
 } from "../../mod.ts";
-import { ctxFor, recorder, tool } from "../_helpers.ts";
+import { ctxFor, recorder, token, tool } from "../_helpers.ts";
 
 const yes: AuthCheck = () => true;
 const no: AuthCheck = () => false;
@@ -184,6 +185,55 @@ describe("runAuthChecks()", () => {
       assert.equal(await runAuthChecks(failing, ctxFor([])), false);
       assert.equal(warn.mock.callCount(), 1);
       assert.match(String(warn.mock.calls[0]!.arguments[0]), /loadPolicy/);
+    } finally {
+      warn.mock.restore();
+    }
+  });
+
+  it("shows the checks ctx itself without an onError", async () => {
+    const ctx = ctxFor(["a"]);
+    const seen: unknown[] = [];
+    await runAuthChecks([(c) => (seen.push(c), true)], ctx);
+    await runAuthChecks((c) => (seen.push(c), true), ctx);
+    assert.deepEqual(seen, [ctx, ctx]);
+  });
+
+  it("shows the checks a copy of ctx carrying onError, with the same data", async () => {
+    const ctx = new AuthContext({
+      token: token(["admin"]),
+      component: tool("t"),
+      arguments: { path: "/a" },
+      scopeHierarchy: { admin: ["write"] },
+    });
+    const seen: AuthContext[] = [];
+    const check: AuthCheck = (c) => (seen.push(c), true);
+    assert.equal(
+      await runAuthChecks([check, check], ctx, { onError: () => {} }),
+      true,
+    );
+    assert.equal(seen[0], seen[1]);
+    assert.notEqual(seen[0], ctx);
+    assert.equal(seen[0]!.token, ctx.token);
+    assert.equal(seen[0]!.component, ctx.component);
+    assert.equal(seen[0]!.arguments, ctx.arguments);
+    assert.deepEqual([...seen[0]!.grantedScopes].sort(), ["admin", "write"]);
+    assert.equal(
+      await runAuthChecks(requireScopes("write"), ctx, { onError: () => {} }),
+      true,
+    );
+  });
+
+  it("falls back to the default warning for an onError that is not a function", async () => {
+    const warn = mock.method(console, "warn", () => {});
+    try {
+      const failing: AuthCheck = () => {
+        throw new Error("x");
+      };
+      assert.equal(
+        await runAuthChecks(failing, ctxFor([]), { onError: "log" as never }),
+        false,
+      );
+      assert.equal(warn.mock.callCount(), 1);
     } finally {
       warn.mock.restore();
     }
