@@ -262,7 +262,7 @@ export function bearerAuth(
  * assert.equal(response.status, 403);
  * assert.equal(
  *   response.headers.get("www-authenticate"),
- *   'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="files:write"',
+ *   'Bearer error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write"',
  * );
  * ```
  */

@@ -730,12 +730,12 @@ describe("withBearerAuth with dpop", () => {
     assert.equal(dpop.status, 403);
     assert.equal(
       dpop.headers.get("www-authenticate"),
-      `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="files:write", resource_metadata="${METADATA}", ${ALGS}`,
+      `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write", resource_metadata="${METADATA}", ${ALGS}`,
     );
     const bearer = await handler(post({ authorization: "Bearer plain-token" }));
     assert.equal(
       bearer.headers.get("www-authenticate"),
-      `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="files:write", resource_metadata="${METADATA}", ${DPOP_BARE}`,
+      `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write", resource_metadata="${METADATA}", ${DPOP_BARE}`,
     );
   });
 
