@@ -51,7 +51,7 @@ describe("denialOf()", () => {
     });
   }
 
-  it("echoes the URI a resources/read sent, for a shortfall too", () => {
+  it("echoes the URI a refused resources/read sent as data.uri", () => {
     assert.deepEqual(notFound("Resource", "file:///x?y#z"), {
       code: INVALID_PARAMS,
       message: "Resource not found or not authorized",
