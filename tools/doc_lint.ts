@@ -1,5 +1,5 @@
 /**
- * `deno doc --lint` over both entry points, tolerating one known false
+ * `deno doc --lint` over the entry points, tolerating one known false
  * positive: `private-type-ref` for a type of the MCP SDKs (npm packages, v2 and 1.x).
  * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
  * 2.9 reports its public types as our private ones (denoland/deno#27364).
@@ -31,7 +31,14 @@ async function sdkDeclarations(): Promise<string> {
 }
 
 const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--lint", "mod.ts", "src/mcp/mod.ts", "src/mcp/mod_v1.ts"],
+  args: [
+    "doc",
+    "--lint",
+    "mod.ts",
+    "src/mcp/mod.ts",
+    "src/mcp/mod_v1.ts",
+    "src/adapters/mod_workers.ts",
+  ],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",
