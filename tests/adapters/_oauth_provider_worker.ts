@@ -72,7 +72,7 @@ function provider(origin: string): OAuthProvider<Env> {
     // No refresh tokens: on a 403 the 1.x SDK client refreshes when it holds
     // one (the same scope again) instead of authorizing for the wider scope.
     refreshTokenTTL: 0,
-  } as never);
+  });
 }
 
 let built: OAuthProvider<Env> | undefined;
