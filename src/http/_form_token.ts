@@ -18,9 +18,9 @@ const FORM = /^application\/x-www-form-urlencoded[ \t]*(?:;|$)/i;
  * and says it is `application/x-www-form-urlencoded`. Cheap: headers only.
  */
 export function mayCarryFormToken(request: Request): boolean {
-  if (request.body === null || request.bodyUsed) return false;
   const type = request.headers.get("content-type");
-  return type !== null && FORM.test(type);
+  if (type === null || !FORM.test(type)) return false;
+  return request.body !== null && !request.bodyUsed;
 }
 
 /**
