@@ -450,4 +450,23 @@ describe("every 400, 401, 403 and 503 is sent with Cache-Control: no-store", () 
       `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin mcp", resource_metadata="${METADATA}"`,
     );
   });
+
+  it("adds no-store to the SDK's own 403 when the reported scopes cannot be rendered", async () => {
+    const { reportStepUp } = await import("../../src/http/_step_up.ts");
+    const handler = withBearerAuth((_request, token) => {
+      reportStepUp({ ...token }, ["not a scope"]);
+      return Response.json({ error: "insufficient_scope" }, {
+        status: 403,
+        headers: { "www-authenticate": 'Bearer scope="admin"' },
+      });
+    }, { verifier: tokens, resource: RESOURCE });
+    const response = await handler(get("Bearer good"));
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    assert.equal(
+      response.headers.get("www-authenticate"),
+      'Bearer scope="admin"',
+    );
+    assert.deepEqual(await response.json(), { error: "insufficient_scope" });
+  });
 });
