@@ -18,6 +18,8 @@ const FORM = /^application\/x-www-form-urlencoded[ \t]*(?:;|$)/i;
  * and says it is `application/x-www-form-urlencoded`. Cheap: headers only.
  */
 export function mayCarryFormToken(request: Request): boolean {
+  const method = request.method;
+  if (method === "GET" || method === "HEAD") return false; // no body
   const type = request.headers.get("content-type");
   if (type === null || !FORM.test(type)) return false;
   return request.body !== null && !request.bodyUsed;

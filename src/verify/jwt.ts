@@ -334,20 +334,20 @@ export class JwtVerifier implements TokenVerifier {
    * @throws {InsufficientScopeError} When `requiredScopes` are not all granted.
    */
   async verifyToken(token: string): Promise<AccessToken> {
-    // Size and shape first: nothing longer than the limit is ever decoded,
-    // and only the canonical spelling of a token reaches the cache.
+    // Size first: nothing longer than the limit is ever decoded.
     if (typeof token !== "string" || token.length > this.#maxTokenLength) {
       throw new InvalidTokenError("Token too long or not a string");
-    }
-    if (!isCanonicalCompactJws(token)) {
-      throw new InvalidTokenError("Token malformed");
     }
     const hit = this.#cache?.get(token);
     let verified: AccessToken;
     if (hit !== undefined) {
+      // Only canonical strings are ever cached: a hit was checked already.
       if (!hit.ok) throw hit.error;
       verified = hit.value;
     } else {
+      if (!isCanonicalCompactJws(token)) {
+        throw new InvalidTokenError("Token malformed");
+      }
       verified = await this.#verify(token);
       this.#cache?.accept(
         token,

@@ -7,7 +7,9 @@ import {
 
 describe("isCanonicalBase64url (RFC 7515 §2, RFC 4648 §3.5)", () => {
   it("accepts the one spelling of some bytes", () => {
-    for (const segment of ["QQ", "QUI", "QUJD", "-_-_", "AA", "AAA"]) {
+    for (
+      const segment of ["QQ", "QUI", "QUJD", "-_-_", "AA", "AAA", "_w", "-0A"]
+    ) {
       assert.ok(isCanonicalBase64url(segment), segment);
     }
   });
@@ -25,6 +27,8 @@ describe("isCanonicalBase64url (RFC 7515 §2, RFC 4648 §3.5)", () => {
         "QUJDR",
         "QR", // "A" with a spare bit set: decodes like "QQ"
         "QUJ", // "AB" with a spare bit set: decodes like "QUI"
+        "Q_", // "_" and "-" are 63 and 62: spare bits set
+        "QU-",
       ]
     ) {
       assert.ok(!isCanonicalBase64url(segment), JSON.stringify(segment));
