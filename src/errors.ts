@@ -89,6 +89,17 @@ export interface InsufficientScopeErrorOptions
   challengeScopes?: readonly string[] | undefined;
 }
 
+/**
+ * The default message of an {@linkcode InsufficientScopeError}, FastMCP's
+ * wording: the scopes are no secret (the challenge names them). Internal:
+ * the HTTP adapter rebuilds it when it leaves a scope out of a challenge.
+ */
+export function insufficientScopeMessage(scopes: readonly string[]): string {
+  return scopes.length === 0
+    ? "Insufficient scope"
+    : `Insufficient scope. Required: ${scopes.join(", ")}`;
+}
+
 function errorOptions(
   options: McpAuthzErrorOptions | undefined,
 ): ErrorOptions | undefined {
@@ -211,9 +222,7 @@ export class InsufficientScopeError extends AuthorizationError {
         [...options.challengeScopes, ...scopes],
         "InsufficientScopeError challengeScopes",
       );
-    // FastMCP's wording: the scopes are no secret (the challenge names them).
-    const named = scopes.length === 0 ? "" : `. Required: ${scopes.join(", ")}`;
-    super(options?.message ?? `Insufficient scope${named}`, options);
+    super(options?.message ?? insufficientScopeMessage(scopes), options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
     this.challengeScopes = challenge;

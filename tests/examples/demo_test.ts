@@ -72,7 +72,7 @@ describe("the demo server", () => {
   );
 
   it(
-    "asks for the admin scope with a 403 step-up challenge",
+    "asks for the admin scope, and the read every call needs, with a 403 step-up challenge",
     { skip },
     async () => {
       const writer = await connect(demo.mcpUrl, await devToken(demo, "write"));
@@ -81,7 +81,9 @@ describe("the demo server", () => {
           writer.callTool({ name: "delete_all_notes" }),
           (error: unknown) =>
             error instanceof InsufficientScopeError &&
-            error.requiredScope === "admin" &&
+            // bearerAuth's requiredScopes ["read"] too, so that a client
+            // that replaces its scopes with these can still call anything.
+            error.requiredScope === "admin read" &&
             error.resourceMetadataUrl?.href === demo.metadataUrl.href,
         );
       } finally {
