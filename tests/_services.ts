@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
  */
 export const SERVICE_VARIABLES = {
   chromium: "MCP_AUTHZ_CHROMIUM",
+  redis: "MCP_AUTHZ_REDIS_URL",
   cerbos: "MCP_AUTHZ_CERBOS_BIN",
 } as const satisfies Record<string, string>;
 

@@ -22,6 +22,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   stores: ["_internal", "errors", "core", "verify", "dpop"],
   dev: ["_internal", "errors", "core", "verify", "http"],
   otel: ["_internal", "errors", "core", "verify", "http", "dpop", "mcp"],
+  adapters: ["_internal", "errors", "core", "verify", "http", "dpop", "mcp"],
 };
 
 const ROOT = new URL("../", import.meta.url);

@@ -1,6 +1,7 @@
 /**
- * `deno doc --lint` over the entry points, tolerating one known false
- * positive: `private-type-ref` for a type of the MCP SDKs (npm packages, v2 and 1.x).
+ * `deno doc --lint` over every entry point (deno.json `exports`), tolerating
+ * one known false positive: `private-type-ref` for a type of the MCP SDKs
+ * (npm packages, v2 and 1.x).
  * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
  * 2.9 reports its public types as our private ones (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
@@ -30,15 +31,16 @@ async function sdkDeclarations(): Promise<string> {
   return texts.join("\n");
 }
 
+/** Every entry point of the package, as deno.json `exports` lists them. */
+async function entryPoints(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ) as { exports: Record<string, string> };
+  return Object.values(config.exports);
+}
+
 const output = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "doc",
-    "--lint",
-    "mod.ts",
-    "src/mcp/mod.ts",
-    "src/mcp/mod_v1.ts",
-    "src/authzen/mod.ts",
-  ],
+  args: ["doc", "--lint", ...await entryPoints()],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",

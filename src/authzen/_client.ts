@@ -130,6 +130,7 @@ function pdpErrorOf(error: unknown, timeoutMs: number): PdpError {
       return new PdpError(`AuthZEN PDP answered HTTP ${error.status}`, {
         status: error.status!,
       });
+    case "content-type":
     case "unreadable":
       // The cause may quote the body (a JSON SyntaxError): not kept.
       return new PdpError(
