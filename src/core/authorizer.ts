@@ -18,9 +18,11 @@ import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
+  isUnavailableError,
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
+import { BatchScope, isBatchCheck } from "./batch.ts";
 import {
   addRequirements,
   evaluateShortfall,
@@ -91,6 +93,12 @@ const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+/**
+ * `authorizer[layerChecks]`: every check of every layer, in order. Internal:
+ * the MCP guard asks them what they advertise about a listed tool.
+ */
+export const layerChecks: unique symbol = Symbol();
+
 // Stand-ins named in `onError` reports for failures that are not a check's:
 // a malformed component, or a component list that threw while iterated.
 // Named explicitly: a minifier renames function expressions.
@@ -128,7 +136,8 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  *
  * - `filter` answers list operations: it keeps, in order, the components
  *   that pass everything; a check throwing `AuthorizationError` drops that
- *   component.
+ *   component. A `BatchCheck` is asked once for every component
+ *   of the list that reaches it (`decideMany`), not once per component.
  * - `authorize` answers a call, read or get: it throws the same
  *   `AuthorizationError` for an unknown component and for one its own `auth`
  *   denies, so existence never leaks; a layer's scope shortfall throws
@@ -163,6 +172,9 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
 export class Authorizer {
   #layers: readonly (readonly AuthCheck[])[];
   #flat: readonly AuthCheck[];
+  #batched: boolean;
+  // Per own `auth` value, whether it holds a batch check (BatchScope).
+  #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
 
@@ -184,6 +196,7 @@ export class Authorizer {
     );
     this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
+    this.#batched = this.#flat.some(isBatchCheck);
     this.#compiled = scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(scopeHierarchy);
@@ -195,6 +208,15 @@ export class Authorizer {
     );
   }
 
+  /**
+   * Internal. Every check of every layer, in order.
+   *
+   * @ignore
+   */
+  get [layerChecks](): readonly AuthCheck[] {
+    return this.#flat;
+  }
+
   /** The token's scope set, computed once per call and shared by every context. */
   #granted(token: AccessToken | undefined): ReadonlySet<string> {
     return token === undefined
@@ -202,11 +224,16 @@ export class Authorizer {
       : closeScopes(token.scopes, this.#compiled);
   }
 
-  /** Own auth, then every layer: one AND chain, synchronous until a check is not. */
+  /**
+   * Own auth, then every layer (`flat`): one AND chain, synchronous until a
+   * check is not. Batch checks answer through `batch`, once per list.
+   */
   #decide(
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     const ctx = AuthContext[seeded](
       { token, component },
@@ -215,11 +242,10 @@ export class Authorizer {
     );
     const own = component.auth;
     const first = own === undefined ||
-      evaluateAll(toCheckList(own), ctx, this.#report);
+      batch.evaluateOwn(own, ctx, this.#report, this.#ownBatched);
     return first === true
-      ? evaluateAll(this.#flat, ctx, this.#report)
-      : first &&
-        first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+      ? evaluateAll(flat, ctx, this.#report)
+      : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));
   }
 
   /** A decision that never throws: an AuthorizationError or a bad component drops. */
@@ -227,9 +253,11 @@ export class Authorizer {
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     try {
-      const decision = this.#decide(token, component, granted);
+      const decision = this.#decide(token, component, granted, flat, batch);
       return typeof decision === "boolean"
         ? decision
         : decision.catch(() => false);
@@ -270,11 +298,14 @@ export class Authorizer {
   ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
+      // Batch checks (decideMany) are asked once for the whole list.
+      const batch = new BatchScope(this.#report);
+      const flat = this.#batched ? batch.substitute(this.#flat) : this.#flat;
       const kept: C[] = [];
       // Once a check goes async, the rest are collected in order and awaited.
       let pending: [C, boolean | Promise<boolean>][] | undefined;
       for (const component of components) {
-        const decision = this.#keep(token, component, granted);
+        const decision = this.#keep(token, component, granted, flat, batch);
         if (pending !== undefined) pending.push([component, decision]);
         else if (decision === true) kept.push(component);
         else if (decision !== false) pending = [[component, decision]];
@@ -307,6 +338,9 @@ export class Authorizer {
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
    * the following scope-only layers, up to the first opaque one.
+   * @throws {AuthorizationUnavailableError} When a check (own `auth` or a
+   * layer) throws it: the engine behind it could not decide, so the caller
+   * answers "retry" (HTTP 503), not "not found".
    *
    * @example Usage
    * ```ts
@@ -343,6 +377,8 @@ export class Authorizer {
           await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
       }
     } catch (error) {
+      // An engine that could not decide is not a "not found": say retry.
+      if (isUnavailableError(error)) throw error;
       // A malformed component is reported; own auth's errors already were.
       if (ctx === undefined) reportSafely(this.#report, error, componentShape);
     }

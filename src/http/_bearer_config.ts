@@ -80,7 +80,7 @@ const OPTION_NAMES: readonly (keyof RawOptions)[] = [
 
 function defaultOnError(error: unknown): void {
   console.warn(
-    "bearerAuth: token verification unavailable, answered 503:",
+    "bearerAuth: token verification or authorization unavailable, answered 503:",
     error,
   );
 }

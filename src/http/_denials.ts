@@ -12,6 +12,7 @@ import { normalizeScopes, OFFLINE_ACCESS } from "../_internal/scope_token.ts";
 import type { AccessToken } from "../core/context.ts";
 import {
   AuthorizationError,
+  AuthorizationUnavailableError,
   DpopError,
   InsufficientScopeError,
   insufficientScopeMessage,
@@ -42,7 +43,8 @@ export function reportUnavailable(config: Config, error: unknown): Outcome {
   reportSafely(config.onError, error);
   let retryAfter: unknown;
   try {
-    retryAfter = error instanceof VerifierUnavailableError
+    retryAfter = error instanceof VerifierUnavailableError ||
+        error instanceof AuthorizationUnavailableError
       ? error.retryAfter
       : (error as { retryAfter?: unknown } | null)?.retryAfter;
   } catch {
@@ -127,6 +129,10 @@ export function fromVerifierError(
   error: unknown,
   raw: string,
 ): Outcome {
+  // Could not decide now: a retry, not a denial.
+  if (error instanceof AuthorizationUnavailableError) {
+    return reportUnavailable(config, error);
+  }
   if (error instanceof InvalidTokenError) {
     return invalidToken(
       config,
@@ -191,7 +197,9 @@ export function fromSchemeError(
 /**
  * Maps an AuthorizationError thrown by a `withBearerAuth` handler to its
  * outcome; a hostile error (a throwing getter, scopes altered after
- * construction) is still a denial.
+ * construction) is still a denial. `AuthorizationUnavailableError` (the
+ * policy engine could not decide) is the `unavailable` outcome, token or
+ * not: a retry is the way forward.
  */
 export function fromHandlerDenial(
   config: Config,
@@ -199,6 +207,9 @@ export function fromHandlerDenial(
   token: AccessToken | undefined,
 ): Outcome {
   try {
+    if (error instanceof AuthorizationUnavailableError) {
+      return reportUnavailable(config, error);
+    }
     const unmet = error instanceof InsufficientScopeError
       ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
       : [];

@@ -94,7 +94,8 @@ export interface BearerAuthOptions {
   now?: () => number;
   /**
    * Told about every failure answered 503 (a verifier or DPoP check that
-   * could not be done), for logs. Default: one `console.warn`.
+   * could not be done, a handler's `AuthorizationUnavailableError`), for
+   * logs. Default: one `console.warn`.
    */
   onError?: (error: unknown) => void;
   /**
@@ -163,7 +164,7 @@ function beforeVerification(
  * | token lacking a `requiredScopes` scope           | 403 `error="insufficient_scope"` (see below) |
  * | verifier throws `InsufficientScopeError`         | 403 `insufficient_scope` (see below) |
  * | verifier throws another `AuthorizationError`     | 403, no challenge |
- * | verifier throws anything else, or returns something that is not an `AccessToken` for this token | 503 with `Retry-After` (`VerifierUnavailableError.retryAfter`, else 5 s) |
+ * | verifier throws anything else (`AuthorizationUnavailableError` included), or returns something that is not an `AccessToken` for this token | 503 with `Retry-After` (the error's `retryAfter`, else 5 s) |
  *
  * **What a 403's `scope` names**, on every path (this function's
  * `requiredScopes`, a verifier's, and what a `withBearerAuth` handler or the
@@ -265,6 +266,9 @@ export function bearerAuth(
  * - either one when the request had no token (`optional: true`) -> 401 with
  *   the challenge without error: authenticating is the way forward (with
  *   `scope` naming the error's scopes, if any).
+ * - `AuthorizationUnavailableError` (the policy engine behind a check could
+ *   not decide) -> 503 with `Retry-After` (its `retryAfter`, else 5 s),
+ *   token or not, reported to `onError`: a retry is the way forward.
  *
  * Anything else the handler throws propagates unchanged: it is the
  * application's error, not an authorization decision.

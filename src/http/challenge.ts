@@ -7,6 +7,7 @@
  */
 
 import { optionsObject } from "../_internal/options.ts";
+import { retryAfterSeconds } from "../_internal/retry_after.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
 import {
   challenges,
@@ -91,10 +92,6 @@ export type SchemeOutcome =
 /** Every refusal the one renderer knows. Internal. */
 export type Outcome = AuthOutcome | SchemeOutcome;
 
-/** Seconds a client should wait after a 503 when the verifier gave no hint. */
-export const DEFAULT_RETRY_AFTER = 5;
-// Bound a hint so that a verifier bug cannot tell clients to go away for years.
-const MAX_RETRY_AFTER = 3600;
 // RFC 9449 §8.1: nonce = 1*NQCHAR.
 const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const OUTCOME_TYPES =
@@ -128,13 +125,6 @@ function json(
       },
     },
   );
-}
-
-function retryAfter(value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    return DEFAULT_RETRY_AFTER;
-  }
-  return Math.min(Math.ceil(value), MAX_RETRY_AFTER);
 }
 
 function checkScopes(scopes: unknown, required: boolean): readonly string[] {
@@ -262,7 +252,7 @@ export function renderOutcome(
         503,
         "temporarily_unavailable",
         DEFAULT_DESCRIPTION.unavailable,
-        { "retry-after": String(retryAfter(outcome.retryAfter)) },
+        { "retry-after": String(retryAfterSeconds(outcome.retryAfter)) },
       );
     default:
       throw new TypeError(

@@ -12,6 +12,7 @@
 import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
+import { advertisedTools } from "./_advertise.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
 import {
   denialOf,
@@ -45,6 +46,12 @@ const ITEM: unique symbol = Symbol("mcp-authz.item");
 type Listed = Component & { [ITEM]: unknown };
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
+
+/**
+ * Makes, once per listing, what it sends for each kept item (`tools/list`:
+ * the schemas with what the checks advertise, `_advertise.ts`).
+ */
+type Decorate = () => (item: unknown, component: Component) => unknown;
 
 /**
  * Throws the SDK's not-found error unless the token may use `entry`.
@@ -92,6 +99,7 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  decorate?: Decorate,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
   const listed: Listed[] = [];
@@ -103,7 +111,10 @@ async function filterItems(
     }
   }
   const kept = await guard.authorizer.filter(token, listed);
-  return kept.map((component) => component[ITEM]);
+  const send = decorate?.();
+  return kept.map((component) =>
+    send === undefined ? component[ITEM] : send(component[ITEM], component)
+  );
 }
 
 function listHandler(
@@ -111,6 +122,7 @@ function listHandler(
   handler: Handler,
   key: string,
   entryOf: EntryOf,
+  decorate?: Decorate,
 ): Handler {
   return async (request, ctx) => {
     const result = await handler(request, ctx);
@@ -118,7 +130,7 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf),
+      [key]: await filterItems(guard, token, record[key], entryOf, decorate),
     });
   };
 }
@@ -163,6 +175,7 @@ export function guardedHandler(
         handler,
         "tools",
         (item) => registry.tool(item.name),
+        () => advertisedTools(guard.authorizer),
       );
     case "prompts/list":
       return listHandler(

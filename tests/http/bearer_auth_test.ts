@@ -4,6 +4,8 @@ import fc from "fast-check";
 import {
   type AccessToken,
   AuthorizationError,
+  AuthorizationUnavailableError,
+  Authorizer,
   bearerAuth,
   type BearerAuthOptions,
   InsufficientScopeError,
@@ -1054,5 +1056,84 @@ describe("bearerAuth on arbitrary input (property)", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("withBearerAuth and AuthorizationUnavailableError", () => {
+  const reader = new StaticTokenVerifier({
+    tokens: { "reader-token": { clientId: "reader", scopes: ["files:read"] } },
+  });
+
+  async function call(
+    thrown: unknown,
+    authorization?: string,
+    optional = false,
+  ) {
+    const errors: unknown[] = [];
+    const handler = withBearerAuth(() => {
+      throw thrown;
+    }, {
+      verifier: reader,
+      resourceMetadataUrl: METADATA,
+      optional,
+      onError: (error) => errors.push(error),
+    });
+    return { response: await handler(req(authorization)), errors };
+  }
+
+  it("answers a handler's AuthorizationUnavailableError with 503, Retry-After and no-store, and reports it", async () => {
+    const thrown = new AuthorizationUnavailableError("pdp.internal:8443 down", {
+      retryAfter: 12.2,
+    });
+    const { response, errors } = await call(thrown, "Bearer reader-token");
+    assertRefusal(response, 503, undefined, { "retry-after": "13" });
+    const body = await response.json();
+    assert.equal(body.error, "temporarily_unavailable");
+    assertNoLeak(response, body, "pdp.internal", "reader-token");
+    assert.deepEqual(errors, [thrown]);
+  });
+
+  it("answers 503 for an anonymous request too (optional: true), with the default Retry-After", async () => {
+    for (const retryAfter of [undefined, -1, Number.NaN]) {
+      const { response } = await call(
+        new AuthorizationUnavailableError(undefined, { retryAfter }),
+        undefined,
+        true,
+      );
+      assertRefusal(response, 503, undefined, { "retry-after": "5" });
+    }
+  });
+
+  it("answers 503 when a verifier throws it", async () => {
+    const handler = withBearerAuth(() => new Response("ran"), {
+      verifier: verifier(() =>
+        Promise.reject(
+          new AuthorizationUnavailableError(undefined, {
+            retryAfter: 7,
+          }),
+        )
+      ),
+      onError: () => {},
+    });
+    const response = await handler(req(`Bearer ${SECRET}`));
+    assertRefusal(response, 503, undefined, { "retry-after": "7" });
+  });
+
+  it("answers 503 when an Authorizer's check could not decide a call", async () => {
+    const authorizer = new Authorizer({
+      layers: [() =>
+        Promise.reject(
+          new AuthorizationUnavailableError(undefined, { retryAfter: 2 }),
+        )],
+    });
+    let ran = false;
+    const handler = withBearerAuth(async (_request, token) => {
+      await authorizer.authorize(token, { kind: "tool", name: "search" });
+      ran = true;
+      return new Response("ran");
+    }, { verifier: reader, onError: () => {} });
+    const response = await handler(req("Bearer reader-token"));
+    assertRefusal(response, 503, undefined, { "retry-after": "2" });
+    assert.equal(ran, false);
   });
 });
