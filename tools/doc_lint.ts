@@ -1,8 +1,10 @@
 /**
- * `deno doc --lint` over both entry points, tolerating one known false
- * positive: `private-type-ref` for a type of the MCP SDKs (npm packages, v2 and 1.x).
- * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
- * 2.9 reports its public types as our private ones (denoland/deno#27364).
+ * `deno doc --lint` over the entry points that npm types reach (the root,
+ * the MCP guards, the framework adapters), tolerating one known false
+ * positive: `private-type-ref` for a type of an npm package (the MCP SDKs,
+ * v2 and 1.x; Hono). With `nodeModulesDir` their declarations are `file:`
+ * modules, so Deno 2.9 reports their public types as our private ones
+ * (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
  *
  * @module
@@ -11,6 +13,7 @@
 const SDK_TYPE_DIRS = [
   "../node_modules/@modelcontextprotocol/server/dist/",
   "../node_modules/@modelcontextprotocol/sdk/dist/esm/",
+  "../node_modules/hono/dist/types/",
 ].map((path) => new URL(path, import.meta.url));
 
 async function readDeclarations(dir: URL): Promise<string> {
@@ -31,7 +34,15 @@ async function sdkDeclarations(): Promise<string> {
 }
 
 const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--lint", "mod.ts", "src/mcp/mod.ts", "src/mcp/mod_v1.ts"],
+  args: [
+    "doc",
+    "--lint",
+    "mod.ts",
+    "src/mcp/mod.ts",
+    "src/mcp/mod_v1.ts",
+    "src/adapters/mod_hono.ts",
+    "src/adapters/mod_mcp_handler.ts",
+  ],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",
