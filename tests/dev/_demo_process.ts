@@ -1,4 +1,5 @@
-// Starts the demo the way a user does, `deno task demo`, on a free port
+// Starts the demo the way a user does, `deno task demo` (or another task
+// that prints the same lines, `deno task example:<stack>`), on a free port
 // (PORT=0), and stops it; the Deno binary is the one running the tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -16,8 +17,9 @@ const START_TIMEOUT_MS = 60_000;
 
 export async function startDemoTask(
   env: Record<string, string> = {},
+  task = "demo",
 ): Promise<DemoProcess> {
-  const child: ChildProcess = spawn(Deno.execPath(), ["task", "demo"], {
+  const child: ChildProcess = spawn(Deno.execPath(), ["task", task], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -42,7 +44,7 @@ export async function startDemoTask(
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`The demo did not start:\n${output}`);
+      throw new Error(`deno task ${task} did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
