@@ -60,3 +60,18 @@ start_chromium() {
   MCP_AUTHZ_CHROMIUM=$(command -v chromium) || return 1
   export MCP_AUTHZ_CHROMIUM
 }
+
+# Redis (Debian's redis-server), for the store adapters' tests: no
+# persistence, 127.0.0.1 only, a free port. Exports MCP_AUTHZ_REDIS_URL.
+start_redis() {
+  ensure_packages redis-server redis-server || return 1
+  local port pid
+  port=$(free_port) || return 1
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --protected-mode yes --daemonize no --loglevel warning >/dev/null &
+  pid=$!
+  SERVICE_PIDS+=("$pid")
+  wait_port "$port" || return 1
+  export MCP_AUTHZ_REDIS_URL="redis://127.0.0.1:${port}"
+  echo "redis-server ${pid} on ${MCP_AUTHZ_REDIS_URL}"
+}

@@ -161,7 +161,10 @@ export class AuthorizationError extends McpAuthzError {
  * step-up flow (RFC 6750 §3.1 `insufficient_scope`).
  *
  * `requiredScopes` names only the scopes the token lacks, deduplicated and
- * sorted, never the broader scopes that would imply them.
+ * sorted, never the broader scopes that would imply them; the default
+ * message names them too (`"Insufficient scope. Required: admin"`, as
+ * FastMCP's does). `challengeScopes` adds the required scopes the token
+ * already holds: what a step-up challenge's `scope` names.
  *
  * @example Usage
  * ```ts
@@ -171,6 +174,7 @@ export class AuthorizationError extends McpAuthzError {
  * const error = new InsufficientScopeError(["files:write", "admin", "admin"]);
  * assert.ok(error instanceof AuthorizationError);
  * assert.deepEqual(error.requiredScopes, ["admin", "files:write"]);
+ * assert.equal(error.message, "Insufficient scope. Required: admin, files:write");
  * ```
  */
 export class InsufficientScopeError extends AuthorizationError {
@@ -191,8 +195,8 @@ export class InsufficientScopeError extends AuthorizationError {
    * Creates a scope shortfall.
    *
    * @param requiredScopes The unmet scopes; each must be a valid scope token.
-   * @param options A replacement message, the full scope set for the
-   * challenge, and a cause for logs.
+   * @param options A replacement message (default: one naming the missing
+   * scopes), the full scope set for the challenge, and a cause for logs.
    * @throws {TypeError} When a scope is not a non-empty string without
    * spaces, quotes or backslashes (RFC 6749 §3.3).
    */
@@ -207,7 +211,9 @@ export class InsufficientScopeError extends AuthorizationError {
         [...options.challengeScopes, ...scopes],
         "InsufficientScopeError challengeScopes",
       );
-    super(options?.message ?? "Insufficient scope", options);
+    // FastMCP's wording: the scopes are no secret (the challenge names them).
+    const named = scopes.length === 0 ? "" : `. Required: ${scopes.join(", ")}`;
+    super(options?.message ?? `Insufficient scope${named}`, options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
     this.challengeScopes = challenge;

@@ -7,6 +7,7 @@ import process from "node:process";
 /** The environment variable that carries each service's address. */
 export const SERVICE_VARIABLES = {
   chromium: "MCP_AUTHZ_CHROMIUM",
+  redis: "MCP_AUTHZ_REDIS_URL",
 } as const satisfies Record<string, string>;
 
 /** Every service a test may need, by name. */

@@ -1,10 +1,9 @@
 /**
- * `deno doc --lint` over the entry points that npm types reach (the root,
- * the MCP guards, the framework adapters), tolerating one known false
- * positive: `private-type-ref` for a type of an npm package (the MCP SDKs,
- * v2 and 1.x; Hono). With `nodeModulesDir` their declarations are `file:`
- * modules, so Deno 2.9 reports their public types as our private ones
- * (denoland/deno#27364).
+ * `deno doc --lint` over every entry point (deno.json `exports`), tolerating
+ * one known false positive: `private-type-ref` for a type of an npm package
+ * (the MCP SDKs, v2 and 1.x; Hono, for `./hono`).
+ * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
+ * 2.9 reports its public types as our private ones (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
  *
  * @module
@@ -33,16 +32,16 @@ async function sdkDeclarations(): Promise<string> {
   return texts.join("\n");
 }
 
+/** Every entry point of the package, as deno.json `exports` lists them. */
+async function entryPoints(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ) as { exports: Record<string, string> };
+  return Object.values(config.exports);
+}
+
 const output = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "doc",
-    "--lint",
-    "mod.ts",
-    "src/mcp/mod.ts",
-    "src/mcp/mod_v1.ts",
-    "src/adapters/mod_hono.ts",
-    "src/adapters/mod_mcp_handler.ts",
-  ],
+  args: ["doc", "--lint", ...await entryPoints()],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",

@@ -10,7 +10,11 @@
 import { readLimitedText } from "./body.ts";
 
 /** Why a {@linkcode fetchJson} failed, for the caller's own message. */
-export type FetchFailureReason = "unreachable" | "status" | "unreadable";
+export type FetchFailureReason =
+  | "unreachable"
+  | "status"
+  | "content-type"
+  | "unreadable";
 
 /** A failed {@linkcode fetchJson}: the reason, the status when there was one. */
 export class FetchFailure extends Error {
@@ -49,6 +53,16 @@ export interface FetchJsonOptions {
   maxBytes: number;
   /** Which statuses are a success (default: 2xx). */
   ok?: (status: number) => boolean;
+  /**
+   * The `Content-Type` a success must have (default: any); another one, or
+   * none, is a `"content-type"` failure and its body is not read.
+   */
+  contentType?: RegExp;
+  /**
+   * Refuse a body that is not UTF-8 (RFC 8259 §8.1) as `"unreadable"`
+   * instead of decoding it with U+FFFD (default false).
+   */
+  fatal?: boolean;
 }
 
 const isSuccess = (status: number) => status >= 200 && status <= 299;
@@ -65,8 +79,8 @@ const isSuccess = (status: number) => status >= 200 && status <= 299;
  * @param options Timeout, size limit, accepted statuses.
  * @returns The parsed body.
  * @throws {FetchFailure} When the endpoint cannot be reached, answers a
- * status that is not a success, or sends a body that is too large or not
- * JSON.
+ * status that is not a success (or a content type not asked for), or sends
+ * a body that is too large or not JSON.
  */
 export async function fetchJson(
   fetchFn: typeof fetch,
@@ -95,9 +109,22 @@ export async function fetchJson(
         { status: response.status },
       );
     }
+    const type = options.contentType;
+    if (
+      type !== undefined &&
+      !type.test(response.headers.get("content-type") ?? "")
+    ) {
+      await response.body?.cancel().catch(() => {});
+      throw new FetchFailure(
+        "content-type",
+        "Endpoint answered another content type",
+      );
+    }
     try {
       return JSON.parse(
-        await readLimitedText(response, options.maxBytes, controller.signal),
+        await readLimitedText(response, options.maxBytes, controller.signal, {
+          fatal: options.fatal ?? false,
+        }),
       );
     } catch (cause) {
       throw new FetchFailure("unreadable", "Response unreadable", { cause });

@@ -12,7 +12,20 @@ export interface EndpointUrlRules {
   query?: boolean;
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const LOOPBACK: ReadonlySet<string> = new Set([
+  "localhost",
+  "127.0.0.1",
+  "[::1]",
+]);
+
+/**
+ * Whether a URL's `hostname` is loopback, where plain `http` is allowed for
+ * development: `localhost` and the loopback IP literals `127.0.0.1` and
+ * `[::1]` (RFC 8252 §7.3, §8.3). Hostnames as `URL` gives them (lowercase).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.has(hostname);
+}
 
 /**
  * Parses a URL option: absolute, `https:` (or `http:` on a loopback host, for
@@ -46,7 +59,7 @@ export function parseEndpointUrl(
     throw new TypeError(`${name} must be an absolute URL, got ${shown}`);
   }
   shown = show(url);
-  const loopback = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  const loopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !loopback) {
     throw new TypeError(
       `${name} must use https (http only on localhost), got ${shown}`,

@@ -21,7 +21,12 @@ import {
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
-import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
+import {
+  addRequirements,
+  evaluateShortfall,
+  scopeRequirements,
+  tracker,
+} from "./runner.ts";
 import { named } from "./checks.ts";
 import {
   closeScopes,
@@ -55,7 +60,8 @@ export interface AuthorizerOptions {
   scopeHierarchy?: ScopeHierarchy | undefined;
   /**
    * Receives exceptions thrown by checks (other than `AuthorizationError`),
-   * a combinator's branches' included; they deny. Default: one
+   * a combinator's branches' included, and a `TypeError` naming a check
+   * whose result is not a boolean; they deny. Default: one
    * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
@@ -148,7 +154,10 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  * ];
  * const token = { token: "t", clientId: "c", scopes: ["mcp"], claims: {} };
  * assert.deepEqual((await authorizer.filter(token, tools)).map((t) => t.name), ["echo"]);
- * await assert.rejects(authorizer.authorize(token, tools[1]), InsufficientScopeError);
+ * const error = await authorizer.authorize(token, tools[1]).catch((e) => e);
+ * assert.ok(error instanceof InsufficientScopeError);
+ * assert.deepEqual(error.requiredScopes, ["admin"]); // what the token lacks
+ * assert.deepEqual(error.challengeScopes, ["admin", "mcp"]); // what to ask for
  * ```
  */
 export class Authorizer {
@@ -350,14 +359,35 @@ export class Authorizer {
         throw new AuthorizationError(NOT_FOUND_MESSAGE);
       }
       const required = new Set(result.missingScopes);
-      for (let j = i + 1; j < this.#layers.length; j++) {
-        const more = scopeRequirements(this.#layers[j]!, ctx!, {
+      let end = i + 1;
+      for (; end < this.#layers.length; end++) {
+        const more = scopeRequirements(this.#layers[end]!, ctx!, {
           onError: this.#report,
         });
         if (more === undefined) break; // an opaque layer: say nothing beyond it
         for (const scope of more) required.add(scope);
       }
-      throw new InsufficientScopeError([...required]);
+      throw new InsufficientScopeError([...required], {
+        challengeScopes: this.#challengeScopes(ctx!, end),
+      });
     }
+  }
+
+  /**
+   * What a step-up challenge names beside the missing scopes (RFC 6750 §3):
+   * every scope the component's own auth and the layers before `end`
+   * require, held or not, so that a client which replaces its scopes with
+   * the challenge's (MCP 2025-11-25) keeps the ones this call needs.
+   */
+  #challengeScopes(ctx: AuthContext, end: number): string[] {
+    const scopes = new Set<string>();
+    const own = ctx.component.auth;
+    if (own !== undefined) {
+      addRequirements(toCheckList(own), ctx, this.#report, scopes);
+    }
+    for (let i = 0; i < end; i++) {
+      addRequirements(this.#layers[i]!, ctx, this.#report, scopes);
+    }
+    return [...scopes];
   }
 }

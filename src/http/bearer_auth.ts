@@ -226,12 +226,13 @@ export function bearerAuth(
  * application's error, not an authorization decision.
  *
  * With `dpop`, every answer is given in the scheme the client used. The
- * handler receives the request the client sent (body intact); when it came
- * with DPoP credentials, the token's `extra` also carries a hidden step-up
- * sink, so that a scope shortfall the MCP SDK answers inside the handler
- * (its 403 `Bearer` scope challenge, through `@mcp-authz/core/mcp`) is
- * answered as a `DPoP` challenge: pass the token to the SDK as `authInfo`
- * (a spread copy such as `{ ...token, resourceMetadataUrl }` keeps it). The
+ * handler receives the request the client sent (body intact), and a copy of
+ * the token whose `extra` carries a hidden step-up sink, so that a scope
+ * shortfall the MCP SDK answers inside the handler (its 403 scope
+ * challenge, through `@mcp-authz/core/mcp`) is answered like every other
+ * refusal here: in the client's scheme (`DPoP` too), with
+ * `Cache-Control: no-store`. Pass the token to the SDK as `authInfo` (a
+ * spread copy such as `{ ...token, resourceMetadataUrl }` keeps it). The
  * handler's other responses are left alone.
  *
  * @param handler Runs with the request and its verified token.
@@ -262,7 +263,7 @@ export function bearerAuth(
  * assert.equal(response.status, 403);
  * assert.equal(
  *   response.headers.get("www-authenticate"),
- *   'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="files:write"',
+ *   'Bearer error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write"',
  * );
  * ```
  */
@@ -304,12 +305,10 @@ export function withBearerAuthAs(
     if (result instanceof Refusal) return render(config, result);
     const sent = credentials as Credentials | undefined;
     const used = sent instanceof SchemeCredentials ? sent.used : undefined;
-    // A token that came with a scheme's credentials (DPoP) carries a
-    // step-up sink, so that a shortfall decided inside the handler (the MCP
-    // SDK's scope challenge) is answered in that scheme too.
-    const sink = result !== undefined && sent instanceof SchemeCredentials
-      ? withStepUpSink(result)
-      : undefined;
+    // The token carries a step-up sink, so that a shortfall decided inside
+    // the handler (the MCP SDK's scope challenge) is answered by the one
+    // renderer: in the client's scheme, with Cache-Control: no-store.
+    const sink = result === undefined ? undefined : withStepUpSink(result);
     let response: Response;
     try {
       response = await handler(request, sink?.token ?? result);

@@ -46,23 +46,29 @@ type Listed = Component & { [ITEM]: unknown };
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
-/** Throws the SDK's not-found error unless the token may use `entry`. */
+/**
+ * Throws the SDK's not-found error unless the token may use `entry`.
+ *
+ * @param uri For a `resources/read`, the URI the client sent, echoed in
+ * the not-found error.
+ */
 async function authorize(
   guard: GuardScope,
   token: AccessToken | undefined,
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  uri?: unknown,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
-    throw guard.binding.error(notFound(kind));
+    throw guard.binding.error(notFound(kind, uri));
   }
   try {
     await guard.authorizer.authorize(token, entry.component, {
       arguments: args,
     });
   } catch (error) {
-    throw guard.binding.error(denialOf(error, kind));
+    throw guard.binding.error(denialOf(error, kind, uri));
   }
 }
 
@@ -173,11 +179,14 @@ export function guardedHandler(
         (item) => registry.template(item.name),
       );
     case "resources/list":
+      // Each item under the checks of what produced it (a resource, or the
+      // template whose list callback yielded it), never of whatever its URI
+      // happens to match.
       return listHandler(
         guard,
         handler,
         "resources",
-        (item) => registry.resolve(item.uri).entry,
+        (item) => registry.listed(item),
       );
     case "tools/call":
       return namedCallHandler(guard, handler, (n) => registry.tool(n), "Tool");
@@ -190,8 +199,9 @@ export function guardedHandler(
       );
     case "resources/read":
       return async (request, ctx) => {
-        const { entry, args } = registry.resolve(request?.params?.uri);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource");
+        const uri = request?.params?.uri;
+        const { entry, args } = registry.resolve(uri);
+        await authorize(guard, tokenOf(ctx), entry, args, "Resource", uri);
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":

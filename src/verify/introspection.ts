@@ -37,6 +37,11 @@ import {
   type TokenCacheOptions,
 } from "./token_cache.ts";
 import type { TokenVerifier } from "./verifier.ts";
+import type { SharedCacheOptions } from "./cache_store.ts";
+import {
+  sharedCacheOption,
+  type SharedIntrospection,
+} from "./_shared_introspection.ts";
 
 /**
  * Options of {@linkcode IntrospectionVerifier}.
@@ -91,6 +96,16 @@ export interface IntrospectionVerifierOptions {
   timeoutMs?: number;
   /** Result cache, keyed by the token's SHA-256 digest (on by default, 60 s max age), or `false`. */
   cache?: TokenCacheOptions | false;
+  /**
+   * Introspection answers shared by every instance behind one store
+   * (opt-in): the first instance to see a token asks, the others reuse its
+   * answer, each with its own checks, never past the token's `exp` or
+   * `cache.maxAgeMs` after it was asked; rejections are shared for
+   * `cache.negativeTtlMs`. A failing store is bypassed (the endpoint is
+   * asked). Needs the cache on (`cache.maxEntries: 0` keeps no local copy).
+   * What is stored is sealed (AES-GCM) and indexed by an HMAC of the token.
+   */
+  sharedCache?: SharedCacheOptions;
   /** The `fetch` used for the endpoint. */
   fetch?: typeof fetch;
   /**
@@ -115,6 +130,7 @@ const OPTIONS: readonly (keyof IntrospectionVerifierOptions)[] = [
   "maxTokenLength",
   "timeoutMs",
   "cache",
+  "sharedCache",
   "fetch",
   "now",
 ];
@@ -145,6 +161,7 @@ function introspectionFailure(error: unknown): string {
       return "Introspection endpoint unreachable";
     case "status":
       return `Introspection endpoint answered ${error.status}`;
+    case "content-type":
     case "unreadable":
       return "Introspection response unreadable";
   }
@@ -265,6 +282,7 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #now: () => number;
   readonly #cache: TokenCache<Verified> | undefined;
   readonly #inflight = new Map<string, Promise<Verified>>();
+  readonly #shared: SharedIntrospection | undefined;
 
   /**
    * Validates the options once.
@@ -317,6 +335,12 @@ export class IntrospectionVerifier implements TokenVerifier {
       this.#now,
     );
     if (this.#cache !== undefined) registerCache(this, this.#cache);
+    this.#shared = sharedCacheOption(OWNER, options.sharedCache, {
+      cache: this.#cache,
+      scope: `${this.#endpoint.href}\n${options.clientId}`,
+      leaseMs: this.#timeoutMs + 1_000,
+      now: this.#now,
+    });
   }
 
   /**
@@ -361,6 +385,14 @@ export class IntrospectionVerifier implements TokenVerifier {
       if (!hit.ok) throw hit.error;
       return hit.value;
     }
+    if (this.#shared !== undefined) {
+      return await this.#shared.verify({
+        token,
+        key,
+        ask: () => this.#post(token),
+        check: (response) => this.#result(response),
+      });
+    }
     return await this.#introspect(token, key);
   }
 
@@ -368,7 +400,7 @@ export class IntrospectionVerifier implements TokenVerifier {
     const response = await this.#post(token);
     let verified: Verified;
     try {
-      verified = introspectionResult(response, this.#rules, this.#now());
+      verified = this.#result(response);
     } catch (error) {
       if (error instanceof InvalidTokenError) this.#cache?.reject(key, error);
       throw error;
@@ -379,6 +411,11 @@ export class IntrospectionVerifier implements TokenVerifier {
       verified.expiresAt === undefined ? undefined : verified.expiresAt * 1000,
     );
     return verified;
+  }
+
+  /** The checks of an answer, the same whoever asked (RFC 7662 §2.2). */
+  #result(response: Record<string, unknown>): Verified {
+    return introspectionResult(response, this.#rules, this.#now());
   }
 
   async #post(token: string): Promise<Record<string, unknown>> {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseEndpointUrl } from "../../src/_internal/url.ts";
+import { isLoopbackHost, parseEndpointUrl } from "../../src/_internal/url.ts";
 
 describe("parseEndpointUrl", () => {
   const accepted = [
@@ -75,4 +75,31 @@ describe("parseEndpointUrl() never echoes credentials", () => {
       );
     });
   }
+});
+
+describe("isLoopbackHost", () => {
+  it("is localhost and the loopback IP literals, as URL gives hostnames", () => {
+    for (
+      const url of [
+        "http://localhost/",
+        "http://LOCALHOST:80/",
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://[0:0:0:0:0:0:0:1]/",
+      ]
+    ) {
+      assert.equal(isLoopbackHost(new URL(url).hostname), true, url);
+    }
+    for (
+      const host of [
+        "127.0.0.2",
+        "localhost.example.com",
+        "::1",
+        "0.0.0.0",
+        "example.com",
+      ]
+    ) {
+      assert.equal(isLoopbackHost(host), false, host);
+    }
+  });
 });

@@ -1,5 +1,4 @@
-// Starts the demo the way a user does, `deno task demo` (or another task
-// that prints the same lines, `deno task example:<stack>`), on a free port
+// Starts the demo the way a user does, `deno task demo`, on a free port
 // (PORT=0), and stops it; the Deno binary is the one running the tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -15,6 +14,7 @@ export interface DemoProcess {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
+/** Runs `deno task <task>` (default `demo`) and waits for its banner. */
 export async function startDemoTask(
   env: Record<string, string> = {},
   task = "demo",
@@ -38,13 +38,15 @@ export async function startDemoTask(
   };
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const match = /MCP server: (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(output);
+    const match = /MCP server[^:]*: (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(
+      output,
+    );
     if (match !== null && output.includes("Stop with Ctrl-C.")) {
       return { mcpUrl: new URL(match[1]!), output: () => output, stop };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`deno task ${task} did not start:\n${output}`);
+      throw new Error(`\`deno task ${task}\` did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

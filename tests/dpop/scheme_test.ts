@@ -730,12 +730,12 @@ describe("withBearerAuth with dpop", () => {
     assert.equal(dpop.status, 403);
     assert.equal(
       dpop.headers.get("www-authenticate"),
-      `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="files:write", resource_metadata="${METADATA}", ${ALGS}`,
+      `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write", resource_metadata="${METADATA}", ${ALGS}`,
     );
     const bearer = await handler(post({ authorization: "Bearer plain-token" }));
     assert.equal(
       bearer.headers.get("www-authenticate"),
-      `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="files:write", resource_metadata="${METADATA}", ${DPOP_BARE}`,
+      `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: files:write", scope="files:write", resource_metadata="${METADATA}", ${DPOP_BARE}`,
     );
   });
 
@@ -776,14 +776,16 @@ describe("withBearerAuth with dpop", () => {
       both.headers.get("www-authenticate"),
       `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${METADATA}", ${ALGS}`,
     );
-    // A Bearer client gets the SDK's Bearer challenge as it is.
+    // A Bearer client gets the same 403 as every other refusal here, in its
+    // own scheme, uncacheable: not the SDK's.
     const bearer = await handler({})(
       post({ authorization: "Bearer plain-token" }),
     );
     assert.equal(
       bearer.headers.get("www-authenticate"),
-      'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+      `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${METADATA}", ${DPOP_BARE}`,
     );
+    assert.equal(bearer.headers.get("cache-control"), "no-store");
   });
 
   it("leaves a 403 alone when no step-up was reported, and a reported step-up on a non-403", async () => {

@@ -87,6 +87,25 @@ describe("the demo server", () => {
       } finally {
         await writer.close();
       }
+      // The step-up 403 is never cached (RFC 6750 §3, RFC 9111 §5.2.2.5).
+      const response = await fetch(demo.mcpUrl, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await devToken(demo, "write")}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "MCP-Protocol-Version": "2025-11-25",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "delete_all_notes", arguments: {} },
+        }),
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 403);
+      assert.equal(response.headers.get("cache-control"), "no-store");
     },
   );
 

@@ -629,7 +629,7 @@ describe("bearerAuth", () => {
     assertRefusal(
       response,
       403,
-      'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+      'Bearer error="insufficient_scope", error_description="Insufficient scope. Required: admin", scope="admin"',
     );
     assert.equal(ran.length, 0);
   });
@@ -869,11 +869,11 @@ describe("withBearerAuth handler errors", () => {
     assertRefusal(
       response,
       403,
-      `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin files:write", ${RM}`,
+      `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: admin, files:write", scope="admin files:write", ${RM}`,
     );
     assert.deepEqual(await response.json(), {
       error: "insufficient_scope",
-      error_description: "Insufficient scope",
+      error_description: "Insufficient scope. Required: admin, files:write",
     });
   });
 

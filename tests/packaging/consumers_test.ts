@@ -31,6 +31,8 @@ const TEST_ONLY = [
   "miniflare",
   "oidc-provider",
   "puppeteer-core",
+  "redis",
+  "ioredis",
   "@modelcontextprotocol/client",
 ];
 
