@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Reads a JSON file of the repository. */
 function read(name: string): Record<string, unknown> {
@@ -39,7 +39,7 @@ describe("package.json", () => {
     assert.deepEqual(npm.exports, deno.exports);
   });
 
-  it("declares jose as a dependency, and the SDKs and @bufbuild/cel as optional peers, at deno.json's ranges", () => {
+  it("declares jose as a dependency, and the SDKs, @bufbuild/cel and the adapters' frameworks as optional peers, at deno.json's ranges", () => {
     const ranges = npmImports(deno);
     assert.deepEqual(npm.dependencies, { jose: ranges.get("jose") });
     assert.deepEqual(npm.peerDependencies, {
@@ -48,11 +48,13 @@ describe("package.json", () => {
       ),
       "@modelcontextprotocol/sdk": ranges.get("@modelcontextprotocol/sdk"),
       "@bufbuild/cel": ranges.get("@bufbuild/cel"),
+      hono: ranges.get("hono"),
     });
     assert.deepEqual(npm.peerDependenciesMeta, {
       "@modelcontextprotocol/server": { optional: true },
       "@modelcontextprotocol/sdk": { optional: true },
       "@bufbuild/cel": { optional: true },
+      hono: { optional: true },
     });
   });
 
@@ -81,11 +83,12 @@ describe("package.json", () => {
 describe("deno.json", () => {
   const deno = read("deno.json");
 
-  it("maps only what the package imports at run time", () => {
+  it("maps only what the package imports at run time, and hono for the types of ./hono", () => {
     assert.deepEqual([...npmImports(deno).keys()].sort(), [
       "@bufbuild/cel",
       "@modelcontextprotocol/sdk",
       "@modelcontextprotocol/server",
+      "hono",
       "jose",
     ]);
   });
@@ -105,6 +108,20 @@ describe("deno.json", () => {
       assert.doesNotMatch(text, /@bufbuild\/cel"/, path);
       assert.doesNotMatch(text, /from "\.\/_cel\.ts"/, path);
     }
+  });
+
+  it("imports hono for its types only: no runtime import of it in src/", () => {
+    const src = new URL("../src/", import.meta.url);
+    const imports = (readdirSync(src, { recursive: true }) as string[])
+      .filter((path) => path.endsWith(".ts"))
+      .flatMap((path) =>
+        [
+          ...readFileSync(new URL(path, src), "utf8")
+            .matchAll(/^(?:import|export)\b[^;]*?from "hono(?:\/[^"]*)?";/gm),
+        ].map((match) => match[0])
+      );
+    assert.ok(imports.length > 0, "no hono import found");
+    for (const line of imports) assert.match(line, /^import type /);
   });
 
   it("keeps each npm package at one range across the workspace and the doc-test config", () => {

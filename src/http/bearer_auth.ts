@@ -325,14 +325,32 @@ export function withBearerAuth(
   handler: BearerHandler,
   options: BearerAuthOptions,
 ): (request: Request) => Promise<Response> {
+  return withBearerAuthAs("withBearerAuth", handler, options);
+}
+
+/**
+ * {@linkcode withBearerAuth} under the name of the function that calls it
+ * (a framework adapter's), so that option errors name what the user wrote.
+ * Not exported by the entry points.
+ *
+ * @param owner The public function's name, for error messages.
+ * @param handler As for `withBearerAuth`.
+ * @param options As for `withBearerAuth`.
+ * @returns As `withBearerAuth`.
+ */
+export function withBearerAuthAs(
+  owner: string,
+  handler: BearerHandler,
+  options: BearerAuthOptions,
+): (request: Request) => Promise<Response> {
   if (typeof handler !== "function") {
     throw new TypeError(
-      `withBearerAuth expects a handler function as its first argument, got ${
+      `${owner} expects a handler function as its first argument, got ${
         show(handler)
       }`,
     );
   }
-  const config = compileConfig("withBearerAuth", options);
+  const config = compileConfig(owner, options);
   return async function authenticated(request) {
     const credentials = readCredentials(config, request);
     const result = credentials === undefined || credentials instanceof Refusal
