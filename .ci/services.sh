@@ -60,3 +60,30 @@ start_chromium() {
   MCP_AUTHZ_CHROMIUM=$(command -v chromium) || return 1
   export MCP_AUTHZ_CHROMIUM
 }
+
+# Redis (Debian's redis-server), for the store adapters' tests: no
+# persistence, 127.0.0.1 only, a free port. Exports MCP_AUTHZ_REDIS_URL.
+start_redis() {
+  ensure_packages redis-server redis-server || return 1
+  local port pid
+  port=$(free_port) || return 1
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --protected-mode yes --daemonize no --loglevel warning >/dev/null &
+  pid=$!
+  SERVICE_PIDS+=("$pid")
+  wait_port "$port" || return 1
+  export MCP_AUTHZ_REDIS_URL="redis://127.0.0.1:${port}"
+  echo "redis-server ${pid} on ${MCP_AUTHZ_REDIS_URL}"
+}
+
+# Cerbos, the AuthZEN policy decision point of tests/authzen/: the binary
+# from npm (@cerbos/cerbos-linux-x64, mapped in tests/deno.json, installed by
+# `deno install`). The tests start and stop their own PDP on a free port with
+# their policies, so this only checks that the binary runs and names it.
+start_cerbos() {
+  local binary="node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64"
+  [ -x "$binary" ] || return 1
+  "$binary" --version >/dev/null 2>&1 || return 1
+  MCP_AUTHZ_CERBOS_BIN="$(pwd)/$binary"
+  export MCP_AUTHZ_CERBOS_BIN
+}

@@ -91,6 +91,19 @@ const authorizer = new Authorizer({
   layers: [restrictTag("admin", { scopes: ["admin"] })],
 });
 const naiveLayer = [naiveRestrictTag("admin", ["admin"])];
+// The same list, each component with its own auth (one check, or two).
+const read = requireScopes("files:read");
+const owned: Component[] = components.map((component, i) => ({
+  ...component,
+  auth: i % 2 === 0 ? read : [read, requireScopes("mcp")],
+}));
+const naiveRead = naiveRequireScopes("files:read");
+const naiveOwned = components.map((component, i) => ({
+  ...component,
+  checks: i % 2 === 0
+    ? [naiveRead, ...naiveLayer]
+    : [naiveRead, naiveRequireScopes("mcp"), ...naiveLayer],
+}));
 
 // Guard the benchmark itself: both sides must decide the same way.
 if (
@@ -101,7 +114,8 @@ if (
       new AuthContext({ token, component: tool }),
     )) !== true ||
   (await authorizer.filter(token, components)).length !== 9_000 ||
-  (await naiveFilter(token, components, naiveLayer)).length !== 9_000
+  (await naiveFilter(token, components, naiveLayer)).length !== 9_000 ||
+  (await authorizer.filter(token, owned)).length !== 9_000
 ) {
   throw new Error("benchmark fixtures disagree");
 }
@@ -173,5 +187,42 @@ Deno.bench({
   group: "filter 10k",
   async fn() {
     await authorizer.filter(token, components);
+  },
+});
+
+/** FastMCP's on_list_tools with each component's own checks before the layer. */
+async function naiveOwnFilter(
+  token: AccessToken,
+  list: { component: Component; checks: AuthCheck[] }[],
+): Promise<Component[]> {
+  const kept: Component[] = [];
+  for (const { component, checks } of list) {
+    const ctx = new AuthContext({ token, component });
+    try {
+      if (await naiveRunAuthChecks(checks, ctx)) kept.push(component);
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw error;
+    }
+  }
+  return kept;
+}
+const naiveOwnedList = naiveOwned.map(({ checks, ...component }) => ({
+  component,
+  checks,
+}));
+
+Deno.bench({
+  name: "naive filter: 10,000 components with own auth, restrictTag",
+  group: "filter 10k own auth",
+  baseline: true,
+  async fn() {
+    await naiveOwnFilter(token, naiveOwnedList);
+  },
+});
+Deno.bench({
+  name: "Authorizer.filter: 10,000 components with own auth, restrictTag",
+  group: "filter 10k own auth",
+  async fn() {
+    await authorizer.filter(token, owned);
   },
 });

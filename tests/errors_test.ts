@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AuthorizationError,
+  AuthorizationUnavailableError,
   InsufficientScopeError,
   InvalidTokenError,
   VerifierUnavailableError,
@@ -22,6 +23,20 @@ describe("errors", () => {
     assert.equal(error.name, "InsufficientScopeError");
     assert.equal(error.code, "ERR_INSUFFICIENT_SCOPE");
     assert.ok(error instanceof AuthorizationError);
+  });
+
+  it("InsufficientScopeError's default message names the missing scopes, as FastMCP's does", () => {
+    assert.equal(
+      new InsufficientScopeError(["files:write", "admin"]).message,
+      "Insufficient scope. Required: admin, files:write",
+    );
+    // Only the unmet ones, not the held ones the challenge adds.
+    assert.equal(
+      new InsufficientScopeError(["admin"], { challengeScopes: ["mcp"] })
+        .message,
+      "Insufficient scope. Required: admin",
+    );
+    assert.equal(new InsufficientScopeError([]).message, "Insufficient scope");
   });
 
   it("InsufficientScopeError copies the caller's list", () => {
@@ -63,5 +78,23 @@ describe("errors", () => {
     assert.equal(unavailable.code, "ERR_VERIFIER_UNAVAILABLE");
     assert.equal(unavailable.retryAfter, 5);
     assert.equal(new VerifierUnavailableError().retryAfter, undefined);
+  });
+
+  it("AuthorizationUnavailableError is a denial to code that does not know it, with a retry hint", () => {
+    const cause = new Error("pdp down");
+    const error = new AuthorizationUnavailableError("PDP timed out", {
+      retryAfter: 5,
+      cause,
+    });
+    assert.ok(error instanceof AuthorizationError);
+    assert.equal(error.name, "AuthorizationUnavailableError");
+    assert.equal(error.code, "ERR_AUTHORIZATION_UNAVAILABLE");
+    assert.equal(error.message, "PDP timed out");
+    assert.equal(error.retryAfter, 5);
+    assert.equal(error.cause, cause);
+    const plain = new AuthorizationUnavailableError();
+    assert.equal(plain.message, "Authorization temporarily unavailable");
+    assert.equal(plain.retryAfter, undefined);
+    assert.equal(plain.cause, undefined);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * `deno doc --lint` over both entry points, tolerating one known false
- * positive: `private-type-ref` for a type of the MCP SDKs (npm packages, v2 and 1.x).
+ * `deno doc --lint` over every entry point (deno.json `exports`), tolerating
+ * one known false positive: `private-type-ref` for a type of an npm package
+ * (the MCP SDKs, v2 and 1.x; Hono, for `./hono`).
  * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
  * 2.9 reports its public types as our private ones (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
@@ -11,6 +12,7 @@
 const SDK_TYPE_DIRS = [
   "../node_modules/@modelcontextprotocol/server/dist/",
   "../node_modules/@modelcontextprotocol/sdk/dist/esm/",
+  "../node_modules/hono/dist/types/",
 ].map((path) => new URL(path, import.meta.url));
 
 async function readDeclarations(dir: URL): Promise<string> {
@@ -30,8 +32,16 @@ async function sdkDeclarations(): Promise<string> {
   return texts.join("\n");
 }
 
+/** Every entry point of the package, as deno.json `exports` lists them. */
+async function entryPoints(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ) as { exports: Record<string, string> };
+  return Object.values(config.exports);
+}
+
 const output = await new Deno.Command(Deno.execPath(), {
-  args: ["doc", "--lint", "mod.ts", "src/mcp/mod.ts", "src/mcp/mod_v1.ts"],
+  args: ["doc", "--lint", ...await entryPoints()],
   env: { NO_COLOR: "1" },
   stdout: "piped",
   stderr: "piped",

@@ -1,29 +1,51 @@
 /**
- * Reading a response body with a size limit enforced while it is read, so a
- * huge or endless answer from a key or introspection endpoint costs at most
- * the limit in memory, never the whole body.
+ * Reading a body with a size limit enforced while it is read, so a huge or
+ * endless answer from a key or introspection endpoint (or a request to the
+ * development authorization server) costs at most the limit in memory, never
+ * the whole body.
  *
  * @module
  */
 
+/** What has a body to read: a `Response` or a `Request`. */
+export interface BodyMessage {
+  /** Its headers (`Content-Length` is checked before reading). */
+  readonly headers: Headers;
+  /** Its body, `null` for none. */
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/** How {@linkcode readLimitedText} decodes. */
+export interface DecodeRules {
+  /**
+   * Refuse bytes that are not UTF-8 (a `TypeError`) instead of decoding them
+   * as U+FFFD (default false, as `Response.text()` does).
+   */
+  fatal?: boolean;
+}
+
 /**
- * The body of `response` as UTF-8 text (as `Response.text()` decodes it),
- * read chunk by chunk. A `Content-Length` over `limit` is refused before any
- * byte is read; otherwise reading stops, and the stream is cancelled, as soon
- * as more than `limit` bytes have arrived.
+ * The body of `response` (or of a request) as UTF-8 text (as
+ * `Response.text()` decodes it, unless `rules.fatal`), read chunk by chunk.
+ * A `Content-Length` over `limit` is refused before any byte is read;
+ * otherwise reading stops, and the stream is cancelled, as soon as more than
+ * `limit` bytes have arrived.
  *
  * @param response The response whose body to read.
  * @param limit The most bytes accepted.
  * @param signal Aborts the read (a `fetch` stub may not tie its body to the
  * request's signal).
+ * @param rules Whether bytes that are not UTF-8 are refused.
  * @returns The decoded text.
  * @throws {RangeError} When the body is larger than `limit`.
+ * @throws {TypeError} With `rules.fatal`, when the body is not UTF-8.
  * @throws {unknown} The signal's reason when it aborts, or the stream's error.
  */
 export async function readLimitedText(
-  response: Response,
+  response: BodyMessage,
   limit: number,
   signal?: AbortSignal,
+  rules: DecodeRules = {},
 ): Promise<string> {
   const tooLarge = () =>
     new RangeError(`Response body larger than ${limit} bytes`);
@@ -60,5 +82,7 @@ export async function readLimitedText(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder("utf-8", { fatal: rules.fatal ?? false }).decode(
+    bytes,
+  );
 }

@@ -131,6 +131,8 @@ export function booleanOption(
 export interface NumberRules {
   /** The smallest value accepted (default 0). */
   min?: number;
+  /** The largest value accepted (default: no limit). */
+  max?: number;
   /** Whether only integers are accepted (default false). */
   integer?: boolean;
   /** What the number counts, for the message (`"seconds"`). */
@@ -138,7 +140,8 @@ export interface NumberRules {
 }
 
 /**
- * Reads a number option: finite, at least `min`, an integer if asked.
+ * Reads a number option: finite, at least `min` (at most `max` when given),
+ * an integer if asked.
  *
  * @throws {TypeError} When it is set to anything else.
  */
@@ -147,18 +150,21 @@ export function numberOption(
   name: string,
   value: unknown,
   fallback: number,
-  { min = 0, integer = false, unit }: NumberRules = {},
+  { min = 0, max, integer = false, unit }: NumberRules = {},
 ): number {
   if (value === undefined) return fallback;
   if (
     typeof value !== "number" || !Number.isFinite(value) || value < min ||
-    (integer && !Number.isInteger(value))
+    (max !== undefined && value > max) || (integer && !Number.isInteger(value))
   ) {
     const kind = integer ? "an integer" : "a finite number";
+    const range = max === undefined
+      ? `of at least ${min}`
+      : `from ${min} to ${max}`;
     throw new TypeError(
       `${label(owner, name)} must be ${kind}${
         unit === undefined ? "" : ` of ${unit}`
-      } of at least ${min}, got ${show(value)}`,
+      } ${range}, got ${show(value)}`,
     );
   }
   return value;

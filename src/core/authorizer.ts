@@ -18,17 +18,24 @@ import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
+  isUnavailableError,
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
-import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
+import { BatchScope, isBatchCheck } from "./batch.ts";
+import {
+  addRequirements,
+  evaluateShortfall,
+  scopeRequirements,
+  tracker,
+} from "./runner.ts";
 import { named } from "./checks.ts";
 // stepUp (issue 11): the "always" and "never" policies.
 import {
   authorizeAlways,
   concealed,
   lenient,
-  lenientList,
+  lenientAuth,
   stepUpOption,
   type StepUpPolicy,
 } from "./step_up.ts";
@@ -64,7 +71,8 @@ export interface AuthorizerOptions {
   scopeHierarchy?: ScopeHierarchy | undefined;
   /**
    * Receives exceptions thrown by checks (other than `AuthorizationError`),
-   * a combinator's branches' included; they deny. Default: one
+   * a combinator's branches' included, and a `TypeError` naming a check
+   * whose result is not a boolean; they deny. Default: one
    * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
@@ -99,6 +107,12 @@ export interface AuthorizeOptions {
 const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * `authorizer[layerChecks]`: every check of every layer, in order. Internal:
+ * the MCP guard asks them what they advertise about a listed tool.
+ */
+export const layerChecks: unique symbol = Symbol();
 
 // Stand-ins named in `onError` reports for failures that are not a check's:
 // a malformed component, or a component list that threw while iterated.
@@ -137,7 +151,8 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  *
  * - `filter` answers list operations: it keeps, in order, the components
  *   that pass everything; a check throwing `AuthorizationError` drops that
- *   component.
+ *   component. A `BatchCheck` is asked once for every component
+ *   of the list that reaches it (`decideMany`), not once per component.
  * - `authorize` answers a call, read or get: it throws the same
  *   `AuthorizationError` for an unknown component and for one its own `auth`
  *   denies, so existence never leaks; a layer's scope shortfall throws
@@ -163,12 +178,18 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  * ];
  * const token = { token: "t", clientId: "c", scopes: ["mcp"], claims: {} };
  * assert.deepEqual((await authorizer.filter(token, tools)).map((t) => t.name), ["echo"]);
- * await assert.rejects(authorizer.authorize(token, tools[1]), InsufficientScopeError);
+ * const error = await authorizer.authorize(token, tools[1]).catch((e) => e);
+ * assert.ok(error instanceof InsufficientScopeError);
+ * assert.deepEqual(error.requiredScopes, ["admin"]); // what the token lacks
+ * assert.deepEqual(error.challengeScopes, ["admin", "mcp"]); // what to ask for
  * ```
  */
 export class Authorizer {
   #layers: readonly (readonly AuthCheck[])[];
   #flat: readonly AuthCheck[];
+  #batched: boolean;
+  // Per own `auth` value, whether it holds a batch check (BatchScope).
+  #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
   #stepUp: StepUpPolicy;
@@ -196,6 +217,7 @@ export class Authorizer {
     this.#stepUp = stepUpOption("Authorizer", stepUp);
     this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
+    this.#batched = this.#flat.some(isBatchCheck);
     this.#listFlat = this.#stepUp === "always"
       ? Object.freeze(this.#flat.map(lenient))
       : this.#flat;
@@ -210,6 +232,15 @@ export class Authorizer {
     );
   }
 
+  /**
+   * Internal. Every check of every layer, in order.
+   *
+   * @ignore
+   */
+  get [layerChecks](): readonly AuthCheck[] {
+    return this.#flat;
+  }
+
   /** The token's scope set, computed once per call and shared by every context. */
   #granted(token: AccessToken | undefined): ReadonlySet<string> {
     return token === undefined
@@ -218,14 +249,16 @@ export class Authorizer {
   }
 
   /**
-   * Own auth, then every layer, as lists judge them (`#listFlat`, and own
-   * checks made lenient under `"always"`): one AND chain, synchronous until
-   * a check is not.
+   * Own auth, then every layer (`flat`), as lists judge them (lenient
+   * under `"always"`): one AND chain, synchronous until a check is not.
+   * Batch checks answer through `batch`, once per list.
    */
   #decide(
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     const ctx = AuthContext[seeded](
       { token, component },
@@ -233,13 +266,10 @@ export class Authorizer {
       this.#report,
     );
     const own = component.auth;
-    const flat = this.#listFlat;
-    const first = own === undefined || evaluateAll(
-      // stepUp (issue 11): under "always", own scope checks are lenient too.
-      flat === this.#flat ? toCheckList(own) : lenientList(toCheckList(own)),
-      ctx,
-      this.#report,
-    );
+    // stepUp (issue 11): under "always", own scope checks are lenient too.
+    const auth = this.#listFlat === this.#flat ? own : lenientAuth(own);
+    const first = own === undefined ||
+      batch.evaluateOwn(auth, ctx, this.#report, this.#ownBatched);
     return first === true
       ? evaluateAll(flat, ctx, this.#report)
       : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));
@@ -250,9 +280,11 @@ export class Authorizer {
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     try {
-      const decision = this.#decide(token, component, granted);
+      const decision = this.#decide(token, component, granted, flat, batch);
       return typeof decision === "boolean"
         ? decision
         : decision.catch(() => false);
@@ -295,11 +327,16 @@ export class Authorizer {
   ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
+      // Batch checks (decideMany) are asked once for the whole list.
+      const batch = new BatchScope(this.#report);
+      // stepUp (issue 11): the layers as lists judge them (lenient under "always").
+      const base = this.#listFlat;
+      const flat = this.#batched ? batch.substitute(base) : base;
       const kept: C[] = [];
       // Once a check goes async, the rest are collected in order and awaited.
       let pending: [C, boolean | Promise<boolean>][] | undefined;
       for (const component of components) {
-        const decision = this.#keep(token, component, granted);
+        const decision = this.#keep(token, component, granted, flat, batch);
         if (pending !== undefined) pending.push([component, decision]);
         else if (decision === true) kept.push(component);
         else if (decision !== false) pending = [[component, decision]];
@@ -335,6 +372,9 @@ export class Authorizer {
    * `stepUp: "always"`, whenever every failing check (own `auth` included)
    * is scope-aware, naming all they lack; with `stepUp: "never"`, never (the
    * unknown component's `AuthorizationError` instead).
+   * @throws {AuthorizationUnavailableError} When a check (own `auth` or a
+   * layer) throws it: the engine behind it could not decide, so the caller
+   * answers "retry" (HTTP 503), not "not found".
    *
    * @example Usage
    * ```ts
@@ -399,6 +439,8 @@ export class Authorizer {
           await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
       }
     } catch (error) {
+      // An engine that could not decide is not a "not found": say retry.
+      if (isUnavailableError(error)) throw error;
       // A malformed component is reported; own auth's errors already were.
       if (ctx === undefined) reportSafely(this.#report, error, componentShape);
     }
@@ -415,15 +457,36 @@ export class Authorizer {
         throw new AuthorizationError(NOT_FOUND_MESSAGE);
       }
       const required = new Set(result.missingScopes);
-      for (let j = i + 1; j < this.#layers.length; j++) {
-        const more = scopeRequirements(this.#layers[j]!, ctx!, {
+      let end = i + 1;
+      for (; end < this.#layers.length; end++) {
+        const more = scopeRequirements(this.#layers[end]!, ctx!, {
           onError: this.#report,
         });
         if (more === undefined) break; // an opaque layer: say nothing beyond it
         for (const scope of more) required.add(scope);
       }
-      throw new InsufficientScopeError([...required]);
+      throw new InsufficientScopeError([...required], {
+        challengeScopes: this.#challengeScopes(ctx!, end),
+      });
     }
+  }
+
+  /**
+   * What a step-up challenge names beside the missing scopes (RFC 6750 §3):
+   * every scope the component's own auth and the layers before `end`
+   * require, held or not, so that a client which replaces its scopes with
+   * the challenge's (MCP 2025-11-25) keeps the ones this call needs.
+   */
+  #challengeScopes(ctx: AuthContext, end: number): string[] {
+    const scopes = new Set<string>();
+    const own = ctx.component.auth;
+    if (own !== undefined) {
+      addRequirements(toCheckList(own), ctx, this.#report, scopes);
+    }
+    for (let i = 0; i < end; i++) {
+      addRequirements(this.#layers[i]!, ctx, this.#report, scopes);
+    }
+    return [...scopes];
   }
 }
 

@@ -21,6 +21,8 @@ export type {
 } from "./checks.ts";
 export { requireRoles, requireScopes, restrictTag } from "./checks.ts";
 export { allOf, anyOf } from "./combinators.ts";
+export type { BatchCheck } from "./batch.ts";
+export { isBatchCheck } from "./batch.ts";
 export type { RunOptions, Shortfall } from "./runner.ts";
 export {
   runAuthChecks,

@@ -30,8 +30,14 @@ import {
   type Component,
   seeded,
 } from "./context.ts";
-import { type ErrorReporter, isThenable, toCheckList } from "./_evaluate.ts";
 import {
+  type ErrorReporter,
+  isThenable,
+  isUnavailableError,
+  toCheckList,
+} from "./_evaluate.ts";
+import {
+  addRequirements,
   evaluateShortfall,
   type Shortfall,
   type Tracker,
@@ -91,22 +97,6 @@ export function stepUpOption(owner: string, value: unknown): StepUpPolicy {
 }
 
 /**
- * Whether `error` says the decision could not be made (an
- * `AuthorizationUnavailableError`: a policy engine down), which every
- * policy lets through so that the caller answers "retry" (HTTP 503), not
- * "not found". Read by its stable code, so that this module needs no
- * import of the class.
- */
-export function isUnavailable(error: unknown): boolean {
-  try {
-    return error instanceof AuthorizationError &&
-      (error as { code: string }).code === "ERR_AUTHORIZATION_UNAVAILABLE";
-  } catch {
-    return false;
-  }
-}
-
-/**
  * `"never"`: the answer of a call under the default engine, with every
  * denial turned into `notFound()` (unavailability excepted), so that a
  * scope shortfall reads exactly as an unknown component.
@@ -118,12 +108,10 @@ export async function concealed(
   try {
     await decision;
   } catch (error) {
-    if (isUnavailable(error)) throw error;
+    if (isUnavailableError(error)) throw error;
     throw notFound();
   }
 }
-
-const EMPTY: ReadonlySet<string> = new Set();
 
 /**
  * `authorize` under `"always"`: own `auth` and every layer run to the end;
@@ -171,22 +159,19 @@ export async function authorizeAlways(
   } catch (error) {
     // A check's own step-up, or an engine that could not decide, stands;
     // any other deliberate denial reads as an unknown component.
-    if (error instanceof InsufficientScopeError || isUnavailable(error)) {
+    if (error instanceof InsufficientScopeError || isUnavailableError(error)) {
       throw error;
     }
     throw notFound();
   }
   if (missing === undefined) throw notFound();
   if (missing.length === 0) return;
-  throw shortfallError(
-    missing,
-    () =>
-      requiredScopesOf(
-        lists,
-        AuthContext[seeded](init, EMPTY, report),
-        report,
-      ),
-  );
+  throw shortfallError(missing, () => {
+    // Every scope the checks require, held or not (RFC 6750 §3).
+    const required = new Set<string>();
+    for (const list of lists) addRequirements(list, ctx, report, required);
+    return [...required];
+  });
 }
 
 // Named in `onError` reports for a component that cannot be judged.
@@ -254,37 +239,6 @@ async function continued(
 }
 
 /**
- * Every scope the scope-aware checks of `lists` require, held or not (RFC
- * 6750 §3: the scope necessary to access the resource), read from their
- * `missingScopes` against `bare`, a context whose token holds no scope. An
- * opaque check contributes nothing; a `missingScopes` that throws or
- * answers garbage is reported and contributes nothing.
- */
-export function requiredScopesOf(
-  lists: readonly (readonly AuthCheck[])[],
-  bare: AuthContext,
-  report: ErrorReporter,
-): string[] {
-  const required = new Set<string>();
-  for (const list of lists) {
-    for (const check of list) {
-      if (!isScopeAware(check)) continue;
-      try {
-        const scopes: unknown = check.missingScopes(bare);
-        if (Array.isArray(scopes)) {
-          for (const scope of scopes) {
-            if (typeof scope === "string") required.add(scope);
-          }
-        }
-      } catch (error) {
-        reportSafely(report, error, check);
-      }
-    }
-  }
-  return [...required];
-}
-
-/**
  * The `InsufficientScopeError` of an `"always"` shortfall: `missing` as
  * `requiredScopes`, and every scope the checks require as
  * `challengeScopes`. Falls back to `missing` alone when a required scope is
@@ -327,6 +281,25 @@ export function lenient(check: AuthCheck): AuthCheck {
   }
   return wrapper;
 }
+
+/**
+ * A component's own `auth` made lenient: a check as `lenient` makes it, a
+ * list with each check so (one list per `auth` value, cached, so that
+ * batch-check memos keyed by it still hit), anything else as it is.
+ */
+export function lenientAuth(own: unknown): unknown {
+  if (typeof own === "function") return lenient(own as AuthCheck);
+  if (!Array.isArray(own)) return own;
+  let list = LENIENT_LISTS.get(own);
+  if (list === undefined) {
+    list = lenientList(own);
+    LENIENT_LISTS.set(own, list);
+  }
+  return list;
+}
+
+// Own `auth` lists are frozen by the guard and registered once: bounded by them.
+const LENIENT_LISTS = new WeakMap<readonly AuthCheck[], readonly AuthCheck[]>();
 
 /** The lenient form of each check of a list; the list itself when none changes. */
 export function lenientList(

@@ -1,7 +1,22 @@
-// Validation of createDevAuthorizationServer's options, once, at
-// construction: every mistake is a TypeError saying what to write.
+/**
+ * The options of `createDevAuthorizationServer`, validated once at
+ * construction with the option kit (`src/_internal/options.ts`) and frozen:
+ * every mistake is a `TypeError` saying what to write. Internal.
+ *
+ * @module
+ */
 
-import { isLoopbackHost, isScopeToken } from "./_oauth.ts";
+import {
+  booleanOption,
+  functionOption,
+  label,
+  numberOption,
+  optionsObject,
+  show,
+  stringOption,
+} from "../_internal/options.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
+import { isLoopbackHost, parseEndpointUrl } from "../_internal/url.ts";
 
 /** How authorization requests are approved. */
 export type Approval = "auto" | "page";
@@ -24,7 +39,24 @@ export interface DevConfig {
   readonly warn: ((message: string) => void) | undefined;
 }
 
-const OPTION_KEYS: readonly string[] = [
+/** The options as given, before validation. */
+interface RawOptions {
+  issuer?: unknown;
+  resource?: unknown;
+  scopesSupported?: unknown;
+  approval?: unknown;
+  subject?: unknown;
+  accessTokenTtl?: unknown;
+  refreshTokenTtl?: unknown;
+  codeTtl?: unknown;
+  allowNonLoopback?: unknown;
+  fetch?: unknown;
+  clientMetadataTimeout?: unknown;
+  now?: unknown;
+  warn?: unknown;
+}
+
+const OPTION_KEYS: readonly (keyof RawOptions)[] = [
   "issuer",
   "resource",
   "scopesSupported",
@@ -40,179 +72,151 @@ const OPTION_KEYS: readonly string[] = [
   "warn",
 ];
 
-const WHERE = "createDevAuthorizationServer";
+const OWNER = "createDevAuthorizationServer";
 
-function fail(message: string): never {
-  throw new TypeError(`${WHERE}: ${message}`);
-}
+/** The most a lifetime in seconds may be, by option. */
+const MAX_SECONDS = {
+  accessTokenTtl: 86_400,
+  refreshTokenTtl: 30 * 86_400,
+  codeTtl: 600,
+} as const;
 
 function seconds(
+  name: keyof typeof MAX_SECONDS,
   value: unknown,
-  name: string,
   fallback: number,
-  max: number,
 ): number {
-  if (value === undefined) return fallback;
-  if (
-    typeof value !== "number" || !Number.isInteger(value) || value < 1 ||
-    value > max
-  ) {
-    fail(`option "${name}" must be a whole number of seconds from 1 to ${max}`);
-  }
-  return value;
+  return numberOption(OWNER, name, value, fallback, {
+    min: 1,
+    max: MAX_SECONDS[name],
+    integer: true,
+    unit: "seconds",
+  });
 }
 
+/**
+ * The issuer: an endpoint URL (RFC 8414 §2: no query, no fragment), without
+ * a trailing "/", on a loopback host unless `allowNonLoopback`.
+ */
 function parseIssuer(value: unknown, allowNonLoopback: boolean): URL {
-  if (typeof value !== "string" && !(value instanceof URL)) {
-    fail(
-      'option "issuer" is required: the URL this server answers at, e.g. "http://127.0.0.1:8000/oauth"',
+  const name = label(OWNER, "issuer");
+  if (value === undefined) {
+    throw new TypeError(
+      `${name} is required: the URL this server answers at, e.g. "http://127.0.0.1:8000/oauth"`,
     );
   }
-  const text = String(value);
-  if (!URL.canParse(text)) fail(`option "issuer" must be an absolute URL`);
-  const url = new URL(text);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    fail(`option "issuer" must be an http or https URL`);
-  }
-  // RFC 8414 §2: no query and no fragment.
-  if (url.search !== "" || url.hash !== "" || /[?#]/.test(text)) {
-    fail(`option "issuer" must have no query and no fragment`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    fail(`option "issuer" must have no credentials`);
-  }
+  const url = parseEndpointUrl(value, name, { query: false });
   if (url.pathname !== "/" && url.pathname.endsWith("/")) {
-    fail(
-      `option "issuer" must not end with "/" (write ${
+    throw new TypeError(
+      `${name} must not end with "/" (write ${
         JSON.stringify(url.origin + url.pathname.replace(/\/+$/, ""))
       })`,
     );
   }
   if (!allowNonLoopback && !isLoopbackHost(url.hostname)) {
-    fail(
-      `option "issuer" names the host "${url.hostname}", which is not loopback: this server approves anyone, so it serves 127.0.0.1, [::1] or localhost only; set allowNonLoopback: true to serve it under another name (a tunnel, a container)`,
+    throw new TypeError(
+      `${name} names the host "${url.hostname}", which is not loopback: this server approves anyone, so it serves 127.0.0.1, [::1] or localhost only; set allowNonLoopback: true to serve it under another name (a tunnel, a container)`,
     );
   }
   return url;
 }
 
+/** The resources (RFC 8707 §2: absolute URIs, no fragment), deduplicated. */
 function parseResources(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : [value];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
   if (value === undefined || list.length === 0) {
-    fail(
-      'option "resource" is required: your MCP server\'s URL (RFC 8707 resource, the "resource" of its RFC 9728 metadata), or an array of them',
+    throw new TypeError(
+      `${
+        label(OWNER, "resource")
+      } is required: your MCP server's URL (RFC 8707 resource, the "resource" of its RFC 9728 metadata), or an array of them`,
     );
   }
   return [
-    ...new Set(list.map((entry) => {
-      if (
-        (typeof entry !== "string" && !(entry instanceof URL)) ||
-        !URL.canParse(String(entry))
-      ) {
-        fail(
-          `option "resource" must be absolute URLs, got ${
-            JSON.stringify(String(entry))
-          }`,
-        );
-      }
-      const url = new URL(String(entry));
-      // RFC 8707 §2: an absolute URI without a fragment.
-      if (url.hash !== "" || String(entry).includes("#")) {
-        fail(`option "resource" must have no fragment`);
-      }
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        fail(`option "resource" must be http or https URLs`);
-      }
-      return url.href;
-    })),
+    ...new Set(
+      list.map((entry) =>
+        parseEndpointUrl(entry, label(OWNER, "resource")).href
+      ),
+    ),
   ];
 }
 
 function parseScopes(value: unknown): string[] {
-  if (
-    !Array.isArray(value) ||
-    !value.every((scope) => typeof scope === "string" && isScopeToken(scope))
-  ) {
-    fail(
-      'option "scopesSupported" is required: the scopes your resource knows (its RFC 9728 scopes_supported), e.g. ["read", "write"]',
+  if (!Array.isArray(value) || !value.every(isScopeToken)) {
+    throw new TypeError(
+      `${
+        label(OWNER, "scopesSupported")
+      } is required: the scopes your resource knows (its RFC 9728 scopes_supported, RFC 6749 §3.3 scope tokens), e.g. ["read", "write"], got ${
+        show(value)
+      }`,
     );
   }
-  return [...new Set(value as string[])];
+  return [...new Set(value)];
 }
 
-function optionalFunction<T>(value: unknown, name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "function") fail(`option "${name}" must be a function`);
-  return value as T;
+function parseApproval(value: unknown): Approval {
+  if (value === undefined) return "auto";
+  if (value !== "auto" && value !== "page") {
+    throw new TypeError(
+      `${
+        label(OWNER, "approval")
+      } must be "auto" (approve as the development user) or "page" (a page to approve or deny), got ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
 }
+
+function parseSubject(value: unknown): string {
+  const subject = stringOption(OWNER, "subject", value) ?? "dev-user";
+  if (subject.length > 255) {
+    throw new TypeError(
+      `${label(OWNER, "subject")} must be at most 255 characters`,
+    );
+  }
+  return subject;
+}
+
+const defaultFetch: typeof fetch = (input, init) => fetch(input, init);
+const defaultWarn = (message: string): void => console.warn(message);
 
 /** Validates and freezes the options; throws TypeError. */
 export function parseOptions(options: unknown): DevConfig {
-  if (typeof options !== "object" || options === null) {
-    fail("expects an options object with issuer, resource and scopesSupported");
-  }
-  const record = options as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!OPTION_KEYS.includes(key)) {
-      fail(
-        `unknown option ${JSON.stringify(key)}, expected one of ${
-          OPTION_KEYS.map((k) => `"${k}"`).join(", ")
-        }`,
-      );
-    }
-  }
-  const allowNonLoopback = record.allowNonLoopback ?? false;
-  if (typeof allowNonLoopback !== "boolean") {
-    fail('option "allowNonLoopback" must be a boolean');
-  }
-  const issuerUrl = parseIssuer(record.issuer, allowNonLoopback);
-  const basePath = issuerUrl.pathname === "/" ? "" : issuerUrl.pathname;
-  const approval = record.approval ?? "auto";
-  if (approval !== "auto" && approval !== "page") {
-    fail(
-      'option "approval" must be "auto" (approve as the development user) or "page" (a page to approve or deny)',
-    );
-  }
-  const subject = record.subject ?? "dev-user";
-  if (typeof subject !== "string" || subject === "" || subject.length > 255) {
-    fail('option "subject" must be a non-empty string (the user\'s "sub")');
-  }
-  const timeout = record.clientMetadataTimeout ?? 5000;
-  if (
-    typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 1 ||
-    timeout > 60_000
-  ) {
-    fail('option "clientMetadataTimeout" must be milliseconds from 1 to 60000');
-  }
-  const warn = record.warn === false
-    ? undefined
-    : optionalFunction<(message: string) => void>(record.warn, "warn") ??
-      ((message: string) => console.warn(message));
+  const given = optionsObject<RawOptions>(
+    OWNER,
+    options as RawOptions,
+    OPTION_KEYS,
+    "an options object with issuer, resource and scopesSupported",
+  );
+  const allowNonLoopback = booleanOption(
+    OWNER,
+    "allowNonLoopback",
+    given.allowNonLoopback,
+    false,
+  );
+  const issuer = parseIssuer(given.issuer, allowNonLoopback);
+  const basePath = issuer.pathname === "/" ? "" : issuer.pathname;
   return Object.freeze({
-    issuer: issuerUrl.origin + basePath,
+    issuer: issuer.origin + basePath,
     basePath,
-    resources: Object.freeze(parseResources(record.resource)),
-    scopesSupported: Object.freeze(parseScopes(record.scopesSupported)),
-    approval,
-    subject,
-    accessTokenTtl: seconds(
-      record.accessTokenTtl,
-      "accessTokenTtl",
-      3600,
-      86_400,
+    resources: Object.freeze(parseResources(given.resource)),
+    scopesSupported: Object.freeze(parseScopes(given.scopesSupported)),
+    approval: parseApproval(given.approval),
+    subject: parseSubject(given.subject),
+    accessTokenTtl: seconds("accessTokenTtl", given.accessTokenTtl, 3600),
+    refreshTokenTtl: seconds("refreshTokenTtl", given.refreshTokenTtl, 86_400),
+    codeTtl: seconds("codeTtl", given.codeTtl, 60),
+    fetch: functionOption(OWNER, "fetch", given.fetch, defaultFetch),
+    clientMetadataTimeout: numberOption(
+      OWNER,
+      "clientMetadataTimeout",
+      given.clientMetadataTimeout,
+      5000,
+      { min: 1, max: 60_000, integer: true, unit: "milliseconds" },
     ),
-    refreshTokenTtl: seconds(
-      record.refreshTokenTtl,
-      "refreshTokenTtl",
-      86_400,
-      30 * 86_400,
-    ),
-    codeTtl: seconds(record.codeTtl, "codeTtl", 60, 600),
-    fetch: optionalFunction<typeof globalThis.fetch>(record.fetch, "fetch") ??
-      ((input, init) => fetch(input, init)),
-    clientMetadataTimeout: timeout,
-    now: optionalFunction<() => number>(record.now, "now") ??
-      (() => Date.now()),
-    warn,
+    now: functionOption<() => number>(OWNER, "now", given.now, Date.now),
+    warn: given.warn === false
+      ? undefined
+      : functionOption(OWNER, "warn", given.warn, defaultWarn),
   });
 }

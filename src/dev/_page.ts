@@ -1,6 +1,11 @@
-// The development authorization server's HTML: the approval page, the page
-// for errors that must not be redirected (RFC 6749 §4.1.2.1), and the
-// service documentation page its metadata points to.
+/**
+ * The development authorization server's HTML: the approval page, the page
+ * for errors that must not be redirected (RFC 6749 §4.1.2.1), and the
+ * service documentation page its metadata points to. No script, no framing.
+ * Internal.
+ *
+ * @module
+ */
 
 const HTML_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Content-Type": "text/html; charset=utf-8",

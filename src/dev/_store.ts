@@ -1,6 +1,11 @@
-// A bounded, expiring in-memory map for codes, approval transactions and
-// refresh tokens: lookups ignore expired entries, and a full store drops its
-// oldest entry, so no flood of requests grows memory without bound.
+/**
+ * A bounded, expiring in-memory map for codes, approval transactions and
+ * refresh tokens: lookups ignore expired entries, and a full store drops its
+ * oldest entry, so no flood of requests grows memory without bound.
+ * Internal.
+ *
+ * @module
+ */
 
 /** An entry that ends. */
 export interface Expiring {
@@ -14,6 +19,10 @@ export class ExpiringStore<V extends Expiring> {
   readonly #max: number;
   readonly #now: () => number;
 
+  /**
+   * @param max The most entries kept.
+   * @param now The clock, epoch milliseconds.
+   */
   constructor(max: number, now: () => number) {
     this.#max = max;
     this.#now = now;
@@ -30,6 +39,7 @@ export class ExpiringStore<V extends Expiring> {
     return entry;
   }
 
+  /** Stores `value`, dropping expired entries, then the oldest, when full. */
   set(key: string, value: V): void {
     if (this.#entries.size >= this.#max) this.#prune();
     while (this.#entries.size >= this.#max) {
@@ -40,6 +50,7 @@ export class ExpiringStore<V extends Expiring> {
     this.#entries.set(key, value);
   }
 
+  /** Removes the entry of `key`. */
   delete(key: string): void {
     this.#entries.delete(key);
   }

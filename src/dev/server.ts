@@ -1,5 +1,22 @@
+/**
+ * `createDevAuthorizationServer`, the development OAuth authorization
+ * server to embed next to an MCP server, and what it returns: its issuer,
+ * keys and metadata, the `Request` handler of its endpoints, and
+ * `mintAccessToken` for tests that skip the OAuth flow.
+ *
+ * @module
+ */
+
+import {
+  label,
+  numberOption,
+  optionsObject,
+  stringOption,
+} from "../_internal/options.ts";
+import { reportSafely } from "../_internal/report.ts";
 import type { JsonWebKeySet } from "../verify/keys.ts";
 import { DevCore } from "./_core.ts";
+import { checkScopes, resolveResource } from "./_grantable.ts";
 import { parseOptions } from "./_options.ts";
 
 /** Options of {@linkcode createDevAuthorizationServer}. */
@@ -104,7 +121,7 @@ export interface DevAuthorizationServer {
   mintAccessToken(options?: MintAccessTokenOptions): Promise<string>;
 }
 
-const MINT_KEYS: readonly string[] = [
+const MINT_KEYS: readonly (keyof MintAccessTokenOptions)[] = [
   "scopes",
   "resource",
   "clientId",
@@ -160,14 +177,14 @@ export async function createDevAuthorizationServer(
   const config = parseOptions(options);
   const core = await DevCore.create(config);
   const origin = new URL(config.issuer).origin;
-  config.warn?.(
-    `\u26a0 ${core.notice} Issuer: ${config.issuer}`,
-  );
+  if (config.warn !== undefined) {
+    reportSafely(config.warn, `\u26a0 ${core.notice} Issuer: ${config.issuer}`);
+  }
   return Object.freeze({
     issuer: config.issuer,
     metadataUrl: origin + core.metadataPaths.oauth,
     jwksUri: core.metadata.jwks_uri as string,
-    jwks: core.jwks,
+    jwks: core.signer.jwks,
     resources: config.resources,
     scopesSupported: config.scopesSupported,
     metadata: core.metadata,
@@ -178,56 +195,49 @@ export async function createDevAuthorizationServer(
   });
 }
 
+const MINT = "mintAccessToken";
+
 async function mintAccessToken(
   core: DevCore,
   options: MintAccessTokenOptions,
 ): Promise<string> {
-  const where = "mintAccessToken";
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${where}: expects an options object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!MINT_KEYS.includes(key)) {
-      throw new TypeError(
-        `${where}: unknown option ${JSON.stringify(key)}, expected one of ${
-          MINT_KEYS.map((k) => `"${k}"`).join(", ")
-        }`,
-      );
-    }
-  }
-  const resource = core.resolveResource(
-    options.resource === undefined ? undefined : String(options.resource),
+  const given = optionsObject(MINT, options, MINT_KEYS);
+  const config = core.config;
+  const resource = resolveResource(
+    config,
+    given.resource === undefined ? undefined : String(given.resource),
   );
   if (resource === undefined) {
     throw new TypeError(
-      `${where}: option "resource" must be one of ${
-        core.config.resources.join(", ")
+      `${label(MINT, "resource")} must be one of ${
+        config.resources.join(", ")
       }`,
     );
   }
-  const scopes = options.scopes ?? [];
+  const scopes = given.scopes ?? [];
   if (!Array.isArray(scopes)) {
-    throw new TypeError(`${where}: option "scopes" must be an array`);
+    throw new TypeError(`${label(MINT, "scopes")} must be an array`);
   }
-  const checked = core.checkScopes(scopes.join(" "));
-  if (typeof checked === "string") throw new TypeError(`${where}: ${checked}`);
-  const ttl = options.expiresIn ?? core.config.accessTokenTtl;
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) {
-    throw new TypeError(
-      `${where}: option "expiresIn" must be whole seconds from 1 to 86400`,
-    );
+  const checked = checkScopes(config, scopes.join(" "));
+  if (typeof checked === "string") {
+    throw new TypeError(`${label(MINT, "scopes")}: ${checked}`);
   }
-  const clientId = options.clientId ?? "dev-client";
-  const subject = options.subject ?? core.config.subject;
-  if (typeof clientId !== "string" || clientId === "") {
-    throw new TypeError(
-      `${where}: option "clientId" must be a non-empty string`,
-    );
-  }
-  if (typeof subject !== "string" || subject === "") {
-    throw new TypeError(
-      `${where}: option "subject" must be a non-empty string`,
-    );
-  }
-  return await core.mint({ subject, clientId, scopes: checked, resource, ttl });
+  return await core.signer.sign({
+    subject: stringOption(MINT, "subject", given.subject) ?? config.subject,
+    clientId: stringOption(MINT, "clientId", given.clientId) ?? "dev-client",
+    scopes: checked,
+    resource,
+    ttl: numberOption(
+      MINT,
+      "expiresIn",
+      given.expiresIn,
+      config.accessTokenTtl,
+      {
+        min: 1,
+        max: 86_400,
+        integer: true,
+        unit: "seconds",
+      },
+    ),
+  });
 }

@@ -12,13 +12,15 @@ import {
   optionsObject,
   show,
 } from "../_internal/options.ts";
+import { expiryArgument } from "../_internal/store_input.ts";
 import { VerifierUnavailableError } from "../errors.ts";
+import { finiteClock } from "../verify/_options.ts";
 
 /**
- * Remembers the DPoP proofs already seen. Implement it over a shared store
- * (Deno KV, Redis `SET key 1 NX PXAT expiresAt` ...) when several instances
- * serve the same tokens; the built-in {@linkcode MemoryReplayStore} only
- * protects one process.
+ * Remembers the DPoP proofs already seen. When several instances serve the
+ * same tokens, use a shared store (`@mcp-authz/core/redis`, `/deno-kv`,
+ * `/durable-objects`) or implement this over another; the built-in
+ * {@linkcode MemoryReplayStore} only protects one process.
  *
  * `checkAndStore` must be atomic: two concurrent calls with the same key may
  * not both resolve to `true`. Throwing (or rejecting) means the store is
@@ -111,9 +113,12 @@ export class MemoryReplayStore implements ReplayStore {
       DEFAULT_MAX_ENTRIES,
       { min: 1, integer: true },
     );
-    const now = functionOption(OWNER, "now", given.now, Date.now);
     this.#maxEntries = maxEntries;
-    this.#now = now;
+    // A clock reading NaN would make every entry look expired: every
+    // proof would be new, again and again.
+    this.#now = finiteClock(
+      functionOption(OWNER, "now", given.now, Date.now),
+    );
   }
 
   /** How many entries are held (expired ones may linger until a sweep). */
@@ -129,25 +134,36 @@ export class MemoryReplayStore implements ReplayStore {
    * @returns `true` when the key is new, `false` for a replay.
    * @throws {VerifierUnavailableError} When the store is full of unexpired
    * entries.
+   * @throws {TypeError} When `expiresAt` is not a finite number: nothing is
+   * recorded (an entry expiring at `NaN` would never count as held).
+   * @throws {VerifierUnavailableError} When the clock reads anything but a
+   * finite number.
    */
   checkAndStore(key: string, expiresAt: number): Promise<boolean> {
+    try {
+      return Promise.resolve(this.#checkAndStore(key, expiresAt));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #checkAndStore(key: string, expiresAt: number): boolean {
+    expiryArgument(OWNER, expiresAt);
     const now = this.#now();
     this.#dropExpiredHead(now);
     const held = this.#entries.get(key);
     if (held !== undefined) {
-      if (held > now) return Promise.resolve(false);
+      if (held > now) return false;
       this.#entries.delete(key);
     }
     if (this.#entries.size >= this.#maxEntries) this.#sweep(now);
     if (this.#entries.size >= this.#maxEntries) {
-      return Promise.reject(
-        new VerifierUnavailableError("DPoP replay cache is full", {
-          retryAfter: this.#secondsUntilRoom(now),
-        }),
-      );
+      throw new VerifierUnavailableError("DPoP replay cache is full", {
+        retryAfter: this.#secondsUntilRoom(now),
+      });
     }
     this.#entries.set(key, expiresAt);
-    return Promise.resolve(true);
+    return true;
   }
 
   // Entries arrive roughly in expiry order, so the oldest usually sit first.

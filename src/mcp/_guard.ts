@@ -30,6 +30,7 @@ import {
   ComponentRegistry,
   type Entry,
   type Handle,
+  producing,
   type TemplateHandle,
 } from "./_registry.ts";
 import {
@@ -191,12 +192,15 @@ export class Guard {
       declaration,
       String(template),
     );
+    // Its listed resources are marked as produced by this entry, so that a
+    // list judges them by this template's checks (not by URI matching).
     const handle = this.#sdk.resource(
       name,
-      uriOrTemplate,
+      producing(uriOrTemplate as object, entry),
       this.#sdkConfig(declaration),
       read,
     ) as TemplateHandle;
+    listsAs(handle, entry);
     entry.handle = handle;
     this.#registry.addTemplate(key, entry as Entry<TemplateHandle>);
     return this.#verified(handle, RESOURCE_METHODS);
@@ -255,4 +259,19 @@ function verify(
   binding: SdkBinding,
 ): void {
   assertInstalled(installed, methods, () => handle.remove(), binding);
+}
+
+/**
+ * Keeps a template's listed resources attributed to it when the SDK's
+ * handle is given a new template (`update({ template })`).
+ */
+function listsAs(handle: unknown, entry: Entry): void {
+  if (!isRecord(handle) || typeof handle.update !== "function") return;
+  const sdkUpdate = handle.update as (updates: unknown) => unknown;
+  handle.update = (updates: unknown) =>
+    sdkUpdate(
+      isRecord(updates) && isRecord(updates.template)
+        ? { ...updates, template: producing(updates.template, entry) }
+        : updates,
+    );
 }

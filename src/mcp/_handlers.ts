@@ -12,6 +12,7 @@
 import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
+import { advertisedTools } from "./_advertise.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
 import { denialOf, type GuardedKind, notFound } from "./_denial.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
@@ -32,9 +33,18 @@ export interface GuardScope {
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
 /**
+ * Makes, once per listing, what it sends for each kept item (`tools/list`:
+ * the schemas with what the checks advertise, `_advertise.ts`).
+ */
+type Decorate = () => (item: unknown, component: Component) => unknown;
+
+/**
  * Throws the SDK's not-found error unless the token may use `entry`. With
  * the handler's `ctx` and `method`, a decision the preflight made for this
  * very call is reused (its checks do not run again).
+ *
+ * @param uri For a `resources/read`, the URI the client sent, echoed in
+ * the not-found error.
  */
 async function authorize(
   guard: GuardScope,
@@ -42,11 +52,12 @@ async function authorize(
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  uri?: unknown,
   ctx?: unknown,
   method?: string,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
-    throw guard.binding.error(notFound(kind));
+    throw guard.binding.error(notFound(kind, uri));
   }
   try {
     // preflight (issue 11): the decision made before dispatch, if any.
@@ -64,7 +75,7 @@ async function authorize(
       });
     } else if (!early.allowed) throw early.error;
   } catch (error) {
-    throw guard.binding.error(denialOf(error, kind));
+    throw guard.binding.error(denialOf(error, kind, uri));
   }
 }
 
@@ -88,6 +99,7 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  decorate: Decorate | undefined,
   shared: boolean,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
@@ -111,11 +123,18 @@ async function filterItems(
   // the SDK lists them under): `filter` keeps a subsequence, in order.
   const kept = await guard.authorizer.filter(token, components);
   const shown: unknown[] = [];
+  const keptComponents: Component[] = [];
   for (let i = 0, j = 0; i < components.length && j < kept.length; i++) {
     if (components[i] === kept[j]) {
       shown.push(listed[i]);
+      keptComponents.push(kept[j]!);
       j++;
     }
+  }
+  if (decorate === undefined) return shown;
+  const send = decorate();
+  for (let i = 0; i < shown.length; i++) {
+    shown[i] = send(shown[i], keptComponents[i]!);
   }
   return shown;
 }
@@ -138,6 +157,7 @@ function listHandler(
   handler: Handler,
   key: string,
   entryOf: EntryOf,
+  decorate?: Decorate,
   shared = false,
 ): Handler {
   return async (request, ctx) => {
@@ -146,7 +166,14 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf, shared),
+      [key]: await filterItems(
+        guard,
+        token,
+        record[key],
+        entryOf,
+        decorate,
+        shared,
+      ),
     });
   };
 }
@@ -167,7 +194,7 @@ function namedCallHandler(
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     const entry = entryOf(params?.name);
-    await authorize(guard, token, entry, args, kind, ctx, method);
+    await authorize(guard, token, entry, args, kind, undefined, ctx, method);
     return handler(request, ctx);
   };
 }
@@ -193,6 +220,7 @@ export function guardedHandler(
         handler,
         "tools",
         (item) => registry.tool(item.name),
+        () => advertisedTools(guard.authorizer),
       );
     case "prompts/list":
       return listHandler(
@@ -209,11 +237,15 @@ export function guardedHandler(
         (item) => registry.template(item.name),
       );
     case "resources/list":
+      // Each item under the checks of what produced it (a resource, or the
+      // template whose list callback yielded it), never of whatever its URI
+      // happens to match.
       return listHandler(
         guard,
         handler,
         "resources",
-        (item) => registry.resolve(item.uri).entry,
+        (item) => registry.listed(item),
+        undefined,
         true,
       );
     case "tools/call":
@@ -234,13 +266,15 @@ export function guardedHandler(
       );
     case "resources/read":
       return async (request, ctx) => {
-        const { entry, args } = registry.resolve(request?.params?.uri);
+        const uri = request?.params?.uri;
+        const { entry, args } = registry.resolve(uri);
         await authorize(
           guard,
           tokenOf(ctx),
           entry,
           args,
           "Resource",
+          uri,
           ctx,
           method,
         );

@@ -19,7 +19,7 @@
 import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
-import { isUnavailable } from "../core/step_up.ts";
+import { isUnavailableError } from "../core/_evaluate.ts";
 import { InsufficientScopeError } from "../errors.ts";
 import type { SdkBinding } from "./_binding.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
@@ -186,7 +186,7 @@ export async function decide(
 
 /** Whether HTTP answers this denial (403, 503) rather than dispatch. */
 function answeredOverHttp(error: unknown): boolean {
-  return error instanceof InsufficientScopeError || isUnavailable(error);
+  return error instanceof InsufficientScopeError || isUnavailableError(error);
 }
 
 /** A copy of `token` for this request alone, carrying its decisions. */

@@ -19,7 +19,7 @@ import {
 import { reportStepUp } from "../http/_step_up.ts";
 import { type Outcome, renderOutcome } from "../http/challenge.ts";
 import { type AuthScheme, isAuthScheme } from "../http/scheme.ts";
-import { isUnavailable } from "../core/step_up.ts";
+import { isUnavailableError } from "../core/_evaluate.ts";
 import { DEFAULT_MAX_BODY_SIZE } from "./_body.ts";
 
 /**
@@ -221,7 +221,7 @@ export function refusalOf(
       ? { type: "missing_token", scopes }
       : { type: "insufficient_scope", scopes };
     reportStepUp(token, scopes);
-  } else if (isUnavailable(error)) {
+  } else if (isUnavailableError(error)) {
     const hint = (error as { retryAfter?: unknown }).retryAfter;
     outcome = typeof hint === "number"
       ? { type: "unavailable", retryAfter: hint }

@@ -353,13 +353,23 @@ export class GuardedServer {
  * - `tools/call`, `resources/read`, `prompts/get` (and
  *   `completion/complete`) run {@linkcode Authorizer.prototype.authorize}
  *   first. An unknown component and one the token may not use get the same
- *   JSON-RPC error (`-32602`, "Tool not found or not authorized"). A scope
+ *   JSON-RPC error (`-32602`, "Tool not found or not authorized"; a
+ *   `resources/read` echoes the client's URI as `data.uri`). A scope
  *   shortfall is, over HTTP, a 403 `insufficient_scope` challenge naming
  *   the scopes to ask for: from {@linkcode GuardedServer.prototype.preflight}
- *   (or `guardedMcpHandler`), else from the SDK's scope-challenge
- *   hook; on any other transport it is a `-32602` error whose
- *   `data.requiredScopes` names them. What a shortfall shows depends on the
- *   Authorizer's `stepUp`.
+ *   (or `guardedMcpHandler`), else from the SDK's scope-challenge hook;
+ *   every scope the call requires that the scope-aware checks know of, held
+ *   ones too (RFC 6750 §3), so that a client replacing its scopes with the
+ *   challenge's keeps them. On any other transport it is a `-32602` error
+ *   naming the missing scopes, whose `data.requiredScopes` names the same
+ *   scopes as the 403. What a shortfall shows depends on the Authorizer's
+ *   `stepUp`. A check that could not decide (`AuthorizationUnavailableError`,
+ *   a policy engine down) is, over HTTP with the preflight, a 503 with
+ *   `Retry-After`, else the retryable `-32603` error with `data.retryAfter`.
+ * - in `tools/list`, a check of the tool's own `auth` or of a layer with an
+ *   `advertise(component)` method adds the `x-...` keywords it returns to
+ *   the tool's `inputSchema` (never replacing one): the AuthZEN check's
+ *   declared mappings, as COAZ-MCP's `x-authzen-mapping`.
  * - list and read results are marked `cacheScope: "private"` (protocol
  *   2026-07-28), whatever cache hints the server was given: they depend on
  *   the token, so no shared cache may keep them.

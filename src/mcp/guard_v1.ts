@@ -334,9 +334,12 @@ export class GuardedServer {
  * authorized first, an unknown and a forbidden component answered with the
  * same `-32602` error. The 1.x SDK has no scope-challenge hook: over HTTP,
  * run {@linkcode GuardedServer.prototype.preflight} before its transport,
- * and a scope shortfall is the RFC 6750 403 step-up challenge; elsewhere
- * it is a `-32602` error whose `data.requiredScopes` names the scopes to
- * ask for.
+ * and a scope shortfall is the RFC 6750 403 step-up challenge (a check that
+ * could not decide: 503 with `Retry-After`); elsewhere it is a `-32602`
+ * error whose `data.requiredScopes` names the scopes to ask for, held ones
+ * too, and a check that could not decide is the retryable `-32603` error
+ * with `data.retryAfter`. `tools/list` carries what checks advertise in
+ * each tool's `inputSchema`, as with the v2 guard.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

@@ -129,6 +129,16 @@ export class TokenCache<V> {
     this.#now = now;
   }
 
+  /** Longest an accepted token is trusted, in ms. */
+  get maxAgeMs(): number {
+    return this.#maxAgeMs;
+  }
+
+  /** How long a rejection is remembered, in ms. */
+  get negativeTtlMs(): number {
+    return this.#negativeTtlMs;
+  }
+
   /** The live result for `key`, if any. */
   get(key: string): CacheHit<V> | undefined {
     const now = this.#now();

@@ -108,4 +108,36 @@ describe("readLimitedText()", () => {
     assert.equal(probe.pulled, 0);
     assert.equal(probe.cancelled, true);
   });
+
+  it("reads a request's body too, refusing its Content-Length over the limit", async () => {
+    const request = new Request("http://127.0.0.1:9/", {
+      method: "POST",
+      body: "a=1",
+    });
+    assert.equal(await readLimitedText(request, 10), "a=1");
+    const declared = new Request("http://127.0.0.1:9/", {
+      method: "POST",
+      headers: { "content-length": "11" },
+      body: "a=1",
+    });
+    await assert.rejects(readLimitedText(declared, 10), RangeError);
+  });
+
+  it("decodes bytes that are not UTF-8 as U+FFFD, or refuses them when fatal", async () => {
+    const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9]);
+    assert.equal(await readLimitedText(new Response(latin1), 10), "caf\uFFFD");
+    await assert.rejects(
+      readLimitedText(new Response(latin1), 10, undefined, { fatal: true }),
+      TypeError,
+    );
+    assert.equal(
+      await readLimitedText(
+        new Response(new TextEncoder().encode("café")),
+        10,
+        undefined,
+        { fatal: true },
+      ),
+      "café",
+    );
+  });
 });

@@ -5,6 +5,7 @@ import {
   type AuthCheck,
   type AuthContext,
   AuthorizationError,
+  AuthorizationUnavailableError,
   Authorizer,
   type Component,
   InsufficientScopeError,
@@ -363,6 +364,102 @@ describe("Authorizer.authorize()", () => {
     ]);
   });
 
+  it("challenges every scope the call requires, held ones too (RFC 6750 §3), beside requiredScopes", async () => {
+    // The MCP 2025-11-25 client replaces its scopes with the challenge's: a
+    // challenge naming only "admin" would cost it "mcp" and "write".
+    const authorizer = new Authorizer({
+      layers: [
+        requireScopes("mcp"),
+        restrictTag("admin", { scopes: ["admin"] }),
+      ],
+    });
+    const error = await rejection(
+      authorizer.authorize(
+        token(["mcp", "write", "unrelated"]),
+        tool("purge", { tags: ["admin"], auth: requireScopes("write") }),
+      ),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["admin"]);
+    assert.deepEqual(error.challengeScopes, ["admin", "mcp", "write"]);
+    assert.equal(error.message, "Insufficient scope. Required: admin");
+  });
+
+  it("challenges the narrower scopes checks name, never the broader ones held", async () => {
+    const authorizer = new Authorizer({
+      layers: [requireScopes("files:read"), requireScopes("admin")],
+      scopeHierarchy: { "files:write": ["files:read"] },
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["files:write"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.challengeScopes, ["admin", "files:read"]);
+  });
+
+  it("challenges held scopes only up to the first opaque layer after the shortfall", async () => {
+    const ops = token(["a", "c"], { roles: ["ops"] });
+    const authorizer = new Authorizer({
+      layers: [
+        requireScopes("a"),
+        roles,
+        requireScopes("b"),
+        requireScopes("c"),
+        roles,
+        requireScopes("d"),
+      ],
+    });
+    const error = await rejection(authorizer.authorize(ops, tool("x")));
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["b"]);
+    assert.deepEqual(error.challengeScopes, ["a", "b", "c"]);
+  });
+
+  it("challenges only the nearest branch of an anyOf, not its alternatives", async () => {
+    const authorizer = new Authorizer({
+      layers: [
+        anyOf(requireScopes("read"), requireScopes("root")),
+        anyOf(
+          requireScopes("write", "audit"),
+          requireScopes("admin", "x", "y"),
+        ),
+      ],
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["read", "audit"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["write"]);
+    assert.deepEqual(error.challengeScopes, ["audit", "read", "write"]);
+  });
+
+  it("challenges only the missing scopes of a user's scope-aware check without requiredScopes", async () => {
+    const custom = Object.assign(
+      (ctx: AuthContext) => ctx.grantedScopes.has("z"),
+      {
+        missingScopes: (ctx: AuthContext) =>
+          ctx.grantedScopes.has("z") ? [] : ["z"],
+      },
+    );
+    const { errors, onError } = recorder();
+    const hostile = Object.assign(() => true, {
+      missingScopes: () => [],
+      requiredScopes: () => ["bad scope"],
+    });
+    const authorizer = new Authorizer({
+      layers: [hostile, requireScopes("a"), custom],
+      onError,
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["a"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.challengeScopes, ["a", "z"]);
+    // A requiredScopes that returns anything but scope tokens is reported.
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /requiredScopes\(\) must return/);
+  });
+
   it("treats a malformed component like an unknown one", async () => {
     const { onError } = recorder();
     const authorizer = new Authorizer({ onError });
@@ -509,5 +606,59 @@ describe("Authorizer with an onError that throws", () => {
     assert.deepEqual(await authorizer.filter(token([]), [tool("a")]), []);
     const error = await rejection(authorizer.authorize(token([]), tool("a")));
     assert.equal(error.constructor, AuthorizationError);
+  });
+});
+
+describe("Authorizer.authorize() and AuthorizationUnavailableError", () => {
+  const unavailable = () =>
+    Promise.reject(
+      new AuthorizationUnavailableError("PDP down", { retryAfter: 3 }),
+    );
+
+  it("lets it through from a component's own auth and from a layer", async () => {
+    for (
+      const [authorizer, component] of [
+        [new Authorizer(), tool("x", { auth: unavailable })],
+        [
+          new Authorizer(),
+          tool("x", { auth: [requireScopes("mcp"), unavailable] }),
+        ],
+        [new Authorizer({ layers: [unavailable] }), tool("x")],
+        [
+          new Authorizer({ layers: [requireScopes("mcp"), [unavailable]] }),
+          tool("x"),
+        ],
+      ] as const
+    ) {
+      const error = await rejection(
+        authorizer.authorize(token(["mcp"]), component),
+      );
+      assert.ok(error instanceof AuthorizationUnavailableError);
+      assert.equal(error.retryAfter, 3);
+    }
+  });
+
+  it("still answers not found for an unknown component and any other failure", async () => {
+    const authorizer = new Authorizer({ onError: () => {} });
+    for (
+      const component of [
+        undefined,
+        tool("x", { auth: () => Promise.reject(new Error("boom")) }),
+        tool("x", { auth: () => false }),
+      ]
+    ) {
+      const error = await rejection(authorizer.authorize(token([]), component));
+      assert.equal(error.constructor, AuthorizationError);
+    }
+  });
+
+  it("hides the component in a list", async () => {
+    const authorizer = new Authorizer({ layers: [unavailable] });
+    assert.deepEqual(await authorizer.filter(token([]), [tool("x")]), []);
+    const own = new Authorizer();
+    assert.deepEqual(
+      await own.filter(token([]), [tool("x", { auth: unavailable })]),
+      [],
+    );
   });
 });

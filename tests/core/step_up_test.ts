@@ -114,7 +114,7 @@ describe('Authorizer stepUp: "always"', () => {
     assert.deepEqual(await answer(auth.authorize(reader, byName("write"))), {
       class: "InsufficientScopeError",
       code: "ERR_INSUFFICIENT_SCOPE",
-      message: "Insufficient scope",
+      message: "Insufficient scope. Required: write",
       requiredScopes: ["write"],
       challengeScopes: ["write"],
     });

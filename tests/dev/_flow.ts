@@ -1,5 +1,6 @@
 // Helpers for the development authorization server's tests: requests to its
-// handler (no network), PKCE pairs, a registered client and a full login.
+// handler (no network), PKCE pairs, a registered client, a full login and
+// token requests.
 import assert from "node:assert/strict";
 import {
   createDevAuthorizationServer,
@@ -11,6 +12,14 @@ export const ORIGIN = "http://127.0.0.1:9";
 export const ISSUER = `${ORIGIN}/oauth`;
 export const RESOURCE = `${ORIGIN}/mcp`;
 export const REDIRECT = "http://127.0.0.1:7777/callback";
+
+/** The registration of a confidential client of the client credentials grant. */
+export const CONFIDENTIAL: Readonly<Record<string, unknown>> = Object.freeze({
+  grant_types: ["client_credentials"],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: "client_secret_basic",
+});
 
 export function devServer(
   options: Partial<DevAuthorizationServerOptions> = {},
@@ -149,25 +158,46 @@ export async function getCode(
   return { code, verifier };
 }
 
+/** POST /oauth/token with these form parameters (undefined ones left out). */
+export async function token(
+  dev: DevAuthorizationServer,
+  params: Record<string, string | undefined>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) given[name] = value;
+  }
+  const init = form(given);
+  return await send(dev, "/oauth/token", {
+    ...init,
+    headers: { ...init.headers as Record<string, string>, ...headers },
+  });
+}
+
+/** Redeems a code as the client would (undefined `extra` values left out). */
 export async function exchange(
   dev: DevAuthorizationServer,
   client: Registered,
   code: string,
   verifier: string,
-  extra: Record<string, string> = {},
+  extra: Record<string, string | undefined> = {},
 ): Promise<Response> {
-  return await send(
-    dev,
-    "/oauth/token",
-    form({
-      grant_type: "authorization_code",
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: client.client_id,
-      ...extra,
-    }),
-  );
+  return await token(dev, {
+    grant_type: "authorization_code",
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: client.client_id,
+    ...extra,
+  });
+}
+
+/** An RFC 6749 §2.3.1 Basic header: id and secret form-encoded. */
+export function basic(id: string, secret: string): string {
+  return `Basic ${
+    btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)
+  }`;
 }
 
 /** Asserts an RFC 6749 §5.2 error body and status. */

@@ -2,6 +2,25 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryReplayStore, VerifierUnavailableError } from "../../mod.ts";
 import { receiverFreeClock } from "../_receiver.ts";
+import {
+  storeConformance,
+  type StoreUnderTest,
+} from "../_store_conformance.ts";
+
+// The suite every shared replay store passes (tests/stores/); two instances
+// of one prefix are the same object here.
+const byPrefix = new Map<string, MemoryReplayStore>();
+storeConformance(
+  "MemoryReplayStore",
+  (prefix): Promise<StoreUnderTest> => {
+    let store = byPrefix.get(prefix);
+    if (store === undefined) {
+      byPrefix.set(prefix, store = new MemoryReplayStore());
+    }
+    return Promise.resolve({ replay: store });
+  },
+  { kinds: ["replay"], validatesInput: true },
+);
 
 describe("MemoryReplayStore", () => {
   it("calls an injected clock without a receiver (now: performance.now)", async () => {
@@ -46,6 +65,46 @@ describe("MemoryReplayStore", () => {
     now = 2_000;
     await store.checkAndStore("fresh", 3_000);
     assert.equal(store.size, 1);
+  });
+
+  it("refuses an expiry that is not a finite number, recording nothing", async () => {
+    // An entry expiring at NaN never counts as held (NaN > now is false):
+    // recorded, it would let the same proof be accepted again and again.
+    const store = new MemoryReplayStore({ now: () => 0 });
+    for (const expiresAt of [Number.NaN, Infinity, -Infinity, "1000"]) {
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(
+          store.checkAndStore("proof", expiresAt as number),
+          {
+            name: "TypeError",
+            message:
+              /^MemoryReplayStore expiresAt must be a finite number of milliseconds since the epoch/,
+          },
+        );
+      }
+    }
+    assert.equal(store.size, 0);
+    assert.equal(await store.checkAndStore("proof", 1_000), true);
+    assert.equal(await store.checkAndStore("proof", 1_000), false);
+  });
+
+  it("a clock reading NaN refuses every proof (503), never accepts one twice", async () => {
+    let now = 0;
+    const store = new MemoryReplayStore({ now: () => now });
+    assert.equal(await store.checkAndStore("proof", 1_000), true);
+    now = Number.NaN;
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(
+        store.checkAndStore("proof", 1_000),
+        VerifierUnavailableError,
+      );
+      await assert.rejects(
+        store.checkAndStore("other", 1_000),
+        VerifierUnavailableError,
+      );
+    }
+    now = 500;
+    assert.equal(await store.checkAndStore("proof", 1_000), false);
   });
 
   it("refuses new keys with 503 semantics when full of unexpired entries", async () => {

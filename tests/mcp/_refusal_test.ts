@@ -93,7 +93,7 @@ describe("refusalOf()", () => {
     const loose = refuse(shortfall, undefined, TOKEN, "DPoP t");
     assert.equal(
       loose.headers.get("www-authenticate"),
-      'Bearer, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin mcp"',
+      'Bearer realm="mcp", DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin mcp"',
     );
     const dpop = dpopScheme({ required: true, algorithms: ["ES256"] });
     const strict = refuse(shortfall, { dpop }, TOKEN, "dpop t");
