@@ -43,7 +43,7 @@ import {
   type Tracker,
   tracker,
 } from "./runner.ts";
-import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { type AuthorizationError, InsufficientScopeError } from "../errors.ts";
 
 /**
  * What lists show and calls answer when only scopes stand between a token

@@ -4,7 +4,7 @@
 // scope-challenge hook answers every shortfall with the 403 (stepUp:
 // "always" makes an own-auth shortfall one too).
 import { createMcpHandlerExample } from "../../examples/mcp-handler/server.ts";
-import { describeStack, TODO } from "./_stack_suite.ts";
+import { describeStack } from "./_stack_suite.ts";
 
 describeStack({
   title: "examples/mcp-handler (Vercel mcp-handler)",
