@@ -8,12 +8,14 @@
 import * as z from "zod";
 import { McpServer } from "@modelcontextprotocol/server";
 import {
+  type AuthCheck,
   Authorizer,
+  requireRoles,
   requireScopes,
   restrictTag,
   type ScopeHierarchy,
 } from "@mcp-authz/core";
-import { guardServer } from "@mcp-authz/core/mcp";
+import { type GuardedServer, guardServer } from "@mcp-authz/core/mcp";
 
 /** The scopes of the demo: every call needs `read`. */
 export const SCOPES: string[] = ["read", "write", "admin"];
@@ -30,20 +32,55 @@ export const authorizer: Authorizer = new Authorizer({
   scopeHierarchy: SCOPE_HIERARCHY,
 });
 
+/**
+ * The policy of the framework examples (`deno task example:<stack>`): the
+ * demo's, with the step-up policy that keeps every scope-only tool listed
+ * and answers its call with a 403 naming the missing scopes.
+ */
+export const stackAuthorizer: Authorizer = new Authorizer({
+  layers: [restrictTag("admin", { scopes: ["admin"] })],
+  scopeHierarchy: SCOPE_HIERARCHY,
+  // stepUp: "always", // w-stepup: uncomment once Authorizer takes stepUp
+});
+
+/** A tool no development token may use: its check is opaque (roles). */
+export const HIDDEN_TOOL = "export_notes";
+
+/** Who may use {@linkcode HIDDEN_TOOL}: an opaque check, never a step-up. */
+export const auditorsOnly: AuthCheck = requireRoles(["auditor"], {
+  extract: (claims) => claims.roles,
+});
+
 const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
 });
 
+/** Options of {@linkcode guardNotes}. */
+export interface NotesOptions {
+  /** The policy (default: the demo's {@linkcode authorizer}). */
+  authorizer?: Authorizer;
+  /** Also register {@linkcode HIDDEN_TOOL} (the framework examples do). */
+  hiddenTool?: boolean;
+}
+
 /**
- * A fresh McpServer over a shared note list (one per request: the demo
- * serves stateless Streamable HTTP).
+ * Guards `server` and registers the notes tools on it: the demo's tools
+ * over a shared note list, for servers made elsewhere (`mcp-handler`
+ * makes its own).
  *
+ * @param server An SDK v2 McpServer with nothing registered yet.
  * @param notes The notes, shared across requests.
+ * @param options The policy, and whether to add the hidden tool.
  * @returns The guarded server.
  */
-export function notesServer(notes: string[]): McpServer {
-  const server = new McpServer({ name: "mcp-authz-demo", version: "1.0.0" });
-  const guarded = guardServer(server, { authorizer });
+export function guardNotes(
+  server: McpServer,
+  notes: string[],
+  options: NotesOptions = {},
+): GuardedServer {
+  const guarded = guardServer(server, {
+    authorizer: options.authorizer ?? authorizer,
+  });
   guarded.tool("list_notes", {
     description: "Lists the notes (scope read)",
   }, () => text(notes.length === 0 ? "(no notes)" : notes.join("\n")));
@@ -68,5 +105,24 @@ export function notesServer(notes: string[]): McpServer {
     const info = ctx.http?.authInfo;
     return text(`${info?.clientId} with scopes "${info?.scopes.join(" ")}"`);
   });
+  if (options.hiddenTool === true) {
+    guarded.tool(HIDDEN_TOOL, {
+      description: "Exports the notes (auditors only)",
+      auth: auditorsOnly,
+    }, () => text(JSON.stringify(notes)));
+  }
+  return guarded;
+}
+
+/**
+ * A fresh McpServer over a shared note list (one per request: the demo
+ * serves stateless Streamable HTTP).
+ *
+ * @param notes The notes, shared across requests.
+ * @returns The guarded server.
+ */
+export function notesServer(notes: string[]): McpServer {
+  const server = new McpServer({ name: "mcp-authz-demo", version: "1.0.0" });
+  guardNotes(server, notes);
   return server;
 }

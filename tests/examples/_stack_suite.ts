@@ -1,0 +1,196 @@
+// One suite for every framework example: its app served on this runtime
+// (Deno, Bun or Node) and driven end to end by the SDK clients v2 and 1.x
+// (tests/examples/_stack_flows.ts), plus, on Deno, `deno task
+// example:<stack>` started as a user starts it. Checks that cannot pass
+// before the step-up work of w-stepup (`stepUp: "always"`, the preflight)
+// are node:test todos: Node runs them and reports, Deno and Bun list them.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { StackApp, StackAppOptions } from "../../examples/_stack.ts";
+import { serve, type Served } from "../_serve.ts";
+import { startDemoTask } from "../dev/_demo_process.ts";
+import { assertDiscoverable } from "../dev/_sdk_flows.ts";
+import {
+  assertLoggedInForRead,
+  assertSteppedUp,
+  HIDDEN,
+  login,
+  rawCall,
+  READABLE,
+  SDKS,
+  type Session,
+  STEP_UP_TOOLS,
+} from "./_stack_flows.ts";
+
+/** Why a check of this stack cannot pass yet, or `undefined` when it does. */
+export interface StackTodos {
+  /** Scope-only tools listed (`stepUp: "always"`). */
+  listStepUp?: string;
+  /** A tool's own `auth` shortfall answered with a 403. */
+  ownStepUp?: string;
+  /** A layer's shortfall answered with a 403. */
+  layerStepUp?: string;
+}
+
+export interface StackSuite {
+  /** e.g. `examples/hono (Hono + @hono/mcp)` */
+  title: string;
+  /** The `deno task` that starts the example. */
+  task: string;
+  create(options: StackAppOptions): Promise<StackApp>;
+  todo: StackTodos;
+}
+
+const NEEDS_STEP_UP = 'needs stepUp: "always" (w-stepup)';
+export const TODO = {
+  stepUp: NEEDS_STEP_UP,
+  preflight: "needs preflight (w-stepup)",
+  both: `${NEEDS_STEP_UP} and preflight`,
+} as const;
+
+function option(todo: string | undefined): { todo?: string } {
+  return todo === undefined ? {} : { todo };
+}
+
+export function describeStack(suite: StackSuite): void {
+  describe(`${suite.title}, end to end with the SDK clients`, () => {
+    let app: StackApp;
+    let served: Served;
+    before(async () => {
+      // The app is built once the port (its origin) is known.
+      let handler: (request: Request) => Promise<Response> = () =>
+        Promise.resolve(new Response(null, { status: 503 }));
+      served = await serve((request) => handler(request));
+      app = await suite.create({ origin: served.origin, warn: false });
+      handler = app.handler;
+    });
+    after(async () => {
+      await served?.close();
+      await app?.close();
+    });
+
+    /** Runs `check` with a fresh logged-in session of `sdk`. */
+    const withSession = (sdk: (typeof SDKS)[number]) =>
+    async (
+      check: (session: Session) => Promise<void> | void,
+    ): Promise<void> => {
+      const session = await login(sdk, app.mcpUrl);
+      try {
+        await check(session);
+      } finally {
+        await session.close();
+      }
+    };
+
+    it("advertises an issuer whose RFC 8414 metadata names itself", async () => {
+      await assertDiscoverable(app.mcpUrl);
+    });
+
+    for (const sdk of SDKS) {
+      const session = withSession(sdk);
+
+      it(`SDK ${sdk}: logs in for read through the development authorization server`, async () => {
+        await session((s) => assertLoggedInForRead(s, app.mcpUrl));
+      });
+
+      it(`SDK ${sdk}: lists the tools the token may use, never the hidden one`, async () => {
+        await session(async (s) => {
+          const names = await s.listTools();
+          for (const name of READABLE) assert.ok(names.includes(name), name);
+          assert.ok(!names.includes(HIDDEN), `${HIDDEN} is listed`);
+        });
+      });
+
+      it(
+        `SDK ${sdk}: lists the scope-only tools a step-up unlocks (stepUp: "always")`,
+        option(suite.todo.listStepUp),
+        async () => {
+          await session(async (s) => {
+            assert.deepEqual(await s.listTools(), [
+              "list_notes",
+              ...STEP_UP_TOOLS,
+              "whoami",
+            ]);
+          });
+        },
+      );
+
+      it(`SDK ${sdk}: calls an allowed tool with the token's identity`, async () => {
+        await session(async (s) => {
+          assert.equal(
+            await s.callTool("whoami"),
+            `${s.provider.registered[0]} with scopes "read"`,
+          );
+        });
+      });
+
+      it(
+        `SDK ${sdk}: own auth shortfall: 403, steps up to write, the call succeeds`,
+        option(suite.todo.ownStepUp),
+        async () => {
+          await session(async (s) => {
+            const added = await s.callTool("add_note", { text: `from ${sdk}` });
+            assert.match(added, /^added note #\d+$/);
+            assertSteppedUp(s, "write");
+          });
+        },
+      );
+
+      it(
+        `SDK ${sdk}: layer shortfall: 403, steps up to admin, the call succeeds`,
+        option(suite.todo.layerStepUp),
+        async () => {
+          await session(async (s) => {
+            const deleted = await s.callTool("delete_all_notes");
+            assert.match(deleted, /^deleted \d+ notes$/);
+            assertSteppedUp(s, "admin");
+          });
+        },
+      );
+
+      it(`SDK ${sdk}: answers an unknown tool and a hidden tool byte for byte alike`, async () => {
+        await session(async (s) => {
+          const token = s.accessToken();
+          const unknown = await rawCall(app.mcpUrl, token, "no_such_tool");
+          const hidden = await rawCall(app.mcpUrl, token, HIDDEN);
+          assert.deepEqual(hidden, unknown);
+          assert.equal(unknown.status, 200);
+          assert.match(unknown.body, /"code":-32602/);
+          assert.match(unknown.body, /not found or not authorized/);
+          assert.doesNotMatch(unknown.body, /no_such_tool|export_notes/);
+        });
+      });
+    }
+
+    it(
+      `\`deno task ${suite.task}\` starts as printed and serves the SDK clients`,
+      {
+        skip: typeof Deno === "undefined" &&
+          `spawns \`deno task ${suite.task}\``,
+      },
+      async () => {
+        const started = await startDemoTask({}, suite.task);
+        try {
+          const output = started.output();
+          assert.match(output, /DEVELOPMENT authorization server/);
+          assert.match(
+            output,
+            /mcp-inspector --cli http:\/\/127\.0\.0\.1:\d+\/mcp/,
+          );
+          assert.doesNotMatch(output, /legacy behavior/);
+          for (const sdk of SDKS) {
+            const s = await login(sdk, started.mcpUrl);
+            try {
+              assertLoggedInForRead(s, started.mcpUrl);
+              assert.match(await s.callTool("list_notes"), /no notes/);
+            } finally {
+              await s.close();
+            }
+          }
+        } finally {
+          await started.stop();
+        }
+      },
+    );
+  });
+}
