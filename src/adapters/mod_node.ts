@@ -20,6 +20,7 @@
  * import { requireScopes, StaticTokenVerifier } from "@mcp-authz/core";
  * import { guardServer } from "@mcp-authz/core/mcp/v1";
  * import { nodeBearerAuth, protectedResourceMetadataRoute } from "@mcp-authz/core/node";
+ * import type { IncomingMessage, ServerResponse } from "node:http";
  * import type { AddressInfo } from "node:net";
  * import assert from "node:assert/strict";
  *
@@ -34,7 +35,7 @@
  *     tokens: { "reader-token": { clientId: "app", scopes: ["read"] } },
  *   }),
  *   resourceMetadataUrl: `https://mcp.example.com${metadata.path}`,
- * }), async (req, res) => {
+ * }), async (req: IncomingMessage, res: ServerResponse) => {
  *   // One server and transport per request: stateless Streamable HTTP.
  *   const server = new McpServer({ name: "notes", version: "1.0.0" });
  *   const guarded = guardServer(server);
