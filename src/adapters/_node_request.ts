@@ -62,6 +62,9 @@ function requestHeaders(req: NodeRequest): Headers {
   return headers;
 }
 
+// Fetch §2.2.1: forbidden methods.
+const FORBIDDEN_METHOD = /^(?:CONNECT|TRACE|TRACK)$/i;
+
 /**
  * A body-less Web `Request` with the method, URL and headers of `req`: what
  * authentication reads (the token, a DPoP proof and its `htm`/`htu`). The
@@ -72,9 +75,15 @@ function requestHeaders(req: NodeRequest): Headers {
  * target is malformed, or a method or header cannot be a Web request's.
  */
 export function requestView(req: NodeRequest): Request {
+  const method = req.method ?? "GET";
+  // Fetch forbids these methods; Bun's Request takes them anyway: refused
+  // alike on every runtime.
+  if (FORBIDDEN_METHOD.test(method)) {
+    throw new InvalidRequestError("Malformed request");
+  }
   try {
     return new Request(requestUrl(req), {
-      method: req.method ?? "GET",
+      method,
       headers: requestHeaders(req),
     });
   } catch (error) {

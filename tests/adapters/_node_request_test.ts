@@ -74,6 +74,7 @@ describe("requestView", () => {
       { url: "*", headers: { host: "h" } },
       { url: "ftp://x/", headers: { host: "h" } },
       { method: "TRACE", url: "/", headers: { host: "h" } },
+      { method: "connect", url: "/", headers: { host: "h" } },
       { url: "/", headers: { host: "h" }, rawHeaders: ["x y", "1"] },
     ];
     for (const req of bad) {
