@@ -39,7 +39,7 @@ describe("package.json", () => {
     assert.deepEqual(npm.exports, deno.exports);
   });
 
-  it("declares jose as a dependency and the SDKs as optional peers, at deno.json's ranges", () => {
+  it("declares jose as a dependency, the SDKs and OpenTelemetry's API as optional peers, at deno.json's ranges", () => {
     const ranges = npmImports(deno);
     assert.deepEqual(npm.dependencies, { jose: ranges.get("jose") });
     assert.deepEqual(npm.peerDependencies, {
@@ -47,10 +47,12 @@ describe("package.json", () => {
         "@modelcontextprotocol/server",
       ),
       "@modelcontextprotocol/sdk": ranges.get("@modelcontextprotocol/sdk"),
+      "@opentelemetry/api": ranges.get("@opentelemetry/api"),
     });
     assert.deepEqual(npm.peerDependenciesMeta, {
       "@modelcontextprotocol/server": { optional: true },
       "@modelcontextprotocol/sdk": { optional: true },
+      "@opentelemetry/api": { optional: true },
     });
   });
 
@@ -68,6 +70,7 @@ describe("deno.json", () => {
     assert.deepEqual([...npmImports(deno).keys()].sort(), [
       "@modelcontextprotocol/sdk",
       "@modelcontextprotocol/server",
+      "@opentelemetry/api",
       "jose",
     ]);
   });

@@ -23,6 +23,20 @@ import {
 } from "./_evaluate.ts";
 import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
 import { named } from "./checks.ts";
+import type { DecisionOptions } from "./decision.ts";
+import {
+  compileDecisions,
+  DECISION_OPTION_NAMES,
+  type DecisionSink,
+} from "./_decision_sink.ts";
+import {
+  type Asking,
+  type AuthorizeWatch,
+  decisionsOf,
+  listing,
+  watchAuthorize,
+  watchList,
+} from "./_decision_watch.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -45,7 +59,7 @@ import {
  * assert.ok(new Authorizer(options));
  * ```
  */
-export interface AuthorizerOptions {
+export interface AuthorizerOptions extends DecisionOptions {
   /**
    * Server-wide layers, each one FastMCP `AuthMiddleware`: a check or a list
    * of checks (AND). Run in order, after the component's own `auth`.
@@ -156,21 +170,23 @@ export class Authorizer {
   #flat: readonly AuthCheck[];
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
+  #decisions: DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy and error reporter.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
-   * would load none), a layer is not a check or list of checks, the
-   * hierarchy is not scope -> scope list, or `onError` is not a function.
+   * than `layers`, `scopeHierarchy`, `onError`, `onDecision`,
+   * `redactDecision` and `listDecisions` (a misspelt `layers` would load
+   * none), a layer is not a check or list of checks, the hierarchy is not
+   * scope -> scope list, or `onError` / `onDecision` is not a function.
    */
   constructor(options: AuthorizerOptions = {}) {
     const { layers, scopeHierarchy, onError } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError"],
+      ["layers", "scopeHierarchy", "onError", ...DECISION_OPTION_NAMES],
       "an options object such as { layers: [...] }",
     );
     this.#layers = compileLayers(layers);
@@ -184,6 +200,17 @@ export class Authorizer {
       onError,
       warnOnError,
     );
+    this.#decisions = compileDecisions("Authorizer", options);
+  }
+
+  /**
+   * Internal: where this Authorizer's decision events go, for a caller
+   * (the MCP guard) that reports decisions it owns.
+   *
+   * @ignore
+   */
+  get [decisionsOf](): DecisionSink | undefined {
+    return this.#decisions;
   }
 
   /** The token's scope set, computed once per call and shared by every context. */
@@ -259,6 +286,29 @@ export class Authorizer {
     token: AccessToken | undefined,
     components: Iterable<C>,
   ): Promise<C[]> {
+    return this[listing](token, components, undefined);
+  }
+
+  /**
+   * Internal: `filter` for a caller that owns the list's decision (the MCP
+   * guard), its event going where `asked` says.
+   *
+   * @ignore
+   */
+  [listing]<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+    asked: Asking | undefined,
+  ): Promise<C[]> {
+    const watch = watchList(this.#decisions, asked, token, components);
+    if (watch === undefined) return this.#filter(token, components);
+    return watch.settle(this.#filter(token, watch.components));
+  }
+
+  #filter<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+  ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
       const kept: C[] = [];
@@ -313,14 +363,31 @@ export class Authorizer {
    * assert.equal(unknown.message, denied.message);
    * ```
    */
-  async authorize(
+  authorize(
     token: AccessToken | undefined,
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
+    const watch = watchAuthorize(
+      this.#decisions,
+      token,
+      component,
+      options,
+      NOT_FOUND_MESSAGE,
+    );
+    const decided = this.#authorize(token, component, options, watch);
+    return watch === undefined ? decided : watch.settle(decided);
+  }
+
+  async #authorize(
+    token: AccessToken | undefined,
+    component: Component | undefined,
+    options: AuthorizeOptions | undefined,
+    watch: AuthorizeWatch | undefined,
+  ): Promise<void> {
     // One context for the whole decision, reporting through a tracker: a
     // layer whose check threw is opaque, whatever it claims to lack.
-    const tracked = tracker(this.#report);
+    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
     let ctx: AuthContext | undefined;
     let visible = false;
     try {
@@ -342,6 +409,7 @@ export class Authorizer {
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
+      if (watch !== undefined) watch.layer = i;
       const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so

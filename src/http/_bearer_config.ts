@@ -16,6 +16,7 @@ import {
 } from "../_internal/options.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
 import { type CompiledHierarchy, compileHierarchy } from "../core/scopes.ts";
+import { compileDecisions, type DecisionSink } from "../core/_decision_sink.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
 import {
   compileChallenge,
@@ -36,6 +37,8 @@ interface RawOptions {
   readonly now?: unknown;
   readonly onError?: unknown;
   readonly dpop?: unknown;
+  readonly onDecision?: unknown;
+  readonly redactDecision?: unknown;
 }
 
 /** The options, compiled once. */
@@ -50,6 +53,8 @@ export interface Config {
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
   readonly scheme: AuthScheme | undefined;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions: DecisionSink | undefined;
 }
 
 const OPTION_NAMES: readonly (keyof RawOptions)[] = [
@@ -64,6 +69,8 @@ const OPTION_NAMES: readonly (keyof RawOptions)[] = [
   "now",
   "onError",
   "dpop",
+  "onDecision",
+  "redactDecision",
 ];
 
 function defaultOnError(error: unknown): void {
@@ -141,5 +148,6 @@ export function compileConfig(owner: string, value: unknown): Config {
     now: functionOption(owner, "now", options.now, Date.now),
     onError: functionOption(owner, "onError", options.onError, defaultOnError),
     scheme,
+    decisions: compileDecisions(owner, options),
   });
 }

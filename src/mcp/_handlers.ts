@@ -23,6 +23,14 @@ import {
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 import { reportStepUp } from "../http/_step_up.ts";
+import type { DecisionSink } from "../core/_decision_sink.ts";
+import { type Asking, listing } from "../core/_decision_watch.ts";
+import {
+  askingBeforeDispatch,
+  askingFor,
+  authorizeOptions,
+  reportUnknown,
+} from "./_decisions.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -32,6 +40,8 @@ export interface GuardScope {
   readonly binding: SdkBinding;
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 /** The arguments checks see as `ctx.arguments`, from a request for `entry`. */
@@ -53,14 +63,18 @@ async function authorize(
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  asked: Asking | undefined,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
+    reportUnknown(asked, kind, entry, token);
     throw guard.binding.error(notFound(kind));
   }
   try {
-    await guard.authorizer.authorize(token, entry.component, {
-      arguments: args,
-    });
+    await guard.authorizer.authorize(
+      token,
+      entry.component,
+      authorizeOptions(args, asked),
+    );
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind));
   }
@@ -86,6 +100,7 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  asked: Asking | undefined,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
   const listed: Listed[] = [];
@@ -96,7 +111,7 @@ async function filterItems(
       listed.push({ ...entry.component, [ITEM]: item });
     }
   }
-  const kept = await guard.authorizer.filter(token, listed);
+  const kept = await guard.authorizer[listing](token, listed, asked);
   return kept.map((component) => component[ITEM]);
 }
 
@@ -112,7 +127,13 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf),
+      [key]: await filterItems(
+        guard,
+        token,
+        record[key],
+        entryOf,
+        askingFor(guard, request, ctx),
+      ),
     });
   };
 }
@@ -131,7 +152,8 @@ function namedCallHandler(
     const params = request?.params;
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
-    await authorize(guard, token, entryOf(params?.name), args, kind);
+    const asked = askingFor(guard, request, ctx);
+    await authorize(guard, token, entryOf(params?.name), args, kind, asked);
     return handler(request, ctx);
   };
 }
@@ -191,7 +213,8 @@ export function guardedHandler(
     case "resources/read":
       return async (request, ctx) => {
         const { entry, args } = registry.resolve(request?.params?.uri);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource");
+        const asked = askingFor(guard, request, ctx);
+        await authorize(guard, tokenOf(ctx), entry, args, "Resource", asked);
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":
@@ -199,13 +222,28 @@ export function guardedHandler(
       return async (request, ctx) => {
         const raw = request?.params?.ref;
         const ref = isRecord(raw) ? raw : undefined;
+        const asked = askingFor(guard, request, ctx);
         if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
           const entry = registry.prompt(ref.name);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Prompt");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Prompt",
+            asked,
+          );
         } else {
           const uri = ref?.type === "ref/resource" ? ref.uri : undefined;
           const entry = registry.completionTarget(uri);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Resource");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Resource",
+            asked,
+          );
         }
         return handler(request, ctx);
       };
@@ -242,7 +280,10 @@ export function withScopeChallenge(
       await guard.authorizer.authorize(
         accessTokenOf(context?.authInfo),
         entry.component,
-        { arguments: argumentsOf(request, entry) },
+        authorizeOptions(
+          argumentsOf(request, entry),
+          askingBeforeDispatch(guard, context?.request),
+        ),
       );
       return undefined;
     } catch (error) {

@@ -34,6 +34,9 @@ const TEST_ONLY = [
   "redis",
   "ioredis",
   "@modelcontextprotocol/client",
+  "@opentelemetry/sdk-trace",
+  "@opentelemetry/sdk-metrics",
+  "@opentelemetry/context-async-hooks",
 ];
 
 interface Result {
