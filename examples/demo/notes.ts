@@ -9,6 +9,7 @@ import * as z from "zod";
 import { McpServer } from "@modelcontextprotocol/server";
 import {
   Authorizer,
+  type DecisionListener,
   requireScopes,
   restrictTag,
   type ScopeHierarchy,
@@ -39,11 +40,15 @@ const text = (value: string) => ({
  * serves stateless Streamable HTTP).
  *
  * @param notes The notes, shared across requests.
+ * @param onDecision Told every list, call and read the guard decides.
  * @returns The guarded server.
  */
-export function notesServer(notes: string[]): McpServer {
+export function notesServer(
+  notes: string[],
+  onDecision?: DecisionListener,
+): McpServer {
   const server = new McpServer({ name: "mcp-authz-demo", version: "1.0.0" });
-  const guarded = guardServer(server, { authorizer });
+  const guarded = guardServer(server, { authorizer, onDecision });
   guarded.tool("list_notes", {
     description: "Lists the notes (scope read)",
   }, () => text(notes.length === 0 ? "(no notes)" : notes.join("\n")));

@@ -31,9 +31,7 @@ import { compileDecisions } from "../../src/core/_decision_sink.ts";
 const SCOPES = ["read", "write", "admin"];
 
 /** A secret: a marker no event field could hold by chance. */
-const secret = fc.stringMatching(/^[A-Za-z0-9]{10,20}$/).map((s) =>
-  `Zq${s}`
-);
+const secret = fc.stringMatching(/^[A-Za-z0-9]{10,20}$/).map((s) => `Zq${s}`);
 
 /** A check that allows, denies, needs scopes, or throws a secret. */
 function checkOf(kind: number, secrets: string[], scope: string): AuthCheck {
@@ -239,7 +237,9 @@ describe("decision events, whatever the inputs", () => {
         };
         const call = guardedHandler("tools/call", sdk, guard);
         const list = guardedHandler("tools/list", sdk, guard);
-        for (const name of [...p.components.map((_, i) => `tool_${i}`), p.argument]) {
+        for (
+          const name of [...p.components.map((_, i) => `tool_${i}`), p.argument]
+        ) {
           const before = events.length;
           await Promise.resolve(call({
             method: "tools/call",

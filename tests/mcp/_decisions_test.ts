@@ -149,7 +149,11 @@ async function connect(
 }
 
 /** A client of a guarded server, and the events of what it is told. */
-async function session(sdk: Sdk, scopes: string[], extra: DecisionOptions = {}) {
+async function session(
+  sdk: Sdk,
+  scopes: string[],
+  extra: DecisionOptions = {},
+) {
   const events: DecisionEvent[] = [];
   const authorizer = new Authorizer({
     layers: [restrictTag("admin", { scopes: ["admin"] })],
@@ -431,12 +435,14 @@ describe("guard decision events over v2 Streamable HTTP", () => {
   function endpoint() {
     const events: DecisionEvent[] = [];
     const onDecision = (event: DecisionEvent) => void events.push(event);
-    const mcp = createMcpHandler(() => build(SDKS[0]!, {
-      authorizer: new Authorizer({
-        layers: [restrictTag("admin", { scopes: ["admin"] })],
-      }),
-      onDecision,
-    }) as McpServerV2);
+    const mcp = createMcpHandler(() =>
+      build(SDKS[0]!, {
+        authorizer: new Authorizer({
+          layers: [restrictTag("admin", { scopes: ["admin"] })],
+        }),
+        onDecision,
+      }) as McpServerV2
+    );
     const handler = withBearerAuth(
       (request, token) => mcp.fetch(request, token ? { authInfo: token } : {}),
       { verifier, onDecision },

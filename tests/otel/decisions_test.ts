@@ -223,7 +223,10 @@ describe("otelDecisions()", () => {
     );
     assert.equal(span.events.length, 3);
     assert.equal(span.attributes["gen_ai.tool.name"], undefined);
-    assert.deepEqual(span.events[2]!.attributes?.["mcp_authz.decision.shown"], 1);
+    assert.deepEqual(
+      span.events[2]!.attributes?.["mcp_authz.decision.shown"],
+      1,
+    );
     assert.deepEqual(await counts(), [[{
       "mcp_authz.decision.outcome": "allow",
       "mcp_authz.decision.operation": "filter",
@@ -268,7 +271,8 @@ describe("otelDecisions()", () => {
   it("refuses unknown options and a meter that is not one", () => {
     assert.throws(() => otelDecisions({ meters: {} } as never), {
       name: "TypeError",
-      message: /^Unknown otelDecisions option "meters" \(did you mean "meter"\?\)/,
+      message:
+        /^Unknown otelDecisions option "meters" \(did you mean "meter"\?\)/,
     });
     assert.throws(() => otelDecisions({ meter: {} as never }), {
       name: "TypeError",
