@@ -23,6 +23,8 @@ import type {
 export interface DecisionSink {
   /** `listDecisions: "each"`: one event per listed component too. */
   readonly each: boolean;
+  /** Whether a `redactDecision` reads the details: else none need building. */
+  readonly redacts: boolean;
   /** Hands `event` (rewritten by `redactDecision`, if any) to `onDecision`. */
   emit(event: DecisionEvent, details: DecisionDetails): void;
 }
@@ -92,6 +94,7 @@ export function compileDecisions(
     );
   return Object.freeze({
     each: listDecisions === "each",
+    redacts: redact !== undefined,
     emit: (event: DecisionEvent, details: DecisionDetails) =>
       deliver(listener, redact, event, details),
   });
@@ -146,32 +149,34 @@ export interface EventFields {
   requestId?: string | number | undefined;
 }
 
-// The order of an event's fields, as a JSON audit line prints them.
-const FIELDS: readonly (keyof EventFields)[] = [
-  "operation",
-  "outcome",
-  "reason",
-  "kind",
-  "name",
-  "uri",
-  "missingScopes",
-  "layer",
-  "shown",
-  "hidden",
-  "status",
-  "clientId",
-  "subject",
-  "requestId",
-];
+/** No details: what an event is given when no `redactDecision` reads them. */
+export const NO_DETAILS: DecisionDetails = Object.freeze({});
 
-/** The event of `fields`: only the defined ones, in order, frozen. */
+/**
+ * The event of `fields`: only the defined ones, in the order a JSON audit
+ * line prints them, frozen. Written out field by field: this runs once per
+ * decision someone listens to.
+ */
 export function decisionEvent(fields: EventFields): DecisionEvent {
-  const event: Record<string, unknown> = {};
-  for (const key of FIELDS) {
-    const value = fields[key];
-    if (value !== undefined) event[key] = value;
+  const event: { -readonly [K in keyof DecisionEvent]: DecisionEvent[K] } = {
+    operation: fields.operation,
+    outcome: fields.outcome,
+  };
+  if (fields.reason !== undefined) event.reason = fields.reason;
+  if (fields.kind !== undefined) event.kind = fields.kind;
+  if (fields.name !== undefined) event.name = fields.name;
+  if (fields.uri !== undefined) event.uri = fields.uri;
+  if (fields.missingScopes !== undefined) {
+    event.missingScopes = fields.missingScopes;
   }
-  return Object.freeze(event) as unknown as DecisionEvent;
+  if (fields.layer !== undefined) event.layer = fields.layer;
+  if (fields.shown !== undefined) event.shown = fields.shown;
+  if (fields.hidden !== undefined) event.hidden = fields.hidden;
+  if (fields.status !== undefined) event.status = fields.status;
+  if (fields.clientId !== undefined) event.clientId = fields.clientId;
+  if (fields.subject !== undefined) event.subject = fields.subject;
+  if (fields.requestId !== undefined) event.requestId = fields.requestId;
+  return Object.freeze(event);
 }
 
 /** Who a token names: its `clientId` and `sub`, when strings. */

@@ -26,6 +26,7 @@ import {
   type DecisionSink,
   type EventFields,
   identityOf,
+  NO_DETAILS,
   scopeList,
 } from "./_decision_sink.ts";
 
@@ -115,10 +116,14 @@ export class AuthorizeWatch {
    * (for `redactDecision`) and whether the deciding check threw.
    */
   track(report: ErrorReporter): Tracker {
-    this.#tracked = tracker((error, check) => {
-      (this.#errors ??= []).push(error);
-      report(error, check);
-    });
+    this.#tracked = tracker(
+      this.#sink.redacts
+        ? (error, check) => {
+          (this.#errors ??= []).push(error);
+          report(error, check);
+        }
+        : report,
+    );
     return this.#tracked;
   }
 
@@ -164,22 +169,25 @@ export class AuthorizeWatch {
 
   #emit(fields: EventFields): void {
     try {
-      const { kind, name, uri } = componentFields(this.#component);
-      const { clientId, subject } = identityOf(this.#token);
-      const event = decisionEvent({
-        ...fields,
-        kind,
-        name,
-        uri,
-        clientId,
-        subject,
-        requestId: this.#asked?.requestId,
-      });
-      this.#sink.emit(event, {
-        ...(this.#token === undefined ? {} : { token: this.#token }),
-        ...argumentsOf(this.#options),
-        ...(this.#errors === undefined ? {} : { errors: this.#errors }),
-      });
+      const named = componentFields(this.#component);
+      const who = identityOf(this.#token);
+      fields.kind = named.kind;
+      fields.name = named.name;
+      fields.uri = named.uri;
+      fields.clientId = who.clientId;
+      fields.subject = who.subject;
+      fields.requestId = this.#asked?.requestId;
+      const sink = this.#sink;
+      sink.emit(
+        decisionEvent(fields),
+        sink.redacts
+          ? {
+            ...(this.#token === undefined ? {} : { token: this.#token }),
+            ...argumentsOf(this.#options),
+            ...(this.#errors === undefined ? {} : { errors: this.#errors }),
+          }
+          : NO_DETAILS,
+      );
     } catch {
       // An event that cannot be built changes nothing.
     }
@@ -265,7 +273,9 @@ export class ListWatch<C> {
       const operation = this.#asked?.operation ?? "filter";
       const { clientId, subject } = identityOf(this.#token);
       const requestId = this.#asked?.requestId;
-      const details = this.#token === undefined ? {} : { token: this.#token };
+      const details = !this.#sink.redacts || this.#token === undefined
+        ? NO_DETAILS
+        : { token: this.#token };
       const seen = this.#seen;
       if (this.#sink.each) {
         // `kept` is `seen` in order, less what was hidden.

@@ -14,6 +14,7 @@ import {
   type DecisionSink,
   type EventFields,
   identityOf,
+  NO_DETAILS,
   scopeList,
 } from "../core/_decision_sink.ts";
 import { AuthorizationError } from "../errors.ts";
@@ -86,9 +87,15 @@ function emit(
 ): void {
   try {
     const { clientId, subject } = identityOf(token);
+    fields.clientId = clientId;
+    fields.subject = subject;
     sink.emit(
-      decisionEvent({ ...fields, clientId, subject }),
-      token === undefined ? { request } : { request, token },
+      decisionEvent(fields),
+      !sink.redacts
+        ? NO_DETAILS
+        : token === undefined
+        ? { request }
+        : { request, token },
     );
   } catch {
     // An event that cannot be built changes nothing.

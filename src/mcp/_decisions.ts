@@ -19,6 +19,7 @@ import {
   decisionEvent,
   type DecisionSink,
   identityOf,
+  NO_DETAILS,
 } from "../core/_decision_sink.ts";
 import type { AuthorizeOptions } from "../core/authorizer.ts";
 import { type Asking, asking } from "../core/_decision_watch.ts";
@@ -97,6 +98,7 @@ export function askingBeforeDispatch(
     return askingWith(
       {
         each: false,
+        redacts: sink.redacts,
         emit: (event, details) => {
           if (event.outcome === "step-up") sink.emit(event, details);
         },
@@ -141,7 +143,7 @@ export function reportUnknown(
         subject,
         requestId: asked.requestId,
       }),
-      token === undefined ? {} : { token },
+      asked.sink.redacts && token !== undefined ? { token } : NO_DETAILS,
     );
   } catch {
     // An event that cannot be built changes nothing.
