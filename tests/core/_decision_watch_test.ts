@@ -338,7 +338,7 @@ describe("Authorizer.filter() decision events", () => {
   const tools = [
     tool("a"),
     tool("b", { tags: ["admin"] }),
-    tool("c", { auth: async () => false }),
+    tool("c", { auth: () => Promise.resolve(false) }),
     tool("d"),
   ];
 

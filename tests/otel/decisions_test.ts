@@ -3,7 +3,7 @@
 // context manager, and a MeterProvider with a metric reader.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { context, type Span, trace } from "@opentelemetry/api";
+import { context, type Span } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   InMemorySpanExporter,
