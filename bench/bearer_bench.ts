@@ -238,7 +238,7 @@ for (const alg of ["ES256", "EdDSA"]) {
   }[] = [];
   for (let i = 0; i < TOKENS; i++) {
     const jwt = await new SignJWT({ scope: "mcp", client_id: "bench", n: i })
-      .setProtectedHeader({ alg, kid: "bench" })
+      .setProtectedHeader({ alg, kid: "bench", typ: "at+jwt" })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setExpirationTime(exp)

@@ -89,6 +89,17 @@ export interface InsufficientScopeErrorOptions
   challengeScopes?: readonly string[] | undefined;
 }
 
+/**
+ * The default message of an {@linkcode InsufficientScopeError}, FastMCP's
+ * wording: the scopes are no secret (the challenge names them). Internal:
+ * the HTTP adapter rebuilds it when it leaves a scope out of a challenge.
+ */
+export function insufficientScopeMessage(scopes: readonly string[]): string {
+  return scopes.length === 0
+    ? "Insufficient scope"
+    : `Insufficient scope. Required: ${scopes.join(", ")}`;
+}
+
 function errorOptions(
   options: McpAuthzErrorOptions | undefined,
 ): ErrorOptions | undefined {
@@ -161,7 +172,10 @@ export class AuthorizationError extends McpAuthzError {
  * step-up flow (RFC 6750 §3.1 `insufficient_scope`).
  *
  * `requiredScopes` names only the scopes the token lacks, deduplicated and
- * sorted, never the broader scopes that would imply them.
+ * sorted, never the broader scopes that would imply them; the default
+ * message names them too (`"Insufficient scope. Required: admin"`, as
+ * FastMCP's does). `challengeScopes` adds the required scopes the token
+ * already holds: what a step-up challenge's `scope` names.
  *
  * @example Usage
  * ```ts
@@ -171,6 +185,7 @@ export class AuthorizationError extends McpAuthzError {
  * const error = new InsufficientScopeError(["files:write", "admin", "admin"]);
  * assert.ok(error instanceof AuthorizationError);
  * assert.deepEqual(error.requiredScopes, ["admin", "files:write"]);
+ * assert.equal(error.message, "Insufficient scope. Required: admin, files:write");
  * ```
  */
 export class InsufficientScopeError extends AuthorizationError {
@@ -191,8 +206,8 @@ export class InsufficientScopeError extends AuthorizationError {
    * Creates a scope shortfall.
    *
    * @param requiredScopes The unmet scopes; each must be a valid scope token.
-   * @param options A replacement message, the full scope set for the
-   * challenge, and a cause for logs.
+   * @param options A replacement message (default: one naming the missing
+   * scopes), the full scope set for the challenge, and a cause for logs.
    * @throws {TypeError} When a scope is not a non-empty string without
    * spaces, quotes or backslashes (RFC 6749 §3.3).
    */
@@ -207,7 +222,7 @@ export class InsufficientScopeError extends AuthorizationError {
         [...options.challengeScopes, ...scopes],
         "InsufficientScopeError challengeScopes",
       );
-    super(options?.message ?? "Insufficient scope", options);
+    super(options?.message ?? insufficientScopeMessage(scopes), options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
     this.challengeScopes = challenge;

@@ -24,6 +24,20 @@ describe("errors", () => {
     assert.ok(error instanceof AuthorizationError);
   });
 
+  it("InsufficientScopeError's default message names the missing scopes, as FastMCP's does", () => {
+    assert.equal(
+      new InsufficientScopeError(["files:write", "admin"]).message,
+      "Insufficient scope. Required: admin, files:write",
+    );
+    // Only the unmet ones, not the held ones the challenge adds.
+    assert.equal(
+      new InsufficientScopeError(["admin"], { challengeScopes: ["mcp"] })
+        .message,
+      "Insufficient scope. Required: admin",
+    );
+    assert.equal(new InsufficientScopeError([]).message, "Insufficient scope");
+  });
+
   it("InsufficientScopeError copies the caller's list", () => {
     const scopes = ["a"];
     const error = new InsufficientScopeError(scopes);

@@ -5,7 +5,8 @@
  * instead of automatic approval. To trust a real authorization server
  * instead of the embedded development one: `OAUTH_ISSUER`,
  * `OAUTH_JWKS_URL` and, if its tokens' `aud` is not this server's MCP URL,
- * `OAUTH_AUDIENCE`.
+ * `OAUTH_AUDIENCE`; `OAUTH_TOKEN_TYP` when their `typ` is not `at+jwt`
+ * (`JWT`, or `false` for none).
  *
  * @module
  */
@@ -48,7 +49,7 @@ try {
       issuer,
       jwksUrl: jwksUrl!,
       audience: env("OAUTH_AUDIENCE"),
-      typ: env("OAUTH_TOKEN_TYP"),
+      typ: env("OAUTH_TOKEN_TYP") === "false" ? false : env("OAUTH_TOKEN_TYP"),
     },
   });
 } catch (error) {

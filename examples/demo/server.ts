@@ -30,8 +30,11 @@ export interface ExternalIssuer {
   jwksUrl: string;
   /** The `aud` its tokens carry for this server; default: the MCP URL. */
   audience?: string | undefined;
-  /** The JWT `typ` to require (e.g. `at+jwt`); default: not checked. */
-  typ?: string | undefined;
+  /**
+   * The JWT `typ` its access tokens carry; default `at+jwt` (RFC 9068),
+   * `false` for an issuer that sends none.
+   */
+  typ?: string | false | undefined;
 }
 
 /** Options of {@linkcode createDemo}. */
@@ -103,9 +106,10 @@ export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
     : undefined;
   const issuer = external?.issuer ?? dev!.issuer;
   const verifier = new JwtVerifier({
-    // The embedded server's key is at hand: no JWKS fetch to ourselves.
+    // The embedded server's key is at hand: no JWKS fetch to ourselves. It
+    // issues RFC 9068 tokens (typ at+jwt, the default).
     ...(dev !== undefined
-      ? { jwks: dev.jwks, typ: "at+jwt" }
+      ? { jwks: dev.jwks }
       : external?.typ !== undefined
       ? { jwksUri: external.jwksUrl, typ: external.typ }
       : { jwksUri: external!.jwksUrl }),

@@ -19,6 +19,7 @@ import type { AccessToken, Component, ComponentKind } from "./context.ts";
 import type { ErrorReporter } from "./_evaluate.ts";
 import { isAuthorizationError } from "./_evaluate.ts";
 import { InsufficientScopeError } from "../errors.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
 import type { DecisionOperation } from "./decision.ts";
 import {
   componentFields,
@@ -27,7 +28,12 @@ import {
   type EventFields,
   identityOf,
   NO_DETAILS,
-  scopeList,
+} from "./_decision_sink.ts";
+
+export {
+  compileDecisions,
+  DECISION_OPTION_NAMES as OPTION_NAMES,
+  type DecisionSink,
 } from "./_decision_sink.ts";
 
 /** The key of `AuthorizeOptions` under which a caller passes an {@linkcode Asking}. */
@@ -149,12 +155,17 @@ export class AuthorizeWatch {
       return { operation, outcome: "hidden", reason: "unknown_component" };
     }
     const layer = this.layer ?? "component";
-    if (error instanceof InsufficientScopeError) {
+    // A shortfall that does not read as scopes (a hostile error) asks for
+    // nothing: the guard answers it as not found.
+    const missing = error instanceof InsufficientScopeError
+      ? scopeTokens(error)
+      : undefined;
+    if (missing !== undefined) {
       return {
         operation,
         outcome: "step-up",
         reason: "insufficient_scope",
-        missingScopes: scopeList(error.requiredScopes),
+        missingScopes: missing,
         layer,
       };
     }
@@ -191,6 +202,22 @@ export class AuthorizeWatch {
     } catch {
       // An event that cannot be built changes nothing.
     }
+  }
+}
+
+/** The unmet scopes of a shortfall, frozen, or `undefined` if none reads as one. */
+function scopeTokens(
+  error: InsufficientScopeError,
+): readonly string[] | undefined {
+  try {
+    const scopes: unknown = error.requiredScopes;
+    if (!Array.isArray(scopes) || scopes.length === 0) return undefined;
+    const copy: unknown[] = [...scopes];
+    return copy.every(isScopeToken)
+      ? Object.freeze(copy as string[])
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,8 +4,10 @@
  *
  * Checks are called synchronously and awaited only when they return a
  * thenable, so an all-sync chain never allocates a promise. Exactly `true`
- * allows; an `AuthorizationError` propagates; anything else thrown is
- * reported and denies.
+ * allows and `false` denies; any other result (or resolved value) denies
+ * and is reported as a `TypeError` naming the check; an
+ * `AuthorizationError` propagates; anything else thrown is reported and
+ * denies.
  *
  * The reporter is explicit: every function here takes the one masked errors
  * go to. A combinator, called with a context only, takes it from the
@@ -20,6 +22,7 @@ import { reportSafely } from "../_internal/report.ts";
 import {
   type AuthCheck,
   type AuthContext,
+  checkName,
   type ErrorReporter,
   reporter,
   warnOnError,
@@ -74,16 +77,49 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+/** What a value is, for a message: its kind, never its content. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return `${type === "object" ? "an" : "a"} ${type}`;
+}
+
+/**
+ * Reports a result that is neither `true` nor `false` (a truthy `"true"`,
+ * `1`, `{}`, a forgotten `return`): it denies, and the user learns why.
+ */
+function denyNonBoolean(
+  value: unknown,
+  check: AuthCheck,
+  report: ErrorReporter,
+  verb: string,
+): false {
+  reportSafely(
+    report,
+    new TypeError(
+      `Auth check "${checkName(check)}" ${verb} ${
+        kindOf(value)
+      }, not a boolean: only true allows, so it denies`,
+    ),
+    check,
+  );
+  return false;
+}
+
 async function settle(
   pending: PromiseLike<unknown>,
   check: AuthCheck,
   report: ErrorReporter,
 ): Promise<boolean> {
+  let value: unknown;
   try {
-    return (await pending) === true;
+    value = await pending;
   } catch (error) {
     return settleError(error, check, report);
   }
+  if (value === true || value === false) return value;
+  return denyNonBoolean(value, check, report, "resolved to");
 }
 
 function notAFunction(check: unknown): TypeError {
@@ -110,7 +146,7 @@ export function evaluateCheck(
   } catch (error) {
     return settleError(error, check, report);
   }
-  return false;
+  return denyNonBoolean(result, check, report, "returned");
 }
 
 /**
@@ -132,7 +168,10 @@ export function evaluateAll(
       if (typeof check !== "function") throw notAFunction(check);
       const result: unknown = check(ctx);
       if (result === true) continue;
-      if (result === false || !isThenable(result)) return false;
+      if (result === false) return false;
+      if (!isThenable(result)) {
+        return denyNonBoolean(result, check, report, "returned");
+      }
       const next = i + 1;
       return settle(result, check, report).then((ok) =>
         ok && evaluateAll(checks, ctx, report, next)

@@ -21,22 +21,15 @@ import {
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
-import { evaluateShortfall, scopeRequirements, tracker } from "./runner.ts";
+import {
+  addRequirements,
+  evaluateShortfall,
+  scopeRequirements,
+  tracker,
+} from "./runner.ts";
 import { named } from "./checks.ts";
 import type { DecisionOptions } from "./decision.ts";
-import {
-  compileDecisions,
-  DECISION_OPTION_NAMES,
-  type DecisionSink,
-} from "./_decision_sink.ts";
-import {
-  type Asking,
-  type AuthorizeWatch,
-  decisionsOf,
-  listing,
-  watchAuthorize,
-  watchList,
-} from "./_decision_watch.ts";
+import * as events from "./_decision_watch.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -69,7 +62,8 @@ export interface AuthorizerOptions extends DecisionOptions {
   scopeHierarchy?: ScopeHierarchy | undefined;
   /**
    * Receives exceptions thrown by checks (other than `AuthorizationError`),
-   * a combinator's branches' included; they deny. Default: one
+   * a combinator's branches' included, and a `TypeError` naming a check
+   * whose result is not a boolean; they deny. Default: one
    * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
@@ -162,7 +156,10 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  * ];
  * const token = { token: "t", clientId: "c", scopes: ["mcp"], claims: {} };
  * assert.deepEqual((await authorizer.filter(token, tools)).map((t) => t.name), ["echo"]);
- * await assert.rejects(authorizer.authorize(token, tools[1]), InsufficientScopeError);
+ * const error = await authorizer.authorize(token, tools[1]).catch((e) => e);
+ * assert.ok(error instanceof InsufficientScopeError);
+ * assert.deepEqual(error.requiredScopes, ["admin"]); // what the token lacks
+ * assert.deepEqual(error.challengeScopes, ["admin", "mcp"]); // what to ask for
  * ```
  */
 export class Authorizer {
@@ -170,7 +167,7 @@ export class Authorizer {
   #flat: readonly AuthCheck[];
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
-  #decisions: DecisionSink | undefined;
+  #decisions: events.DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
@@ -186,7 +183,7 @@ export class Authorizer {
     const { layers, scopeHierarchy, onError } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError", ...DECISION_OPTION_NAMES],
+      ["layers", "scopeHierarchy", "onError", ...events.OPTION_NAMES],
       "an options object such as { layers: [...] }",
     );
     this.#layers = compileLayers(layers);
@@ -200,16 +197,11 @@ export class Authorizer {
       onError,
       warnOnError,
     );
-    this.#decisions = compileDecisions("Authorizer", options);
+    this.#decisions = events.compileDecisions("Authorizer", options);
   }
 
-  /**
-   * Internal: where this Authorizer's decision events go, for a caller
-   * (the MCP guard) that reports decisions it owns.
-   *
-   * @ignore
-   */
-  get [decisionsOf](): DecisionSink | undefined {
+  /** @ignore Internal: this Authorizer's sink, the MCP guard's default. */
+  get [events.decisionsOf](): events.DecisionSink | undefined {
     return this.#decisions;
   }
 
@@ -286,21 +278,16 @@ export class Authorizer {
     token: AccessToken | undefined,
     components: Iterable<C>,
   ): Promise<C[]> {
-    return this[listing](token, components, undefined);
+    return this[events.listing](token, components, undefined);
   }
 
-  /**
-   * Internal: `filter` for a caller that owns the list's decision (the MCP
-   * guard), its event going where `asked` says.
-   *
-   * @ignore
-   */
-  [listing]<C extends Component>(
+  /** @ignore Internal: `filter` for a caller owning its event (the guard). */
+  [events.listing]<C extends Component>(
     token: AccessToken | undefined,
     components: Iterable<C>,
-    asked: Asking | undefined,
+    asked: events.Asking | undefined,
   ): Promise<C[]> {
-    const watch = watchList(this.#decisions, asked, token, components);
+    const watch = events.watchList(this.#decisions, asked, token, components);
     if (watch === undefined) return this.#filter(token, components);
     return watch.settle(this.#filter(token, watch.components));
   }
@@ -368,7 +355,7 @@ export class Authorizer {
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
-    const watch = watchAuthorize(
+    const watch = events.watchAuthorize(
       this.#decisions,
       token,
       component,
@@ -383,7 +370,7 @@ export class Authorizer {
     token: AccessToken | undefined,
     component: Component | undefined,
     options: AuthorizeOptions | undefined,
-    watch: AuthorizeWatch | undefined,
+    watch: events.AuthorizeWatch | undefined,
   ): Promise<void> {
     // One context for the whole decision, reporting through a tracker: a
     // layer whose check threw is opaque, whatever it claims to lack.
@@ -418,14 +405,35 @@ export class Authorizer {
         throw new AuthorizationError(NOT_FOUND_MESSAGE);
       }
       const required = new Set(result.missingScopes);
-      for (let j = i + 1; j < this.#layers.length; j++) {
-        const more = scopeRequirements(this.#layers[j]!, ctx!, {
+      let end = i + 1;
+      for (; end < this.#layers.length; end++) {
+        const more = scopeRequirements(this.#layers[end]!, ctx!, {
           onError: this.#report,
         });
         if (more === undefined) break; // an opaque layer: say nothing beyond it
         for (const scope of more) required.add(scope);
       }
-      throw new InsufficientScopeError([...required]);
+      throw new InsufficientScopeError([...required], {
+        challengeScopes: this.#challengeScopes(ctx!, end),
+      });
     }
+  }
+
+  /**
+   * What a step-up challenge names beside the missing scopes (RFC 6750 §3):
+   * every scope the component's own auth and the layers before `end`
+   * require, held or not, so that a client which replaces its scopes with
+   * the challenge's (MCP 2025-11-25) keeps the ones this call needs.
+   */
+  #challengeScopes(ctx: AuthContext, end: number): string[] {
+    const scopes = new Set<string>();
+    const own = ctx.component.auth;
+    if (own !== undefined) {
+      addRequirements(toCheckList(own), ctx, this.#report, scopes);
+    }
+    for (let i = 0; i < end; i++) {
+      addRequirements(this.#layers[i]!, ctx, this.#report, scopes);
+    }
+    return [...scopes];
   }
 }

@@ -33,11 +33,20 @@ import { unmetScopes } from "./scopes.ts";
  * });
  * assert.equal(check(ctx), false);
  * assert.deepEqual(check.missingScopes(ctx), ["files:write"]);
+ * assert.deepEqual(check.requiredScopes?.(ctx), ["files:read", "files:write"]);
  * ```
  */
 export interface ScopeAwareCheck extends AuthCheck {
   /** The scopes the token lacks for this check to pass. */
   missingScopes(ctx: AuthContext): string[];
+  /**
+   * Every scope this check requires of `ctx`, held or not (a superset of
+   * `missingScopes`); empty when it does not apply. Optional: a step-up
+   * challenge names these beside every missing scope, so that a client
+   * which replaces its scopes with the challenge's keeps the ones it needs
+   * (RFC 6750 §3). Without it, the check adds only its missing scopes.
+   */
+  requiredScopes?(ctx: AuthContext): string[];
 }
 
 /** Options of {@linkcode restrictTag}. */
@@ -65,12 +74,13 @@ export function named<F extends (...args: never[]) => unknown>(
   return fn;
 }
 
-/** `check` with its `missingScopes`, frozen. Internal. */
+/** `check` with its `missingScopes` and `requiredScopes`, frozen. Internal. */
 export function scopeAware(
   check: AuthCheck,
   missingScopes: (ctx: AuthContext) => string[],
+  requiredScopes: (ctx: AuthContext) => string[],
 ): ScopeAwareCheck {
-  return Object.freeze(Object.assign(check, { missingScopes }));
+  return Object.freeze(Object.assign(check, { missingScopes, requiredScopes }));
 }
 
 /**
@@ -96,6 +106,8 @@ function scopeCheck(
       guards(ctx) && ctx.token !== undefined
         ? unmetScopes(ctx.grantedScopes, required)
         : [],
+    // The scopes it names, never the broader ones a token holds instead.
+    (ctx) => guards(ctx) ? [...required] : [],
   );
 }
 

@@ -37,6 +37,22 @@ function assertChecks(checks: unknown[], where: string): void {
   });
 }
 
+/** How a scope-aware combinator names scopes: `missingScopes`, `requiredScopes`. */
+type ScopesOf = readonly [
+  missing: (ctx: AuthContext) => string[],
+  required: (ctx: AuthContext) => string[],
+];
+
+/**
+ * What a branch requires of `ctx`: its `requiredScopes`, or for a branch
+ * without them (a user's own check), what it lacks.
+ */
+function requiredBy(branch: ScopeAwareCheck, ctx: AuthContext): string[] {
+  return typeof branch.requiredScopes === "function"
+    ? branch.requiredScopes(ctx)
+    : branch.missingScopes(ctx);
+}
+
 /** Builds a combinator: callable as a check, evaluable with a caller's reporter. */
 function combinator(
   name: string,
@@ -44,7 +60,7 @@ function combinator(
     ctx: AuthContext,
     reporter: ErrorReporter,
   ) => boolean | Promise<boolean>,
-  missingScopes: ((ctx: AuthContext) => string[]) | undefined,
+  scopes: ScopesOf | undefined,
 ): AuthCheck {
   // The context carries the reporter of the run evaluating it: a runner's
   // onError, an Authorizer's, or the default warning for a context built by
@@ -54,7 +70,7 @@ function combinator(
       evaluate(ctx, carriedReporter(ctx)),
     name,
   );
-  if (missingScopes !== undefined) return scopeAware(check, missingScopes);
+  if (scopes !== undefined) return scopeAware(check, scopes[0], scopes[1]);
   return Object.freeze(check);
 }
 
@@ -101,7 +117,9 @@ function anyFrom(
  * when no branch allows, the first `AuthorizationError` seen propagates,
  * else it denies. Scope-aware exactly when every branch is: `missingScopes` is the
  * smallest branch shortfall (the first on a tie), empty if any branch is
- * satisfied.
+ * satisfied, and `requiredScopes` are that one branch's requirements (the
+ * first satisfied branch's, else the nearest one's): the other branches are
+ * alternatives, so a step-up never asks for them.
  *
  * @param checks The branches; at least one.
  * @returns The OR of the branches.
@@ -151,25 +169,42 @@ export function anyOf(...checks: AuthCheck[]): AuthCheck {
   return combinator(
     `anyOf(${branches.length})`,
     (ctx, reporter) => anyFrom(branches, ctx, reporter, 0, { seen: false }),
-    scopeAwareBranches && ((ctx) => {
-      let smallest: string[] | undefined;
-      for (const branch of scopeAwareBranches) {
-        const missing = branch.missingScopes(ctx);
-        if (missing.length === 0) return [];
-        if (smallest === undefined || missing.length < smallest.length) {
-          smallest = missing;
-        }
-      }
-      return smallest === undefined ? [] : [...smallest];
-    }),
+    scopeAwareBranches && [
+      (ctx) => [...nearestBranch(scopeAwareBranches, ctx).missing],
+      (ctx) => {
+        const { branch } = nearestBranch(scopeAwareBranches, ctx);
+        return branch === undefined ? [] : requiredBy(branch, ctx);
+      },
+    ],
   );
+}
+
+/**
+ * The branch of an `anyOf` a token is nearest to: the first satisfied one,
+ * else the one with the smallest shortfall (the first on a tie). Its
+ * shortfall is the combinator's, and only its requirements are the
+ * combinator's: the other branches are alternatives, not requirements.
+ */
+function nearestBranch(
+  branches: readonly ScopeAwareCheck[],
+  ctx: AuthContext,
+): { branch: ScopeAwareCheck | undefined; missing: readonly string[] } {
+  let nearest: { branch: ScopeAwareCheck; missing: string[] } | undefined;
+  for (const branch of branches) {
+    const missing = branch.missingScopes(ctx);
+    if (missing.length === 0) return { branch, missing };
+    if (nearest === undefined || missing.length < nearest.missing.length) {
+      nearest = { branch, missing };
+    }
+  }
+  return nearest ?? { branch: undefined, missing: [] };
 }
 
 /**
  * One check that is the AND of its branches, in order, stopping at the first
  * denial. A branch's masked error goes where {@linkcode anyOf}'s do.
- * Scope-aware when every branch is (`missingScopes` is the union), so
- * `anyOf(allOf(a, b), c)` composes.
+ * Scope-aware when every branch is (`missingScopes` and `requiredScopes` are
+ * the unions of the branches'), so `anyOf(allOf(a, b), c)` composes.
  *
  * @param checks The branches; at least one.
  * @returns The AND of the branches.
@@ -220,12 +255,21 @@ export function allOf(...checks: AuthCheck[]): AuthCheck {
   return combinator(
     `allOf(${branches.length})`,
     (ctx, reporter) => evaluateAll(branches, ctx, reporter),
-    scopeAwareBranches && ((ctx) => {
-      const union = new Set<string>();
-      for (const branch of scopeAwareBranches) {
-        for (const scope of branch.missingScopes(ctx)) union.add(scope);
-      }
-      return [...union];
-    }),
+    scopeAwareBranches && [
+      (ctx) =>
+        unionOf(scopeAwareBranches, (branch) => branch.missingScopes(ctx)),
+      (ctx) => unionOf(scopeAwareBranches, (branch) => requiredBy(branch, ctx)),
+    ],
   );
+}
+
+function unionOf(
+  branches: readonly ScopeAwareCheck[],
+  scopesOf: (branch: ScopeAwareCheck) => readonly string[],
+): string[] {
+  const union = new Set<string>();
+  for (const branch of branches) {
+    for (const scope of scopesOf(branch)) union.add(scope);
+  }
+  return [...union];
 }

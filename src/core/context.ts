@@ -155,8 +155,8 @@ function isKind(kind: unknown): boolean {
 /** Receives an exception a check threw, which is then treated as denial. */
 export type ErrorReporter = (error: unknown, check: AuthCheck) => void;
 
-/** The name a check is reported under. */
-function checkName(check: unknown): string {
+/** The name a check is reported under. Internal. */
+export function checkName(check: unknown): string {
   try {
     const name = (check as { name?: unknown }).name;
     if (typeof name === "string" && name !== "") return name;
@@ -169,7 +169,7 @@ function checkName(check: unknown): string {
 /** The default reporter: one warning naming the check, on the server's console. */
 export const warnOnError: ErrorReporter = (error, check) => {
   console.warn(
-    `mcp-authz: auth check "${checkName(check)}" threw; treated as denial`,
+    `mcp-authz: auth check "${checkName(check)}" failed; treated as denial`,
     error,
   );
 };

@@ -38,10 +38,11 @@ import { isScopeToken } from "../_internal/scope_token.ts";
 export interface RunOptions {
   /**
    * Receives every exception a check throws other than an
-   * `AuthorizationError`, a combinator's branches' included; the check is
-   * then treated as denying. Default (also for a value that is not a
-   * function): one `console.warn` naming the check. Never reaches the
-   * caller. Called without a receiver.
+   * `AuthorizationError`, a combinator's branches' included, and a
+   * `TypeError` naming a check whose result is not a boolean (`"true"`,
+   * `1`, `undefined`); the check is then treated as denying. Default (also
+   * for a value that is not a function): one `console.warn` naming the
+   * check. Never reaches the caller. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
 }
@@ -101,7 +102,11 @@ function reporterFrom(options: RunOptions | undefined): ErrorReporter {
  *   component: { kind: "tool", name: "search" },
  * });
  * assert.equal(await runAuthChecks([requireScopes("read"), async () => true], ctx), true);
- * assert.equal(await runAuthChecks([requireScopes("read"), () => "yes" as never], ctx), false);
+ * // Anything but a boolean denies, and is reported as a misconfiguration.
+ * const seen: unknown[] = [];
+ * const onError = (error: unknown) => seen.push(error);
+ * assert.equal(await runAuthChecks(() => "yes" as never, ctx, { onError }), false);
+ * assert.ok(seen[0] instanceof TypeError);
  * ```
  */
 export function runAuthChecks(
@@ -157,6 +162,40 @@ function shortfallOf(
   } catch (error) {
     reportSafely(report, error, check);
     return undefined;
+  }
+}
+
+/**
+ * Adds to `into` every scope the checks say they require of `ctx`, held or
+ * not (their `requiredScopes`): what a step-up challenge names beside the
+ * missing scopes. A check without `requiredScopes` adds nothing here (its
+ * missing scopes come from its shortfall); one whose `requiredScopes`
+ * throws or returns anything but scope tokens is reported and adds nothing.
+ * Internal.
+ */
+export function addRequirements(
+  checks: readonly AuthCheck[],
+  ctx: AuthContext,
+  report: ErrorReporter,
+  into: Set<string>,
+): void {
+  for (const check of checks) {
+    if (!isScopeAware(check)) continue;
+    try {
+      const requiredScopes: unknown = check.requiredScopes;
+      if (requiredScopes === undefined) continue;
+      const required: unknown = typeof requiredScopes === "function"
+        ? requiredScopes.call(check, ctx)
+        : undefined;
+      if (!Array.isArray(required) || !required.every(isScopeToken)) {
+        throw new TypeError(
+          "requiredScopes() must return an array of scope strings (RFC 6749 §3.3)",
+        );
+      }
+      for (const scope of required) into.add(scope);
+    } catch (error) {
+      reportSafely(report, error, check);
+    }
   }
 }
 

@@ -19,7 +19,8 @@ import {
 } from "../core/_decision_sink.ts";
 import { AuthorizationError } from "../errors.ts";
 import type { Config } from "./_bearer_config.ts";
-import { fromHandlerDenial, type Refusal } from "./_authenticate.ts";
+import type { Refusal } from "./_authenticate.ts";
+import { fromHandlerDenial } from "./_denials.ts";
 import type { Outcome } from "./challenge.ts";
 
 /** The handler `withBearerAuth` wraps. */
@@ -69,13 +70,19 @@ export function refusalFields(outcome: Outcome): EventFields {
         reason: "opaque_denial",
         status: 403,
       };
-    default:
+    case "unavailable":
       return {
         operation: "http",
         outcome: "unavailable",
         reason: "unavailable",
         status: 503,
       };
+    default: {
+      // A new outcome type must be mapped above (this fails to compile).
+      const unmapped: never = outcome;
+      void unmapped;
+      return { operation: "http", outcome: "deny", status: 403 };
+    }
   }
 }
 

@@ -18,8 +18,8 @@ import {
 /**
  * Why a request was refused, independent of HTTP. {@linkcode challengeResponse}
  * maps each to its status:
- * - `missing_token` -> 401 with a bare challenge (RFC 6750 §3.1: no error code
- *   when the request carries no credentials);
+ * - `missing_token` -> 401 with a challenge without error code (RFC 6750
+ *   §3.1: no error code when the request carries no credentials);
  * - `invalid_request` -> 400 `error="invalid_request"`;
  * - `invalid_token` -> 401 `error="invalid_token"`;
  * - `insufficient_scope` -> 403 `error="insufficient_scope", scope="..."`;
@@ -288,8 +288,12 @@ const CHALLENGE_OPTIONS: readonly (keyof ChallengeOptions)[] = [
  *
  * Every parameter value is an RFC 9110 §5.6.4 quoted-string with `"` and `\`
  * escaped and control characters removed, so no value can split the header.
- * A missing token gets a bare challenge (`Bearer` or
- * `Bearer resource_metadata="..."`) and the body error `"unauthorized"`.
+ * A missing token gets a challenge without error code
+ * (`Bearer resource_metadata="..."`, with `scope` when given) and the body
+ * error `"unauthorized"`. No challenge is ever a bare scheme (RFC 6750 §3
+ * wants an auth-param): without a metadata URL or a realm, and with nothing
+ * else to say, it is `Bearer realm="mcp"`. `offline_access` is never named
+ * in `scope` (MCP, "Refresh Tokens").
  * A `forbidden` outcome answers 403 with body error `"access_denied"` and no
  * challenge; `unavailable` answers 503 with body error
  * `"temporarily_unavailable"` and no challenge.

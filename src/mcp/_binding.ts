@@ -40,6 +40,15 @@ export type Handler = (
 export interface SdkBinding {
   /** Names the SDK in error messages. */
   readonly name: string;
+  /** This binding's entry point, for messages: `@mcp-authz/core/mcp`. */
+  readonly entry: string;
+  /**
+   * When `server` is recognizably an `McpServer` of the other SDK major:
+   * that SDK, and the entry point that guards it.
+   */
+  wrongSdk(
+    server: Record<string, unknown>,
+  ): readonly [sdk: string, entry: string] | undefined;
   /**
    * The guarded method a `setRequestHandler(first, ...)` call installs, or
    * `undefined` for any other method.

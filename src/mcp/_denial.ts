@@ -4,10 +4,17 @@
  * SDK-independent: each binding wraps a {@linkcode Denial} in its SDK's
  * error class.
  *
+ * A thrown `InsufficientScopeError` is read once and re-validated here: a
+ * layer may throw one whose scopes were altered after construction, a
+ * look-alike, or a Proxy whose getters throw. Anything that does not read
+ * as a list of RFC 6749 scope tokens is the not-found denial, never a 500
+ * or a message of its own.
+ *
  * @module
  */
 
 import { InsufficientScopeError } from "../errors.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
 
 /** What a guarded request asks for, as named in its error. */
 export type GuardedKind = "Tool" | "Resource" | "Prompt";
@@ -19,7 +26,7 @@ export const INVALID_PARAMS = -32602;
 export interface Denial {
   code: number;
   message: string;
-  data?: { requiredScopes: string[] };
+  data?: { requiredScopes: string[] } | { uri: string };
 }
 
 /** The shape of the v2 SDK's `ScopeChallenge`. */
@@ -28,44 +35,99 @@ export interface ScopeChallengeShape {
   errorDescription?: string;
 }
 
+/** A scope shortfall, validated. */
+interface Shortfall {
+  /** The unmet scopes, sorted: what the message names. */
+  readonly missing: readonly [string, ...string[]];
+  /** Every scope to ask for, held ones included, sorted (RFC 6750 §3). */
+  readonly challenge: [string, ...string[]];
+}
+
+/** Sorted, deduplicated scope tokens, or `undefined` for anything else. */
+function scopeTokens(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const scopes: unknown[] = [...value];
+  return scopes.every(isScopeToken)
+    ? [...new Set(scopes as string[])].sort()
+    : undefined;
+}
+
+/**
+ * The shortfall an `InsufficientScopeError` names, each property read once,
+ * or `undefined` when `error` is not one or does not read as scope tokens.
+ */
+function shortfallOf(error: unknown): Shortfall | undefined {
+  try {
+    if (!(error instanceof InsufficientScopeError)) return undefined;
+    const required: unknown = error.requiredScopes;
+    const held: unknown = error.challengeScopes;
+    const missing = scopeTokens(required);
+    const all = held === undefined ? missing : scopeTokens(held);
+    if (missing === undefined || all === undefined) return undefined;
+    const [first, ...rest] = missing;
+    if (first === undefined) return undefined;
+    const challenge = [...new Set([...all, ...missing])].sort();
+    return {
+      missing: [first, ...rest],
+      challenge: challenge as [string, ...string[]],
+    };
+  } catch {
+    // A Proxy or getter that throws: no shortfall can be read from it.
+    return undefined;
+  }
+}
+
 /**
  * The one error for an unknown component and for one the token may not use
  * (its own `auth`, or an opaque layer, denied), so existence never leaks.
+ * A `resources/read` echoes the URI the client sent as `data.uri` (SEP-2164),
+ * which reveals nothing the client did not say.
  */
-export function notFound(kind: GuardedKind): Denial {
-  return {
+export function notFound(kind: GuardedKind, uri?: unknown): Denial {
+  const denial: Denial = {
     code: INVALID_PARAMS,
     message: `${kind} not found or not authorized`,
+  };
+  if (typeof uri === "string") denial.data = { uri };
+  return denial;
+}
+
+/**
+ * The JSON-RPC error for a denial: a scope shortfall names the missing
+ * scopes in its message and every scope to ask for in
+ * `data.requiredScopes` (the same set as the HTTP 403's `scope`), so a
+ * client that never sees the 403 still learns them; every other denial,
+ * and anything unexpected, is the not-found error.
+ *
+ * @param uri For a `resources/read`, the URI the client sent.
+ */
+export function denialOf(
+  error: unknown,
+  kind: GuardedKind,
+  uri?: unknown,
+): Denial {
+  const shortfall = shortfallOf(error);
+  if (shortfall === undefined) return notFound(kind, uri);
+  return {
+    code: INVALID_PARAMS,
+    // Composed here from the validated scopes, never the thrown message.
+    message: new InsufficientScopeError([...shortfall.missing]).message,
+    data: { requiredScopes: [...shortfall.challenge] },
   };
 }
 
 /**
- * The JSON-RPC error for a denial: a scope shortfall names the scopes to
- * ask for in `data.requiredScopes`, so a client that never sees the HTTP 403
- * still learns them; every other denial, and anything unexpected, is the
- * not-found error.
- */
-export function denialOf(error: unknown, kind: GuardedKind): Denial {
-  if (error instanceof InsufficientScopeError) {
-    return {
-      code: INVALID_PARAMS,
-      message: "Insufficient scope",
-      data: { requiredScopes: [...error.requiredScopes] },
-    };
-  }
-  return notFound(kind);
-}
-
-/**
  * The step-up challenge for a denial (RFC 6750 §3.1 `insufficient_scope`,
- * MCP "Step-Up Authorization Flow"), or `undefined` when the denial is not a
- * scope shortfall.
+ * MCP "Step-Up Authorization Flow"), naming every scope to ask for, or
+ * `undefined` when the denial is not a scope shortfall.
  */
 export function scopeChallengeOf(
   error: unknown,
 ): ScopeChallengeShape | undefined {
-  if (!(error instanceof InsufficientScopeError)) return undefined;
-  const [first, ...rest] = error.requiredScopes;
-  if (first === undefined) return undefined;
-  return { scopes: [first, ...rest], errorDescription: "Insufficient scope" };
+  const shortfall = shortfallOf(error);
+  if (shortfall === undefined) return undefined;
+  return {
+    scopes: shortfall.challenge,
+    errorDescription: "Insufficient scope",
+  };
 }

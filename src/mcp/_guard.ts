@@ -27,6 +27,7 @@ import {
   ComponentRegistry,
   type Entry,
   type Handle,
+  producing,
   type TemplateHandle,
   variablesOf,
 } from "./_registry.ts";
@@ -156,9 +157,9 @@ export class Guard {
     const key = nameOf(name, "Resource");
     const where = `Resource "${key}"`;
     const declaration = declarationOf(config, where);
-    const register = (sdkConfig: Record<string, unknown>) =>
-      this.#sdk.resource(name, uriOrTemplate, sdkConfig, read);
     if (typeof uriOrTemplate === "string") {
+      const register = (sdkConfig: Record<string, unknown>) =>
+        this.#sdk.resource(name, uriOrTemplate, sdkConfig, read);
       return this.#register({
         kind: "resource",
         name: key,
@@ -186,7 +187,16 @@ export class Guard {
       uri: String(template),
       declaration,
       argumentsOf: templateVariables,
-      register,
+      register: (sdkConfig, entry) => {
+        const handle = this.#sdk.resource(
+          name,
+          producing(uriOrTemplate as object, entry),
+          sdkConfig,
+          read,
+        );
+        listsAs(handle, entry);
+        return handle;
+      },
       index: (entry) =>
         this.#registry.addTemplate(key, entry as Entry<TemplateHandle>),
       methods: RESOURCE_METHODS,
@@ -217,6 +227,7 @@ export class Guard {
         registration.argumentsOf,
         this.#scope,
       ),
+      entry,
     ) as Handle;
     entry.handle = handle;
     registration.index(entry);
@@ -230,6 +241,21 @@ export class Guard {
   }
 }
 
+/**
+ * Keeps a template's listed resources attributed to it when the SDK's
+ * handle is given a new template (`update({ template })`).
+ */
+function listsAs(handle: unknown, entry: Entry): void {
+  if (!isRecord(handle) || typeof handle.update !== "function") return;
+  const sdkUpdate = handle.update as (updates: unknown) => unknown;
+  handle.update = (updates: unknown) =>
+    sdkUpdate(
+      isRecord(updates) && isRecord(updates.template)
+        ? { ...updates, template: producing(updates.template, entry) }
+        : updates,
+    );
+}
+
 /** One registration, as `Guard.#register` carries it out. */
 interface Registration {
   readonly kind: Component["kind"];
@@ -237,7 +263,10 @@ interface Registration {
   readonly uri?: string;
   readonly declaration: Declaration;
   readonly argumentsOf: ArgumentsOf;
-  readonly register: (sdkConfig: Record<string, unknown>) => unknown;
+  readonly register: (
+    sdkConfig: Record<string, unknown>,
+    entry: Entry,
+  ) => unknown;
   readonly index: (entry: Entry) => void;
   readonly methods: readonly string[];
 }

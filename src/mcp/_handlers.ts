@@ -56,7 +56,12 @@ type Listed = Component & { [ITEM]: unknown };
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
-/** Throws the SDK's not-found error unless the token may use `entry`. */
+/**
+ * Throws the SDK's not-found error unless the token may use `entry`.
+ *
+ * @param uri For a `resources/read`, the URI the client sent, echoed in
+ * the not-found error.
+ */
 async function authorize(
   guard: GuardScope,
   token: AccessToken | undefined,
@@ -64,10 +69,11 @@ async function authorize(
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
   asked: Asking | undefined,
+  uri?: unknown,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
     reportUnknown(asked, kind, entry, token);
-    throw guard.binding.error(notFound(kind));
+    throw guard.binding.error(notFound(kind, uri));
   }
   try {
     await guard.authorizer.authorize(
@@ -76,7 +82,7 @@ async function authorize(
       authorizeOptions(args, asked),
     );
   } catch (error) {
-    throw guard.binding.error(denialOf(error, kind));
+    throw guard.binding.error(denialOf(error, kind, uri));
   }
 }
 
@@ -195,11 +201,14 @@ export function guardedHandler(
         (item) => registry.template(item.name),
       );
     case "resources/list":
+      // Each item under the checks of what produced it (a resource, or the
+      // template whose list callback yielded it), never of whatever its URI
+      // happens to match.
       return listHandler(
         guard,
         handler,
         "resources",
-        (item) => registry.resolve(item.uri).entry,
+        (item) => registry.listed(item),
       );
     case "tools/call":
       return namedCallHandler(guard, handler, (n) => registry.tool(n), "Tool");
@@ -212,9 +221,18 @@ export function guardedHandler(
       );
     case "resources/read":
       return async (request, ctx) => {
-        const { entry, args } = registry.resolve(request?.params?.uri);
+        const uri = request?.params?.uri;
+        const { entry, args } = registry.resolve(uri);
         const asked = askingFor(guard, request, ctx);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource", asked);
+        await authorize(
+          guard,
+          tokenOf(ctx),
+          entry,
+          args,
+          "Resource",
+          asked,
+          uri,
+        );
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":

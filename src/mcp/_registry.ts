@@ -46,6 +46,46 @@ export interface Resolved {
   readonly args: Record<string, unknown> | undefined;
 }
 
+/**
+ * On a listed resource: the template entry whose list callback yielded it.
+ * Module-private, so no callback or metadata can forge it.
+ */
+const PRODUCER: unique symbol = Symbol("mcp-authz.producer");
+
+/**
+ * `template` as the SDK is given it: an object inheriting everything from
+ * it (its URI template, completions, read routing), whose list callback
+ * marks each resource it yields as produced by `entry`. The SDKs copy a
+ * listed resource's own properties into the item they list, the mark
+ * included, so that {@linkcode ComponentRegistry.listed} judges the item
+ * by the checks of the template that produced it.
+ */
+export function producing(template: object, entry: Entry): object {
+  return Object.create(template, {
+    listCallback: {
+      get(): unknown {
+        const list: unknown = (template as { listCallback?: unknown })
+          .listCallback;
+        if (typeof list !== "function") return list;
+        return async function (this: unknown, ...args: unknown[]) {
+          return marked(await list.apply(this, args), entry);
+        };
+      },
+    },
+  });
+}
+
+/** A list callback's result, each resource marked as produced by `entry`. */
+function marked(result: unknown, entry: Entry): unknown {
+  if (!isRecord(result) || !Array.isArray(result.resources)) return result;
+  return {
+    ...result,
+    resources: result.resources.map((resource: unknown) =>
+      isRecord(resource) ? { ...resource, [PRODUCER]: entry } : resource
+    ),
+  };
+}
+
 const UNRESOLVED: Resolved = Object.freeze({
   entry: undefined,
   args: undefined,
@@ -108,6 +148,20 @@ export class ComponentRegistry {
   /** The resource template named `name`, if any. */
   template(name: unknown): Entry | undefined {
     return typeof name === "string" ? this.#templates.get(name) : undefined;
+  }
+
+  /**
+   * What produced an item of the SDK's `resources/list`: the template whose
+   * list callback yielded it, else the resource registered under its URI.
+   * Never a template its URI merely matches: a catch-all template listing
+   * nothing must not lend its checks to another template's resources.
+   */
+  listed(item: Record<string, unknown>): Entry | undefined {
+    const producer = (item as { [PRODUCER]?: Entry })[PRODUCER];
+    if (producer !== undefined) return producer;
+    return typeof item.uri === "string"
+      ? this.#resources.get(item.uri)
+      : undefined;
   }
 
   /**

@@ -15,6 +15,18 @@ import type { Denial } from "./_denial.ts";
 /** `@modelcontextprotocol/server` v2, as the guard sees it. */
 export const SDK_V2: SdkBinding = Object.freeze({
   name: "@modelcontextprotocol/server",
+  entry: "@mcp-authz/core/mcp",
+  wrongSdk(server: Record<string, unknown>) {
+    // The deprecated registration methods of every 1.x McpServer, which v2
+    // removed: without this, 1.x would install handlers the guard cannot
+    // see, and fail on the first registration instead of here.
+    const v1 = typeof server.tool === "function" &&
+      typeof server.resource === "function" &&
+      typeof server.prompt === "function";
+    return v1
+      ? ["@modelcontextprotocol/sdk (1.x)", "@mcp-authz/core/mcp/v1"] as const
+      : undefined;
+  },
   methodOf(first: unknown): string | undefined {
     return isGuardedMethod(first) ? first : undefined;
   },

@@ -24,6 +24,13 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/server/zod-compat"
+import {
+  type AnyObjectSchema,
+  type AnySchema,
+  getLiteralValue,
+  getObjectShape,
+} from "@modelcontextprotocol/sdk/server/zod-compat.js";
 import { isGuardedMethod, type SdkBinding } from "./_binding.ts";
 import type { Denial } from "./_denial.ts";
 
@@ -39,13 +46,21 @@ const SCHEMAS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
   [CompleteRequestSchema, "completion/complete"],
 ]);
 
-/** The method literal of a request schema (zod 3 or 4), when readable. */
-function methodLiteral(schema: unknown): unknown {
+/**
+ * The method a request schema installs, read exactly as the 1.x SDK's
+ * `setRequestHandler` reads it, with its own helpers (zod 3 or 4: a
+ * `literal`, the first of a literal list or an `enum`, a shape given as a
+ * function ...), so that no schema can name a method to the SDK and
+ * another to the guard. `undefined` when it names none (the SDK would
+ * refuse it too).
+ */
+function methodLiteral(schema: unknown): string | undefined {
   try {
-    const method = (schema as { shape?: { method?: Record<string, unknown> } })
-      ?.shape?.method;
-    return method?.value ??
-      (method?._def as { value?: unknown } | undefined)?.value;
+    const shape = getObjectShape(schema as AnyObjectSchema);
+    const method: unknown = shape?.method;
+    if (method === undefined || method === null) return undefined;
+    const literal = getLiteralValue(method as AnySchema);
+    return typeof literal === "string" ? literal : undefined;
   } catch {
     return undefined;
   }
@@ -54,11 +69,24 @@ function methodLiteral(schema: unknown): unknown {
 /** `@modelcontextprotocol/sdk` 1.x, as the guard sees it. */
 export const SDK_V1: SdkBinding = Object.freeze({
   name: "@modelcontextprotocol/sdk",
+  entry: "@mcp-authz/core/mcp/v1",
+  wrongSdk(server: Record<string, unknown>) {
+    // Every 1.x McpServer has the deprecated tool(); v2 removed it.
+    return typeof server.tool === "function"
+      ? undefined
+      : ["@modelcontextprotocol/server (v2)", "@mcp-authz/core/mcp"] as const;
+  },
   methodOf(schema: unknown): string | undefined {
     const method = SCHEMAS.get(schema);
     if (method !== undefined) return method;
-    // A look-alike schema would install a handler the guard never sees.
+    // A look-alike schema would install a handler the guard never sees;
+    // one whose method cannot be read might name a guarded one to the SDK.
     const literal = methodLiteral(schema);
+    if (literal === undefined) {
+      throw new TypeError(
+        "A guarded server takes request schemas whose method is a string literal, such as the SDK's own",
+      );
+    }
     if (isGuardedMethod(literal)) {
       throw new TypeError(
         `A guarded server takes "${literal}" handlers with the SDK's own request schema only`,

@@ -43,7 +43,8 @@ const GUARDED_BY: unique symbol = Symbol.for("@mcp-authz/core.guarded");
  * Checks that `server` is an `McpServer` of `binding`'s SDK.
  *
  * @param callee Who was called, for the message (`guardServer()`).
- * @throws {TypeError} When it is not.
+ * @throws {TypeError} When it is not, naming the entry point to import
+ * when it is one of the other SDK major.
  */
 export function assertMcpServer(
   callee: string,
@@ -59,6 +60,14 @@ export function assertMcpServer(
       `${callee} needs an McpServer from "${binding.name}", got ${
         show(server)
       }`,
+    );
+  }
+  const other = binding.wrongSdk(server);
+  if (other !== undefined) {
+    throw new TypeError(
+      `${callee} from "${binding.entry}" guards an McpServer of "${binding.name}", but this one is from ${
+        other[0]
+      }: use the one from "${other[1]}" instead`,
     );
   }
 }

@@ -314,11 +314,15 @@ export class GuardedServer {
  * - `tools/call`, `resources/read`, `prompts/get` (and
  *   `completion/complete`) run {@linkcode Authorizer.prototype.authorize}
  *   first. An unknown component and one the token may not use get the same
- *   JSON-RPC error (`-32602`, "Tool not found or not authorized"). A scope
+ *   JSON-RPC error (`-32602`, "Tool not found or not authorized"; a
+ *   `resources/read` echoes the client's URI as `data.uri`). A scope
  *   shortfall is, on the Streamable HTTP transport, an HTTP 403
  *   `insufficient_scope` challenge naming the scopes to ask for (the SDK's
- *   scope-challenge hook); on any other transport it is a `-32602` error
- *   whose `data.requiredScopes` names them.
+ *   scope-challenge hook): every scope the call requires that the
+ *   scope-aware checks know of, held ones too (RFC 6750 §3), so that a
+ *   client replacing its scopes with the challenge's keeps them; on any
+ *   other transport it is a `-32602` error naming the missing scopes,
+ *   whose `data.requiredScopes` names the same scopes as the 403.
  * - list and read results are marked `cacheScope: "private"` (protocol
  *   2026-07-28), whatever cache hints the server was given: they depend on
  *   the token, so no shared cache may keep them.

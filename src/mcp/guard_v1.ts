@@ -288,8 +288,8 @@ export class GuardedServer {
  * authorized first, an unknown and a forbidden component answered with the
  * same `-32602` error. The 1.x SDK has no scope-challenge hook, so a scope
  * shortfall is a `-32602` error whose `data.requiredScopes` names the
- * scopes to ask for (use the v2 SDK and `@mcp-authz/core/mcp` for the HTTP
- * 403 step-up).
+ * scopes to ask for, held ones too (use the v2 SDK and
+ * `@mcp-authz/core/mcp` for the HTTP 403 step-up).
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

@@ -378,7 +378,7 @@ describe("warnOnError()", () => {
       const calls = warn.mock.calls.map((call) => call.arguments);
       assert.match(
         String(calls[0]![0]),
-        /auth check "loadPolicy" threw; treated as denial/,
+        /auth check "loadPolicy" failed; treated as denial/,
       );
       assert.equal(calls[0]![1], error);
       assert.match(String(calls[1]![0]), /"anonymous check"/);

@@ -363,6 +363,102 @@ describe("Authorizer.authorize()", () => {
     ]);
   });
 
+  it("challenges every scope the call requires, held ones too (RFC 6750 §3), beside requiredScopes", async () => {
+    // The MCP 2025-11-25 client replaces its scopes with the challenge's: a
+    // challenge naming only "admin" would cost it "mcp" and "write".
+    const authorizer = new Authorizer({
+      layers: [
+        requireScopes("mcp"),
+        restrictTag("admin", { scopes: ["admin"] }),
+      ],
+    });
+    const error = await rejection(
+      authorizer.authorize(
+        token(["mcp", "write", "unrelated"]),
+        tool("purge", { tags: ["admin"], auth: requireScopes("write") }),
+      ),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["admin"]);
+    assert.deepEqual(error.challengeScopes, ["admin", "mcp", "write"]);
+    assert.equal(error.message, "Insufficient scope. Required: admin");
+  });
+
+  it("challenges the narrower scopes checks name, never the broader ones held", async () => {
+    const authorizer = new Authorizer({
+      layers: [requireScopes("files:read"), requireScopes("admin")],
+      scopeHierarchy: { "files:write": ["files:read"] },
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["files:write"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.challengeScopes, ["admin", "files:read"]);
+  });
+
+  it("challenges held scopes only up to the first opaque layer after the shortfall", async () => {
+    const ops = token(["a", "c"], { roles: ["ops"] });
+    const authorizer = new Authorizer({
+      layers: [
+        requireScopes("a"),
+        roles,
+        requireScopes("b"),
+        requireScopes("c"),
+        roles,
+        requireScopes("d"),
+      ],
+    });
+    const error = await rejection(authorizer.authorize(ops, tool("x")));
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["b"]);
+    assert.deepEqual(error.challengeScopes, ["a", "b", "c"]);
+  });
+
+  it("challenges only the nearest branch of an anyOf, not its alternatives", async () => {
+    const authorizer = new Authorizer({
+      layers: [
+        anyOf(requireScopes("read"), requireScopes("root")),
+        anyOf(
+          requireScopes("write", "audit"),
+          requireScopes("admin", "x", "y"),
+        ),
+      ],
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["read", "audit"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.requiredScopes, ["write"]);
+    assert.deepEqual(error.challengeScopes, ["audit", "read", "write"]);
+  });
+
+  it("challenges only the missing scopes of a user's scope-aware check without requiredScopes", async () => {
+    const custom = Object.assign(
+      (ctx: AuthContext) => ctx.grantedScopes.has("z"),
+      {
+        missingScopes: (ctx: AuthContext) =>
+          ctx.grantedScopes.has("z") ? [] : ["z"],
+      },
+    );
+    const { errors, onError } = recorder();
+    const hostile = Object.assign(() => true, {
+      missingScopes: () => [],
+      requiredScopes: () => ["bad scope"],
+    });
+    const authorizer = new Authorizer({
+      layers: [hostile, requireScopes("a"), custom],
+      onError,
+    });
+    const error = await rejection(
+      authorizer.authorize(token(["a"]), tool("x")),
+    );
+    assert.ok(error instanceof InsufficientScopeError);
+    assert.deepEqual(error.challengeScopes, ["a", "z"]);
+    // A requiredScopes that returns anything but scope tokens is reported.
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /requiredScopes\(\) must return/);
+  });
+
   it("treats a malformed component like an unknown one", async () => {
     const { onError } = recorder();
     const authorizer = new Authorizer({ onError });

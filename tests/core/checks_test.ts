@@ -41,6 +41,19 @@ describe("requireScopes()", () => {
     ]);
   });
 
+  it("names every scope it requires in requiredScopes, held or not, never a broader parent", () => {
+    const check = requireScopes("files:read", "admin");
+    const ctx = ctxFor(["files:write"], tool("t"), {
+      "files:write": ["files:read"],
+    });
+    assert.deepEqual(check.missingScopes(ctx), ["admin"]);
+    assert.deepEqual(check.requiredScopes?.(ctx), ["admin", "files:read"]);
+    assert.deepEqual(check.requiredScopes?.(ctxFor(undefined)), [
+      "admin",
+      "files:read",
+    ]);
+  });
+
   it("matches scopes exactly, not by prefix or case", () => {
     assert.equal(
       requireScopes("files:read")(ctxFor(["files:rea", "FILES:READ"])),
@@ -95,6 +108,16 @@ describe("restrictTag()", () => {
     const ctx = ctxFor(undefined, tool("wipe", { tags: ["admin"] }));
     assert.equal(check(ctx), false);
     assert.deepEqual(check.missingScopes(ctx), []);
+  });
+
+  it("requires its scopes of tagged components only (requiredScopes)", () => {
+    const check = restrictTag("admin", { scopes: ["admin", "audit"] });
+    const tagged = tool("wipe", { tags: ["admin"] });
+    assert.deepEqual(check.requiredScopes?.(ctxFor(["audit"], tagged)), [
+      "admin",
+      "audit",
+    ]);
+    assert.deepEqual(check.requiredScopes?.(ctxFor(["audit"], tool("t"))), []);
   });
 
   it("allows a tagged component to a token with every scope", () => {

@@ -78,6 +78,27 @@ describe("anyOf()", () => {
     assert.deepEqual(check.missingScopes(ctxFor(["a"])), ["b"]);
   });
 
+  it("requires only the branch it names a shortfall for: the first satisfied, else the nearest", () => {
+    const check = anyOf(
+      requireScopes("a", "b"),
+      requireScopes("c", "d", "e"),
+      requireScopes("f", "g"),
+    );
+    // Nearest: a b (one short); alternatives are never requirements.
+    assert.deepEqual(check.missingScopes(ctxFor(["a"])), ["b"]);
+    assert.deepEqual(check.requiredScopes?.(ctxFor(["a"])), ["a", "b"]);
+    // Satisfied by the third branch: its scopes are the ones to keep.
+    assert.deepEqual(check.requiredScopes?.(ctxFor(["a", "f", "g"])), [
+      "f",
+      "g",
+    ]);
+    // A user's branch without requiredScopes counts by its shortfall.
+    const custom: ScopeAwareCheck = Object.assign(() => false, {
+      missingScopes: () => ["z"],
+    });
+    assert.deepEqual(anyOf(custom).requiredScopes?.(ctxFor([])), ["z"]);
+  });
+
   it("reports no shortfall when any branch is satisfied", () => {
     const check = anyOf(requireScopes("a"), requireScopes("b"));
     assert.deepEqual(check.missingScopes(ctxFor(["b"])), []);
@@ -109,6 +130,17 @@ describe("allOf()", () => {
   it("has missingScopes equal to the union of its branches", () => {
     const check = allOf(requireScopes("a", "b"), requireScopes("b", "c"));
     assert.deepEqual(check.missingScopes(ctxFor(["b"])).sort(), ["a", "c"]);
+  });
+
+  it("has requiredScopes equal to the union of its branches'", () => {
+    const check = allOf(requireScopes("a", "b"), requireScopes("b", "c"));
+    assert.deepEqual(check.requiredScopes?.(ctxFor(["b"])).sort(), [
+      "a",
+      "b",
+      "c",
+    ]);
+    const nested = anyOf(allOf(requireScopes("r"), requireScopes("w")));
+    assert.deepEqual(nested.requiredScopes?.(ctxFor(["r"])), ["r", "w"]);
   });
 
   it("composes inside anyOf", async () => {
@@ -191,7 +223,7 @@ describe("combinators and the reporter", () => {
       await withWarnings(async (warnings) => {
         assert.equal(await make()(ctxFor([])), false);
         assert.equal(warnings.length, 1);
-        assert.match(String(warnings[0]![0]), /"brokenBranch" threw/);
+        assert.match(String(warnings[0]![0]), /"brokenBranch" failed/);
         assert.equal(warnings[0]![1], boom);
       });
     });

@@ -1,9 +1,11 @@
 import { describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
 import {
+  anyOf,
   type AuthCheck,
   AuthContext,
   AuthorizationError,
+  Authorizer,
   InsufficientScopeError,
   requireRoles,
   requireScopes,
@@ -59,20 +61,56 @@ describe("runAuthChecks()", () => {
     ["a Boolean object", new Boolean(true)],
   ];
   for (const [label, value] of notTrue) {
-    it(`denies a check returning ${label}`, async () => {
-      assert.equal(
-        await runAuthChecks(() => value as boolean, ctxFor([])),
-        false,
-      );
-      assert.equal(
-        await runAuthChecks(
-          () => Promise.resolve(value as boolean),
-          ctxFor([]),
-        ),
-        false,
-      );
+    it(`denies a check returning ${label}, and reports it once as a misconfiguration naming the check`, async () => {
+      for (
+        const [verb, check] of [
+          ["returned", () => value as boolean],
+          ["resolved to", () => Promise.resolve(value as boolean)],
+        ] as const
+      ) {
+        const isOwner = Object.defineProperty(check, "name", {
+          value: "isOwner",
+        });
+        for (const checks of [isOwner, [yes, isOwner, yes]]) {
+          const { errors, onError } = recorder();
+          assert.equal(
+            await runAuthChecks(checks, ctxFor([]), { onError }),
+            false,
+          );
+          assert.equal(errors.length, 1);
+          assert.ok(errors[0] instanceof TypeError);
+          assert.match(
+            (errors[0] as TypeError).message,
+            new RegExp(`^Auth check "isOwner" ${verb} .+, not a boolean`),
+          );
+        }
+      }
     });
   }
+
+  it("reports a non-boolean once under a combinator and an Authorizer, and a plain false never", async () => {
+    const { errors, onError } = recorder();
+    const sloppy: AuthCheck = () => "true" as never;
+    const ctx = ctxFor(["a"]);
+    assert.equal(
+      await runAuthChecks(anyOf(no, sloppy), ctx, { onError }),
+      false,
+    );
+    assert.equal(await runAuthChecks([no, yes], ctx, { onError }), false);
+    assert.equal(
+      await runAuthChecks(() => Promise.resolve(false), ctx, { onError }),
+      false,
+    );
+    assert.equal(errors.length, 1);
+    const authorizer = new Authorizer({ layers: [sloppy], onError });
+    await assert.rejects(
+      authorizer.authorize(token(["a"]), tool("x")),
+      AuthorizationError,
+    );
+    assert.deepEqual(await authorizer.filter(token(["a"]), [tool("x")]), []);
+    assert.equal(errors.length, 3);
+    assert.ok(errors.every((e) => e instanceof TypeError));
+  });
 
   it("propagates an AuthorizationError unchanged and stops the chain", async () => {
     const error = new AuthorizationError("nope");

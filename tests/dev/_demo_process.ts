@@ -14,10 +14,12 @@ export interface DemoProcess {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
+/** Runs `deno task <task>` (default `demo`) and waits for its banner. */
 export async function startDemoTask(
   env: Record<string, string> = {},
+  task = "demo",
 ): Promise<DemoProcess> {
-  const child: ChildProcess = spawn(Deno.execPath(), ["task", "demo"], {
+  const child: ChildProcess = spawn(Deno.execPath(), ["task", task], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -36,13 +38,15 @@ export async function startDemoTask(
   };
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const match = /MCP server: (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(output);
+    const match = /MCP server[^:]*: (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(
+      output,
+    );
     if (match !== null && output.includes("Stop with Ctrl-C.")) {
       return { mcpUrl: new URL(match[1]!), output: () => output, stop };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`The demo did not start:\n${output}`);
+      throw new Error(`\`deno task ${task}\` did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -56,8 +56,14 @@ export async function assertDiscoverable(mcpUrl: URL): Promise<void> {
   assert.deepEqual(server.scopes_supported, resource.scopes_supported);
 }
 
-/** SDK v2: registers, logs in for read, then steps up for admin. */
-export async function v2Flow(mcpUrl: URL): Promise<void> {
+/**
+ * SDK v2: registers, logs in for read, then steps up for admin. `clientId`:
+ * what the registered client id looks like (the dev server's: `dev-...`).
+ */
+export async function v2Flow(
+  mcpUrl: URL,
+  options: { clientId?: RegExp } = {},
+): Promise<void> {
   const provider = new HeadlessProvider();
   const newTransport = () =>
     new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
@@ -66,7 +72,7 @@ export async function v2Flow(mcpUrl: URL): Promise<void> {
   let transport = newTransport();
   await assert.rejects(client.connect(transport), UnauthorizedError);
   assert.equal(provider.registered.length, 1);
-  assert.match(provider.registered[0]!, /^dev-/);
+  assert.match(provider.registered[0]!, options.clientId ?? /^dev-/);
   const first = provider.authorizations[0]!;
   assert.equal(first.searchParams.get("scope"), "read");
   assert.equal(first.searchParams.get("resource"), mcpUrl.href);

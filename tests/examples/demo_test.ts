@@ -72,7 +72,7 @@ describe("the demo server", () => {
   );
 
   it(
-    "asks for the admin scope with a 403 step-up challenge",
+    "asks for the admin scope, and the read every call needs, with a 403 step-up challenge",
     { skip },
     async () => {
       const writer = await connect(demo.mcpUrl, await devToken(demo, "write"));
@@ -81,12 +81,33 @@ describe("the demo server", () => {
           writer.callTool({ name: "delete_all_notes" }),
           (error: unknown) =>
             error instanceof InsufficientScopeError &&
-            error.requiredScope === "admin" &&
+            // bearerAuth's requiredScopes ["read"] too, so that a client
+            // that replaces its scopes with these can still call anything.
+            error.requiredScope === "admin read" &&
             error.resourceMetadataUrl?.href === demo.metadataUrl.href,
         );
       } finally {
         await writer.close();
       }
+      // The step-up 403 is never cached (RFC 6750 §3, RFC 9111 §5.2.2.5).
+      const response = await fetch(demo.mcpUrl, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await devToken(demo, "write")}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "MCP-Protocol-Version": "2025-11-25",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "delete_all_notes", arguments: {} },
+        }),
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 403);
+      assert.equal(response.headers.get("cache-control"), "no-store");
     },
   );
 

@@ -139,9 +139,9 @@ describe("bearerAuth", () => {
     assert.deepEqual(v.calls, []);
   });
 
-  it("answers a missing token with a bare Bearer challenge when nothing is configured", async () => {
+  it('answers a missing token with realm="mcp" when nothing else is configured: never a bare Bearer (RFC 6750 §3)', async () => {
     const { response } = await run({ verifier: accepting() }, req());
-    assertRefusal(response, 401, "Bearer");
+    assertRefusal(response, 401, 'Bearer realm="mcp"');
   });
 
   it("names requiredScopes and the realm in the 401 challenge", async () => {
@@ -413,7 +413,21 @@ describe("bearerAuth", () => {
       );
     const cases: [string, string | undefined, number][] = [
       ["the same resource", URL_, 200],
-      ["the same resource with a trailing slash", `${URL_}/`, 200],
+      // MCP canonical URI: scheme and host case, default port.
+      [
+        "the same resource, host in capitals",
+        "https://MCP.EXAMPLE.COM/mcp",
+        200,
+      ],
+      [
+        "the same resource with its default port",
+        "https://mcp.example.com:443/mcp",
+        200,
+      ],
+      // Nothing else is normalised.
+      ["the same path with a trailing slash", `${URL_}/`, 401],
+      ["the path in capitals", "https://mcp.example.com/MCP", 401],
+      ["another port", "https://mcp.example.com:8443/mcp", 401],
       ["another resource", "https://other.example.com/mcp", 401],
       ["another path on the same host", "https://mcp.example.com/admin", 401],
       ["no resource", undefined, 401],
@@ -430,7 +444,8 @@ describe("bearerAuth", () => {
           assertRefusal(
             response,
             401,
-            'Bearer error="invalid_token", error_description="Token was not issued for this resource"',
+            // resource_metadata derived from resource (RFC 9728 §3.1).
+            `Bearer error="invalid_token", error_description="Token was not issued for this resource", ${RM}`,
           );
           assert.deepEqual(body, {
             error: "invalid_token",
@@ -591,7 +606,6 @@ describe("bearerAuth", () => {
         "expiresAt as a string",
         (t) => tokenFor(t, { expiresAt: "9999999999" as unknown as number }),
       ],
-      ["expiresAt NaN", (t) => tokenFor(t, { expiresAt: NaN })],
       [
         "resource as a string",
         (t) => tokenFor(t, { resource: URL_ as unknown as URL }),
@@ -629,9 +643,31 @@ describe("bearerAuth", () => {
     assertRefusal(
       response,
       403,
-      'Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"',
+      'Bearer error="insufficient_scope", error_description="Insufficient scope. Required: admin", scope="admin"',
     );
     assert.equal(ran.length, 0);
+  });
+
+  it("answers a verifier's expiresAt that is no NumericDate (NaN, Infinity, 1e300) with 401, as the verifiers do", async () => {
+    for (const expiresAt of [NaN, Infinity, -Infinity, 1e300]) {
+      const onError = mock.fn();
+      const v = verifier((t) => Promise.resolve(tokenFor(t, { expiresAt })));
+      const { response, ran, body } = await run(
+        { verifier: v, onError },
+        req("Bearer abc"),
+      );
+      assertRefusal(
+        response,
+        401,
+        'Bearer error="invalid_token", error_description="Token expiry invalid"',
+      );
+      assert.deepEqual(body, {
+        error: "invalid_token",
+        error_description: "Token expiry invalid",
+      });
+      assert.equal(ran.length, 0);
+      assert.equal(onError.mock.callCount(), 0, String(expiresAt));
+    }
   });
 
   it("answers another AuthorizationError from the verifier with 403 and no challenge", async () => {
@@ -869,11 +905,11 @@ describe("withBearerAuth handler errors", () => {
     assertRefusal(
       response,
       403,
-      `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin files:write", ${RM}`,
+      `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: admin, files:write", scope="admin files:write", ${RM}`,
     );
     assert.deepEqual(await response.json(), {
       error: "insufficient_scope",
-      error_description: "Insufficient scope",
+      error_description: "Insufficient scope. Required: admin, files:write",
     });
   });
 

@@ -167,13 +167,15 @@ describe("MCP SDK v2 step-up behind withBearerAuth with dpop", () => {
         error_description: "Insufficient scope",
       });
       if (!required) {
-        // A Bearer client keeps the SDK's own Bearer challenge.
+        // A Bearer client gets the same answer in its scheme, never cached,
+        // instead of the SDK's own challenge.
         const bearer = await send("Bearer plain-reader", call);
         assert.equal(bearer.status, 403);
         assert.equal(
           bearer.headers.get("www-authenticate"),
-          `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${metadata}"`,
+          `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${metadata}", DPoP resource_metadata="${metadata}", algs="ES256"`,
         );
+        assert.equal(bearer.headers.get("cache-control"), "no-store");
         await bearer.body?.cancel();
       }
     }

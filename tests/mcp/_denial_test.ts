@@ -1,6 +1,6 @@
 // What a client learns from a denial (src/mcp/_denial.ts): the scopes to ask
 // for on a shortfall, and the not-found error for everything else, whatever
-// the thrown value said.
+// the thrown value said or however it was built.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthorizationError, InsufficientScopeError } from "../../mod.ts";
@@ -10,16 +10,18 @@ import {
   notFound,
   scopeChallengeOf,
 } from "../../src/mcp/_denial.ts";
+import { hostileShortfalls, LEAK } from "./_hostile.ts";
 
 describe("denialOf()", () => {
-  it("names the missing scopes of a shortfall, and nothing of its message", () => {
+  it("names the missing scopes in its message and every scope to ask for in data, nothing of the thrown message", () => {
     const error = new InsufficientScopeError(["files:write", "admin"], {
       message: "internal: policy v7 wants admin",
+      challengeScopes: ["mcp"],
     });
     assert.deepEqual(denialOf(error, "Tool"), {
       code: INVALID_PARAMS,
-      message: "Insufficient scope",
-      data: { requiredScopes: ["admin", "files:write"] },
+      message: "Insufficient scope. Required: admin, files:write",
+      data: { requiredScopes: ["admin", "files:write", "mcp"] },
     });
   });
 
@@ -40,13 +42,40 @@ describe("denialOf()", () => {
       message: "Prompt not found or not authorized",
     });
   });
+
+  for (const [label, thrown] of hostileShortfalls()) {
+    it(`answers ${label} as not found, without a throw or its text`, () => {
+      const denial = denialOf(thrown, "Tool");
+      assert.deepEqual(denial, notFound("Tool"));
+      assert.doesNotMatch(JSON.stringify(denial), LEAK);
+    });
+  }
+
+  it("echoes the URI a refused resources/read sent as data.uri", () => {
+    assert.deepEqual(notFound("Resource", "file:///x?y#z"), {
+      code: INVALID_PARAMS,
+      message: "Resource not found or not authorized",
+      data: { uri: "file:///x?y#z" },
+    });
+    assert.deepEqual(
+      denialOf(new Error("x"), "Resource", "file:///x"),
+      notFound("Resource", "file:///x"),
+    );
+    assert.deepEqual(notFound("Resource", 7), notFound("Resource"));
+  });
 });
 
 describe("scopeChallengeOf()", () => {
-  it("challenges a shortfall with its scopes (RFC 6750 §3.1)", () => {
+  it("challenges a shortfall with every scope to ask for (RFC 6750 §3.1)", () => {
     assert.deepEqual(
       scopeChallengeOf(new InsufficientScopeError(["a", "b"])),
       { scopes: ["a", "b"], errorDescription: "Insufficient scope" },
+    );
+    assert.deepEqual(
+      scopeChallengeOf(
+        new InsufficientScopeError(["admin"], { challengeScopes: ["mcp"] }),
+      ),
+      { scopes: ["admin", "mcp"], errorDescription: "Insufficient scope" },
     );
   });
 
@@ -57,9 +86,16 @@ describe("scopeChallengeOf()", () => {
         new Error("x"),
         { scopes: ["a"] },
         null,
+        new InsufficientScopeError([]),
       ]
     ) {
       assert.equal(scopeChallengeOf(thrown), undefined);
     }
   });
+
+  for (const [label, thrown] of hostileShortfalls()) {
+    it(`challenges nothing for ${label}, and never throws`, () => {
+      assert.equal(scopeChallengeOf(thrown), undefined);
+    });
+  }
 });

@@ -19,6 +19,7 @@ import {
 import {
   ComponentRegistry,
   type Entry,
+  producing,
   type TemplateHandle,
 } from "../../src/mcp/_registry.ts";
 import { SDK_V2 } from "../../src/mcp/_sdk.ts";
@@ -134,7 +135,7 @@ for (const binding of [SDK_V2, SDK_V1]) {
   };
   const shortfall = binding.error({
     code: -32602,
-    message: "Insufficient scope",
+    message: "Insufficient scope. Required: admin",
   }).message;
   const call = (
     method: string,
@@ -174,13 +175,22 @@ for (const binding of [SDK_V2, SDK_V1]) {
       );
     });
 
-    it("lists resources through their URI and templates by name", async () => {
+    it("lists a resource by its URI, a template's listed resources by the template that listed them, templates by name", async () => {
+      // What the SDK lists from the admin-tagged "users" template: the
+      // resources its list callback yields, with the template's metadata.
+      const users = guard.registry.template("users")!;
+      const template = producing({
+        get listCallback() {
+          return () => ({ resources: [{ uri: "file:///users/7" }] });
+        },
+      }, users) as { listCallback(): Promise<{ resources: object[] }> };
+      const [listed] = (await template.listCallback()).resources;
       const resources = [
         { uri: "file:///readme" },
-        { uri: "file:///users/7" },
-        {
-          uri: "file:///elsewhere",
-        },
+        { description: "users", ...listed },
+        // Matches the template, but the template did not list it.
+        { uri: "file:///users/8" },
+        { uri: "file:///elsewhere" },
       ];
       const reader = await call("resources/list", { resources }, {}, undefined)
         .answer as Record<string, unknown>;
@@ -194,6 +204,10 @@ for (const binding of [SDK_V2, SDK_V1]) {
         ]),
       ).answer as Record<string, unknown>;
       assert.deepEqual(admin.resources, [resources[0], resources[1]]);
+      assert.deepEqual(JSON.parse(JSON.stringify(admin.resources)), [
+        { uri: "file:///readme" },
+        { description: "users", uri: "file:///users/7" },
+      ]);
       const templates = await call(
         "resources/templates/list",
         {

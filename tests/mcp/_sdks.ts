@@ -4,13 +4,17 @@ import { Client as ClientV2 } from "@modelcontextprotocol/client";
 import {
   InMemoryTransport as InMemoryTransportV2,
   McpServer as McpServerV2,
+  ResourceTemplate as ResourceTemplateV2,
 } from "@modelcontextprotocol/server";
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/inMemory"
 import { InMemoryTransport as InMemoryTransportV1 } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="@modelcontextprotocol/sdk/server/mcp"
-import { McpServer as McpServerV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  McpServer as McpServerV1,
+  ResourceTemplate as ResourceTemplateV1,
+} from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AccessToken } from "../../mod.ts";
 import * as v2 from "../../src/mcp/mod.ts";
 import * as v1 from "../../src/mcp/mod_v1.ts";
@@ -42,25 +46,35 @@ export interface Sdk {
     server: object,
     token: AccessToken,
   ): Promise<Record<string, unknown>[]>;
+  /** A client of this SDK holding `token`, connected in memory. */
+  connect(server: object, token: AccessToken): Promise<LooseClient>;
+  /** The SDK's `ResourceTemplate` class. */
+  ResourceTemplate: new (uriTemplate: string, callbacks: object) => object;
 }
 
 interface LooseTransport {
   send(message: unknown, options?: object): Promise<void>;
 }
 
-interface LooseClient {
+/** A connected SDK Client, either major, untyped. */
+export interface LooseClient {
   connect(transport: never): Promise<void>;
   listTools(): Promise<{ tools: Record<string, unknown>[] }>;
+  listResources(): Promise<{ resources: Record<string, unknown>[] }>;
+  callTool(
+    params: { name: string; arguments?: Record<string, unknown> },
+  ): Promise<unknown>;
+  readResource(params: { uri: string }): Promise<unknown>;
   close(): Promise<void>;
 }
 
-/** Lists tools over an in-memory pair whose messages carry `token`. */
-async function listThrough(
+/** Connects `client` over an in-memory pair whose messages carry `token`. */
+async function connectThrough(
   server: object,
   [clientSide, serverSide]: readonly [LooseTransport, unknown],
   client: LooseClient,
   token: AccessToken,
-): Promise<Record<string, unknown>[]> {
+): Promise<LooseClient> {
   const send = clientSide.send.bind(clientSide);
   clientSide.send = (message, options) =>
     send(message, { ...options, authInfo: token });
@@ -68,6 +82,17 @@ async function listThrough(
     serverSide,
   );
   await client.connect(clientSide as never);
+  return client;
+}
+
+/** Lists tools over an in-memory pair whose messages carry `token`. */
+async function listThrough(
+  server: object,
+  pair: readonly [LooseTransport, unknown],
+  client: LooseClient,
+  token: AccessToken,
+): Promise<Record<string, unknown>[]> {
+  await connectThrough(server, pair, client, token);
   const { tools } = await client.listTools();
   await client.close();
   return tools;
@@ -93,6 +118,14 @@ export const SDKS: readonly Sdk[] = [
         new ClientV2({ name: "test", version: "1.0.0" }),
         token,
       ),
+    connect: (server, token) =>
+      connectThrough(
+        server,
+        InMemoryTransportV2.createLinkedPair(),
+        new ClientV2({ name: "test", version: "1.0.0" }) as never,
+        token,
+      ),
+    ResourceTemplate: ResourceTemplateV2 as never,
   },
   {
     name: "1.x (@modelcontextprotocol/sdk)",
@@ -108,6 +141,14 @@ export const SDKS: readonly Sdk[] = [
         new ClientV1({ name: "test", version: "1.0.0" }),
         token,
       ),
+    connect: (server, token) =>
+      connectThrough(
+        server,
+        InMemoryTransportV1.createLinkedPair(),
+        new ClientV1({ name: "test", version: "1.0.0" }) as never,
+        token,
+      ),
+    ResourceTemplate: ResourceTemplateV1 as never,
   },
 ];
 

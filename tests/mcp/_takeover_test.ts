@@ -8,7 +8,14 @@ import { Authorizer, restrictTag } from "../../mod.ts";
 import { SDK_V2 } from "../../src/mcp/_sdk.ts";
 import { SDK_V1 } from "../../src/mcp/_sdk_v1.ts";
 import { assertInstalled } from "../../src/mcp/_takeover.ts";
-import { SDKS, text, throwsTypeError, tokenWith, toolNames } from "./_sdks.ts";
+import {
+  type Sdk,
+  SDKS,
+  text,
+  throwsTypeError,
+  tokenWith,
+  toolNames,
+} from "./_sdks.ts";
 
 const adminOnly = () =>
   new Authorizer({ layers: [restrictTag("admin", { scopes: ["admin"] })] });
@@ -66,6 +73,38 @@ describe("taking a 1.x McpServer over", () => {
       );
     }
   });
+});
+
+describe("an McpServer of the other SDK major", () => {
+  const [v2, v1] = SDKS as [Sdk, Sdk];
+  for (
+    const [guard, other, entry, sdkName] of [
+      [v2, v1, "@mcp-authz/core/mcp/v1", "@modelcontextprotocol/sdk"],
+      [v1, v2, "@mcp-authz/core/mcp", "@modelcontextprotocol/server"],
+    ] as const
+  ) {
+    it(`is refused at once by the ${guard.name} guard, naming ${entry}`, () => {
+      for (
+        const [callee, attempt] of [
+          ["guardServer()", guard.guardServer],
+          ["new GuardedServer()", guard.newGuardedServer],
+        ] as const
+      ) {
+        const server = other.server() as { registerTool: LooseRegister };
+        throwsTypeError(
+          () => attempt(server),
+          new RegExp(
+            `^${
+              callee.replace(/[()]/g, "\\$&")
+            } from "@mcp-authz/core/mcp(/v1)?" guards an McpServer of ".+", but this one is from ${sdkName} .+: use the one from "${entry}" instead$`,
+          ),
+        );
+        // Left untouched: the right guard still takes it.
+        other.guardServer(server);
+        server.registerTool("t", {}, () => text("t"));
+      }
+    });
+  }
 });
 
 describe("assertInstalled()", () => {

@@ -413,7 +413,12 @@ describe("guardServer() resources", () => {
     );
     assert.equal(unknown.code, -32602);
     assert.match(unknown.message, /Resource not found or not authorized/);
-    assert.deepEqual(denied, unknown);
+    // Alike but for the URI each sent, echoed as data.uri (SEP-2164).
+    assert.deepEqual(denied, {
+      ...unknown,
+      data: { uri: "file:///home/bob/b.txt" },
+    });
+    assert.deepEqual(unknown.data, { uri: "file:///nowhere" });
     assert.deepEqual(seen.at(-1), { user: "bob", file: "b.txt" });
     await client.close();
   });

@@ -5,6 +5,7 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as z from "zod";
+import * as z3 from "zod/v3";
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
@@ -175,6 +176,87 @@ describe("guardServer() on the 1.x SDK, in memory", () => {
     assert.throws(
       () => server.tool("t", () => text("x")),
       /registers with registerTool\(\) or the guard's tool\(\)/,
+    );
+  });
+});
+
+describe("guardServer() on the 1.x SDK refuses look-alike request schemas", () => {
+  const lookAlikes: [string, unknown][] = [
+    [
+      "a zod 4 literal list",
+      z.object({ method: z.literal(["tools/call", "x"]), params: z.any() }),
+    ],
+    ["a zod 4 enum", z.object({ method: z.enum(["tools/call"]) })],
+    [
+      "a zod 3 enum",
+      z3.object({ method: z3.enum(["tools/call"]), params: z3.any() }),
+    ],
+    ["a zod 3 literal", z3.object({ method: z3.literal("tools/call") })],
+    [
+      "a zod 4 shape read from _zod.def only",
+      {
+        _zod: {
+          def: {
+            shape: { method: { _zod: { def: { values: ["tools/list"] } } } },
+          },
+        },
+      },
+    ],
+    [
+      "a zod 3 shape given as a function",
+      {
+        _def: {},
+        shape: () => ({ method: { _def: { value: "resources/read" } } }),
+      },
+    ],
+    [
+      "a schema whose shape getter throws",
+      {
+        get shape(): never {
+          throw new Error("hostile");
+        },
+      },
+    ],
+    ["something that is no schema", "tools/call"],
+  ];
+
+  for (const [label, schema] of lookAlikes) {
+    it(`refuses ${label}, installing nothing around the guard`, async () => {
+      const server = notesServer();
+      const unguarded = () => text("unguarded");
+      assert.throws(
+        () => server.server.setRequestHandler(schema as never, unguarded),
+        TypeError,
+      );
+      const client = await inMemoryClient(server, tokenWith([]));
+      try {
+        const hidden = await rejection(client.callTool({ name: "purge" }));
+        assert.equal(hidden.code, -32602);
+        const { tools } = await client.listTools();
+        assert.deepEqual(tools.map((t) => t.name), ["read_notes"]);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  it("still installs handlers for methods it does not guard, zod 3 or 4", () => {
+    const server = notesServer();
+    for (
+      const schema of [
+        z.object({ method: z.literal("x/custom") }),
+        z3.object({ method: z3.literal("y/custom") }),
+      ]
+    ) {
+      server.server.setRequestHandler(schema as never, () => ({}) as never);
+    }
+    assert.throws(
+      () => server.server.assertCanSetRequestHandler("x/custom"),
+      /already exists/,
+    );
+    assert.throws(
+      () => server.server.assertCanSetRequestHandler("y/custom"),
+      /already exists/,
     );
   });
 });

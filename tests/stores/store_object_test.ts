@@ -109,19 +109,32 @@ describe("StoreObject", () => {
   });
 
   it("keeps the expiry with each entry and sweeps expired ones from its alarm", async () => {
-    const storage = memoryStorage();
-    const object = new StoreObject({ storage });
-    const store = clientOf(object);
-    await store.set("short", "v", Date.now() + 20);
-    await store.set("long", "w", Date.now() + 60_000);
-    assert.ok(storage.alarm !== null, "an alarm is set with the first entry");
-    assert.equal(storage.data.size, 4, "two entries and their expiry index");
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    assert.equal(await store.get("short"), undefined, "expired reads absent");
-    await object.alarm();
-    assert.equal(storage.data.size, 2, "the expired entry and its index left");
-    assert.equal(await store.get("long"), "w");
-    assert.ok(storage.alarm! > Date.now(), "the next alarm is for the rest");
+    // The object reads Date.now(); a frozen clock keeps the test exact on a
+    // loaded machine (a real 20 ms window is not).
+    const realNow = Date.now;
+    let clock = realNow();
+    Date.now = () => clock;
+    try {
+      const storage = memoryStorage();
+      const object = new StoreObject({ storage });
+      const store = clientOf(object);
+      await store.set("short", "v", clock + 20);
+      await store.set("long", "w", clock + 60_000);
+      assert.ok(storage.alarm !== null, "an alarm is set with the first entry");
+      assert.equal(storage.data.size, 4, "two entries and their expiry index");
+      clock += 40;
+      assert.equal(await store.get("short"), undefined, "expired reads absent");
+      await object.alarm();
+      assert.equal(
+        storage.data.size,
+        2,
+        "the expired entry and its index left",
+      );
+      assert.equal(await store.get("long"), "w");
+      assert.ok(storage.alarm! > clock, "the next alarm is for the rest");
+    } finally {
+      Date.now = realNow;
+    }
   });
 });
 
