@@ -268,13 +268,15 @@ export interface DecisionOptions {
  * assert.equal(DECISION_OUTCOMES.length, 5);
  * ```
  */
-export const DECISION_OUTCOMES: readonly DecisionOutcome[] = Object.freeze([
-  "allow",
-  "deny",
-  "hidden",
-  "step-up",
-  "unavailable",
-]);
+export const DECISION_OUTCOMES: readonly DecisionOutcome[] =
+  /* @__PURE__ */ Object
+    .freeze([
+      "allow",
+      "deny",
+      "hidden",
+      "step-up",
+      "unavailable",
+    ]);
 
 /**
  * Every {@linkcode DecisionReason}: the label values a metric can take.
@@ -287,12 +289,14 @@ export const DECISION_OUTCOMES: readonly DecisionOutcome[] = Object.freeze([
  * assert.ok(DECISION_REASONS.includes("unknown_component"));
  * ```
  */
-export const DECISION_REASONS: readonly DecisionReason[] = Object.freeze([
-  "no_token",
-  "invalid_token",
-  "insufficient_scope",
-  "opaque_denial",
-  "masked_error",
-  "unknown_component",
-  "unavailable",
-]);
+export const DECISION_REASONS: readonly DecisionReason[] =
+  /* @__PURE__ */ Object
+    .freeze([
+      "no_token",
+      "invalid_token",
+      "insufficient_scope",
+      "opaque_denial",
+      "masked_error",
+      "unknown_component",
+      "unavailable",
+    ]);
