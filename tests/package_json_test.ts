@@ -39,7 +39,7 @@ describe("package.json", () => {
     assert.deepEqual(npm.exports, deno.exports);
   });
 
-  it("declares jose as a dependency, and the SDKs, @bufbuild/cel and the adapters' frameworks as optional peers, at deno.json's ranges", () => {
+  it("declares jose as a dependency, and the SDKs, @bufbuild/cel, the adapters' frameworks and OpenTelemetry's API as optional peers, at deno.json's ranges", () => {
     const ranges = npmImports(deno);
     assert.deepEqual(npm.dependencies, { jose: ranges.get("jose") });
     assert.deepEqual(npm.peerDependencies, {
@@ -49,12 +49,14 @@ describe("package.json", () => {
       "@modelcontextprotocol/sdk": ranges.get("@modelcontextprotocol/sdk"),
       "@bufbuild/cel": ranges.get("@bufbuild/cel"),
       hono: ranges.get("hono"),
+      "@opentelemetry/api": ranges.get("@opentelemetry/api"),
     });
     assert.deepEqual(npm.peerDependenciesMeta, {
       "@modelcontextprotocol/server": { optional: true },
       "@modelcontextprotocol/sdk": { optional: true },
       "@bufbuild/cel": { optional: true },
       hono: { optional: true },
+      "@opentelemetry/api": { optional: true },
     });
   });
 
@@ -83,11 +85,12 @@ describe("package.json", () => {
 describe("deno.json", () => {
   const deno = read("deno.json");
 
-  it("maps only what the package imports at run time, and hono for the types of ./hono", () => {
+  it("maps only what the package imports at run time (and hono for the types of ./hono)", () => {
     assert.deepEqual([...npmImports(deno).keys()].sort(), [
       "@bufbuild/cel",
       "@modelcontextprotocol/sdk",
       "@modelcontextprotocol/server",
+      "@opentelemetry/api",
       "hono",
       "jose",
     ]);

@@ -30,6 +30,8 @@ import {
   tracker,
 } from "./runner.ts";
 import { named } from "./checks.ts";
+import type { DecisionOptions } from "./decision.ts";
+import * as events from "./_decision_watch.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -52,7 +54,7 @@ import {
  * assert.ok(new Authorizer(options));
  * ```
  */
-export interface AuthorizerOptions {
+export interface AuthorizerOptions extends DecisionOptions {
   /**
    * Server-wide layers, each one FastMCP `AuthMiddleware`: a check or a list
    * of checks (AND). Run in order, after the component's own `auth`.
@@ -177,21 +179,23 @@ export class Authorizer {
   #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
+  #decisions: events.DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy and error reporter.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
-   * would load none), a layer is not a check or list of checks, the
-   * hierarchy is not scope -> scope list, or `onError` is not a function.
+   * than `layers`, `scopeHierarchy`, `onError`, `onDecision`,
+   * `redactDecision` and `listDecisions` (a misspelt `layers` would load
+   * none), a layer is not a check or list of checks, the hierarchy is not
+   * scope -> scope list, or `onError` / `onDecision` is not a function.
    */
   constructor(options: AuthorizerOptions = {}) {
     const { layers, scopeHierarchy, onError } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError"],
+      ["layers", "scopeHierarchy", "onError", ...events.OPTION_NAMES],
       "an options object such as { layers: [...] }",
     );
     this.#layers = compileLayers(layers);
@@ -206,6 +210,12 @@ export class Authorizer {
       onError,
       warnOnError,
     );
+    this.#decisions = events.compileDecisions("Authorizer", options);
+  }
+
+  /** @ignore Internal: this Authorizer's sink, the MCP guard's default. */
+  get [events.decisionsOf](): events.DecisionSink | undefined {
+    return this.#decisions;
   }
 
   /**
@@ -296,6 +306,24 @@ export class Authorizer {
     token: AccessToken | undefined,
     components: Iterable<C>,
   ): Promise<C[]> {
+    return this[events.listing](token, components, undefined);
+  }
+
+  /** @ignore Internal: `filter` for a caller owning its event (the guard). */
+  [events.listing]<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+    asked: events.Asking | undefined,
+  ): Promise<C[]> {
+    const watch = events.watchList(this.#decisions, asked, token, components);
+    if (watch === undefined) return this.#filter(token, components);
+    return watch.settle(this.#filter(token, watch.components));
+  }
+
+  #filter<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+  ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
       // Batch checks (decideMany) are asked once for the whole list.
@@ -356,14 +384,31 @@ export class Authorizer {
    * assert.equal(unknown.message, denied.message);
    * ```
    */
-  async authorize(
+  authorize(
     token: AccessToken | undefined,
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
+    const watch = events.watchAuthorize(
+      this.#decisions,
+      token,
+      component,
+      options,
+      NOT_FOUND_MESSAGE,
+    );
+    const decided = this.#authorize(token, component, options, watch);
+    return watch === undefined ? decided : watch.settle(decided);
+  }
+
+  async #authorize(
+    token: AccessToken | undefined,
+    component: Component | undefined,
+    options: AuthorizeOptions | undefined,
+    watch: events.AuthorizeWatch | undefined,
+  ): Promise<void> {
     // One context for the whole decision, reporting through a tracker: a
     // layer whose check threw is opaque, whatever it claims to lack.
-    const tracked = tracker(this.#report);
+    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
     let ctx: AuthContext | undefined;
     let visible = false;
     try {
@@ -387,6 +432,7 @@ export class Authorizer {
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
+      if (watch !== undefined) watch.layer = i;
       const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so

@@ -24,6 +24,14 @@ import {
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 import { reportStepUp } from "../http/_step_up.ts";
+import type { DecisionSink } from "../core/_decision_sink.ts";
+import { type Asking, listing } from "../core/_decision_watch.ts";
+import {
+  askingBeforeDispatch,
+  askingFor,
+  authorizeOptions,
+  reportUnknown,
+} from "./_decisions.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -33,6 +41,8 @@ export interface GuardScope {
   readonly binding: SdkBinding;
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 /** The arguments checks see as `ctx.arguments`, from a request for `entry`. */
@@ -65,15 +75,19 @@ async function authorize(
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  asked: Asking | undefined,
   uri?: unknown,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
+    reportUnknown(asked, kind, entry, token);
     throw guard.binding.error(notFound(kind, uri));
   }
   try {
-    await guard.authorizer.authorize(token, entry.component, {
-      arguments: args,
-    });
+    await guard.authorizer.authorize(
+      token,
+      entry.component,
+      authorizeOptions(args, asked),
+    );
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind, uri));
   }
@@ -99,6 +113,7 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  asked: Asking | undefined,
   decorate?: Decorate,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
@@ -110,7 +125,7 @@ async function filterItems(
       listed.push({ ...entry.component, [ITEM]: item });
     }
   }
-  const kept = await guard.authorizer.filter(token, listed);
+  const kept = await guard.authorizer[listing](token, listed, asked);
   const send = decorate?.();
   return kept.map((component) =>
     send === undefined ? component[ITEM] : send(component[ITEM], component)
@@ -130,7 +145,14 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf, decorate),
+      [key]: await filterItems(
+        guard,
+        token,
+        record[key],
+        entryOf,
+        askingFor(guard, request, ctx),
+        decorate,
+      ),
     });
   };
 }
@@ -149,7 +171,8 @@ function namedCallHandler(
     const params = request?.params;
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
-    await authorize(guard, token, entryOf(params?.name), args, kind);
+    const asked = askingFor(guard, request, ctx);
+    await authorize(guard, token, entryOf(params?.name), args, kind, asked);
     return handler(request, ctx);
   };
 }
@@ -214,7 +237,16 @@ export function guardedHandler(
       return async (request, ctx) => {
         const uri = request?.params?.uri;
         const { entry, args } = registry.resolve(uri);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource", uri);
+        const asked = askingFor(guard, request, ctx);
+        await authorize(
+          guard,
+          tokenOf(ctx),
+          entry,
+          args,
+          "Resource",
+          asked,
+          uri,
+        );
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":
@@ -222,13 +254,28 @@ export function guardedHandler(
       return async (request, ctx) => {
         const raw = request?.params?.ref;
         const ref = isRecord(raw) ? raw : undefined;
+        const asked = askingFor(guard, request, ctx);
         if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
           const entry = registry.prompt(ref.name);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Prompt");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Prompt",
+            asked,
+          );
         } else {
           const uri = ref?.type === "ref/resource" ? ref.uri : undefined;
           const entry = registry.completionTarget(uri);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Resource");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Resource",
+            asked,
+          );
         }
         return handler(request, ctx);
       };
@@ -265,7 +312,10 @@ export function withScopeChallenge(
       await guard.authorizer.authorize(
         accessTokenOf(context?.authInfo),
         entry.component,
-        { arguments: argumentsOf(request, entry) },
+        authorizeOptions(
+          argumentsOf(request, entry),
+          askingBeforeDispatch(guard, context?.request),
+        ),
       );
       return undefined;
     } catch (error) {
