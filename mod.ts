@@ -36,6 +36,7 @@ export * from "./src/dpop/mod.ts";
 export type {
   AnyMcpAuthzError,
   AuthorizationErrorOptions,
+  AuthorizationUnavailableErrorOptions,
   DpopErrorCode,
   ErrorCode,
   InsufficientScopeErrorOptions,
@@ -44,6 +45,7 @@ export type {
 } from "./src/errors.ts";
 export {
   AuthorizationError,
+  AuthorizationUnavailableError,
   DpopError,
   InsufficientScopeError,
   InvalidDpopProofError,

@@ -75,3 +75,15 @@ start_redis() {
   export MCP_AUTHZ_REDIS_URL="redis://127.0.0.1:${port}"
   echo "redis-server ${pid} on ${MCP_AUTHZ_REDIS_URL}"
 }
+
+# Cerbos, the AuthZEN policy decision point of tests/authzen/: the binary
+# from npm (@cerbos/cerbos-linux-x64, mapped in tests/deno.json, installed by
+# `deno install`). The tests start and stop their own PDP on a free port with
+# their policies, so this only checks that the binary runs and names it.
+start_cerbos() {
+  local binary="node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64"
+  [ -x "$binary" ] || return 1
+  "$binary" --version >/dev/null 2>&1 || return 1
+  MCP_AUTHZ_CERBOS_BIN="$(pwd)/$binary"
+  export MCP_AUTHZ_CERBOS_BIN
+}

@@ -1,5 +1,7 @@
 // Decision speed of the core, as ratios against a naive port of FastMCP's
-// runner measured in the same run. Run: deno task bench
+// runner measured in the same run; and what an `onDecision` listener adds
+// to a decision (the listener itself does nothing: the cost is the event).
+// Run: deno task bench
 import {
   type AccessToken,
   type AuthCheck,
@@ -7,6 +9,7 @@ import {
   AuthorizationError,
   Authorizer,
   type Component,
+  type DecisionEvent,
   requireScopes,
   restrictTag,
   runAuthChecks,
@@ -91,6 +94,28 @@ const authorizer = new Authorizer({
   layers: [restrictTag("admin", { scopes: ["admin"] })],
 });
 const naiveLayer = [naiveRestrictTag("admin", ["admin"])];
+// The same list, each component with its own auth (one check, or two).
+const read = requireScopes("files:read");
+const owned: Component[] = components.map((component, i) => ({
+  ...component,
+  auth: i % 2 === 0 ? read : [read, requireScopes("mcp")],
+}));
+const naiveRead = naiveRequireScopes("files:read");
+const naiveOwned = components.map((component, i) => ({
+  ...component,
+  checks: i % 2 === 0
+    ? [naiveRead, ...naiveLayer]
+    : [naiveRead, naiveRequireScopes("mcp"), ...naiveLayer],
+}));
+// The same layers, every decision told to a listener that keeps the last.
+let lastEvent: DecisionEvent | undefined;
+const listening = new Authorizer({
+  layers: [restrictTag("admin", { scopes: ["admin"] })],
+  onDecision: (event) => {
+    lastEvent = event;
+  },
+});
+const adminTool: Component = { kind: "tool", name: "reset", tags: ["admin"] };
 
 // Guard the benchmark itself: both sides must decide the same way.
 if (
@@ -101,7 +126,10 @@ if (
       new AuthContext({ token, component: tool }),
     )) !== true ||
   (await authorizer.filter(token, components)).length !== 9_000 ||
-  (await naiveFilter(token, components, naiveLayer)).length !== 9_000
+  (await naiveFilter(token, components, naiveLayer)).length !== 9_000 ||
+  (await authorizer.filter(token, owned)).length !== 9_000 ||
+  (await listening.filter(token, components)).length !== 9_000 ||
+  lastEvent?.shown !== 9_000
 ) {
   throw new Error("benchmark fixtures disagree");
 }
@@ -173,5 +201,97 @@ Deno.bench({
   group: "filter 10k",
   async fn() {
     await authorizer.filter(token, components);
+  },
+});
+
+/** FastMCP's on_list_tools with each component's own checks before the layer. */
+async function naiveOwnFilter(
+  token: AccessToken,
+  list: { component: Component; checks: AuthCheck[] }[],
+): Promise<Component[]> {
+  const kept: Component[] = [];
+  for (const { component, checks } of list) {
+    const ctx = new AuthContext({ token, component });
+    try {
+      if (await naiveRunAuthChecks(checks, ctx)) kept.push(component);
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw error;
+    }
+  }
+  return kept;
+}
+const naiveOwnedList = naiveOwned.map(({ checks, ...component }) => ({
+  component,
+  checks,
+}));
+
+Deno.bench({
+  name: "naive filter: 10,000 components with own auth, restrictTag",
+  group: "filter 10k own auth",
+  baseline: true,
+  async fn() {
+    await naiveOwnFilter(token, naiveOwnedList);
+  },
+});
+Deno.bench({
+  name: "Authorizer.filter: 10,000 components with own auth, restrictTag",
+  group: "filter 10k own auth",
+  async fn() {
+    await authorizer.filter(token, owned);
+  },
+});
+Deno.bench({
+  name: "Authorizer.filter with onDecision: 10,000 components, restrictTag",
+  group: "filter 10k",
+  async fn() {
+    await listening.filter(token, components);
+  },
+});
+
+Deno.bench({
+  name: "naive runner: restrictTag layer (x1000)",
+  group: "authorize, allowed",
+  baseline: true,
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await naiveRunAuthChecks(
+        naiveLayer,
+        new AuthContext({ token, component: tool }),
+      );
+    }
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize: allowed (x1000)",
+  group: "authorize, allowed",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) await authorizer.authorize(token, tool);
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize with onDecision: allowed (x1000)",
+  group: "authorize, allowed",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) await listening.authorize(token, tool);
+  },
+});
+
+Deno.bench({
+  name: "Authorizer.authorize: step-up (x1000)",
+  group: "authorize, step-up",
+  baseline: true,
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await authorizer.authorize(token, adminTool).catch(() => {});
+    }
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize with onDecision: step-up (x1000)",
+  group: "authorize, step-up",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await listening.authorize(token, adminTool).catch(() => {});
+    }
   },
 });

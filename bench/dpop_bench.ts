@@ -79,12 +79,14 @@ const issuer = await generateKeyPair("ES256");
 const issuerJwk = { ...(await exportJWK(issuer.publicKey)), kid: "i1" };
 const jwtVerifier = new JwtVerifier({
   jwks: { keys: [issuerJwk] },
+  issuer: "https://auth.example.com/",
   audience: URL_,
   cache: false,
 });
 const jwt = (claims: Record<string, unknown>) =>
   new SignJWT(claims)
-    .setProtectedHeader({ alg: "ES256", kid: "i1" })
+    .setProtectedHeader({ alg: "ES256", kid: "i1", typ: "at+jwt" })
+    .setIssuer("https://auth.example.com/")
     .setAudience(URL_)
     .setExpirationTime("1h")
     .sign(issuer.privateKey);

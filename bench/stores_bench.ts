@@ -186,6 +186,7 @@ function introspection(
     endpoint,
     clientId: "mcp-server",
     clientSecret: "bench-secret",
+    issuer: "http://127.0.0.1/issuer",
     audience: URL_,
     cache: options.local === false ? { maxEntries: 0 } : {},
     ...(options.shared && nodeRedisStore
@@ -222,11 +223,13 @@ Deno.bench("local cache hit", { group: "introspection" }, async () => {
 const issuer = await generateKeyPair("ES256");
 const jwtVerifier = new JwtVerifier({
   jwks: { keys: [{ ...(await exportJWK(issuer.publicKey)), kid: "k" }] },
+  issuer: "http://127.0.0.1/issuer",
   audience: URL_,
   cache: false,
 });
 const jwt = await new SignJWT({ scope: "mcp" })
-  .setProtectedHeader({ alg: "ES256", kid: "k" })
+  .setProtectedHeader({ alg: "ES256", kid: "k", typ: "at+jwt" })
+  .setIssuer("http://127.0.0.1/issuer")
   .setAudience(URL_)
   .setExpirationTime("1h")
   .sign(issuer.privateKey);

@@ -16,6 +16,8 @@ const metadata = protectedResourceMetadata({
   resource,
   authorizationServers: ["https://auth.example.com"],
   scopesSupported: ["mcp"],
+  dpopBoundAccessTokensRequired: true, // RFC 9728 §2
+  dpopSigningAlgValuesSupported: ["ES256", "EdDSA"],
 });
 
 const mcp = withBearerAuth((_request, token) => {
@@ -31,7 +33,7 @@ const mcp = withBearerAuth((_request, token) => {
     audience: resource,
   }),
   requiredScopes: ["mcp"],
-  resourceMetadataUrl: metadataUrl,
+  resource, // the metadata URL of every challenge, and the audience checked
   dpop: dpopScheme({
     required: true, // plain Bearer tokens are refused
     algorithms: ["ES256", "EdDSA"],

@@ -17,10 +17,10 @@ const metadata = protectedResourceMetadata({
 const auth = bearerAuth({
   // Development only: swap in a JwtVerifier for real tokens.
   verifier: new StaticTokenVerifier({
-    tokens: { "dev-token": { clientId: "dev", scopes: ["mcp"] } },
+    tokens: { "dev-token": { clientId: "dev", scopes: ["mcp"], resource } },
   }),
   requiredScopes: ["mcp"],
-  resourceMetadataUrl: metadataUrl,
+  resource, // challenges point at metadataUrl; tokens must be for resource
 });
 
 export async function handler(request: Request): Promise<Response> {

@@ -8,7 +8,7 @@ const verifier = new JwtVerifier({
   jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "demo" }] },
   issuer: "https://auth.example.com/",
   audience: "https://mcp.example.com/mcp",
-  typ: "at+jwt",
+  // typ defaults to "at+jwt" (RFC 9068); typ: "JWT" for issuers that differ.
 });
 
 const jwt = await new SignJWT({ scope: "files:read", client_id: "demo-app" })

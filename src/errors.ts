@@ -25,6 +25,7 @@ import { normalizeScopes } from "./_internal/scope_token.ts";
 export type ErrorCode =
   | "ERR_AUTHORIZATION"
   | "ERR_INSUFFICIENT_SCOPE"
+  | "ERR_AUTHORIZATION_UNAVAILABLE"
   | "ERR_INVALID_TOKEN"
   | "ERR_VERIFIER_UNAVAILABLE"
   | "ERR_INVALID_REQUEST"
@@ -89,6 +90,17 @@ export interface InsufficientScopeErrorOptions
   challengeScopes?: readonly string[] | undefined;
 }
 
+/**
+ * The default message of an {@linkcode InsufficientScopeError}, FastMCP's
+ * wording: the scopes are no secret (the challenge names them). Internal:
+ * the HTTP adapter rebuilds it when it leaves a scope out of a challenge.
+ */
+export function insufficientScopeMessage(scopes: readonly string[]): string {
+  return scopes.length === 0
+    ? "Insufficient scope"
+    : `Insufficient scope. Required: ${scopes.join(", ")}`;
+}
+
 function errorOptions(
   options: McpAuthzErrorOptions | undefined,
 ): ErrorOptions | undefined {
@@ -141,8 +153,10 @@ export abstract class McpAuthzError extends Error {
  */
 export class AuthorizationError extends McpAuthzError {
   /** Stable code for programmatic handling. */
-  readonly code: "ERR_AUTHORIZATION" | "ERR_INSUFFICIENT_SCOPE" =
-    "ERR_AUTHORIZATION";
+  readonly code:
+    | "ERR_AUTHORIZATION"
+    | "ERR_INSUFFICIENT_SCOPE"
+    | "ERR_AUTHORIZATION_UNAVAILABLE" = "ERR_AUTHORIZATION";
 
   /**
    * Creates a denial.
@@ -211,12 +225,74 @@ export class InsufficientScopeError extends AuthorizationError {
         [...options.challengeScopes, ...scopes],
         "InsufficientScopeError challengeScopes",
       );
-    // FastMCP's wording: the scopes are no secret (the challenge names them).
-    const named = scopes.length === 0 ? "" : `. Required: ${scopes.join(", ")}`;
-    super(options?.message ?? `Insufficient scope${named}`, options);
+    super(options?.message ?? insufficientScopeMessage(scopes), options);
     this.name = "InsufficientScopeError";
     this.requiredScopes = scopes;
     this.challengeScopes = challenge;
+  }
+}
+
+/**
+ * Options of {@linkcode AuthorizationUnavailableError}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { AuthorizationUnavailableErrorOptions } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AuthorizationUnavailableErrorOptions = { retryAfter: 10 };
+ * assert.equal(options.retryAfter, 10);
+ * ```
+ */
+export interface AuthorizationUnavailableErrorOptions
+  extends McpAuthzErrorOptions {
+  /** Seconds after which a retry may succeed, when known. */
+  retryAfter?: number | undefined;
+}
+
+/**
+ * A decision that could not be made right now: the policy engine behind a
+ * check (an AuthZEN PDP, for instance) was unreachable, too slow, or gave an
+ * answer that is not a decision. It is an `AuthorizationError`, so code that
+ * does not know it treats it as a denial (fail closed): a list hides the
+ * component, `runAuthChecks` propagates it. Code that knows it says "try
+ * again" instead of "not found": `Authorizer.authorize` lets it through,
+ * `withBearerAuth` answers 503 with `Retry-After`, and the MCP guards answer
+ * the JSON-RPC error `-32603` with `data.retryAfter`. Its message is for
+ * logs, never for the client.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthorizationError, AuthorizationUnavailableError } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new AuthorizationUnavailableError("PDP timed out", { retryAfter: 5 });
+ * assert.ok(error instanceof AuthorizationError);
+ * assert.equal(error.code, "ERR_AUTHORIZATION_UNAVAILABLE");
+ * assert.equal(error.retryAfter, 5);
+ * ```
+ */
+export class AuthorizationUnavailableError extends AuthorizationError {
+  /** Stable code for programmatic handling. */
+  override readonly code: "ERR_AUTHORIZATION_UNAVAILABLE" =
+    "ERR_AUTHORIZATION_UNAVAILABLE";
+  /** Seconds after which a retry may succeed, when known. */
+  readonly retryAfter: number | undefined;
+
+  /**
+   * Creates an unavailability error.
+   *
+   * @param message What went wrong, for logs (default `"Authorization
+   * temporarily unavailable"`).
+   * @param options A retry hint in seconds, and the cause.
+   */
+  constructor(
+    message = "Authorization temporarily unavailable",
+    options?: AuthorizationUnavailableErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "AuthorizationUnavailableError";
+    this.retryAfter = options?.retryAfter;
   }
 }
 
@@ -472,6 +548,7 @@ export class UseDpopNonceError extends DpopError {
  *     case "ERR_AUTHORIZATION":
  *     case "ERR_INSUFFICIENT_SCOPE":
  *       return 403;
+ *     case "ERR_AUTHORIZATION_UNAVAILABLE":
  *     case "ERR_VERIFIER_UNAVAILABLE":
  *       return 503;
  *   }
@@ -482,6 +559,7 @@ export class UseDpopNonceError extends DpopError {
 export type AnyMcpAuthzError =
   | AuthorizationError
   | InsufficientScopeError
+  | AuthorizationUnavailableError
   | InvalidTokenError
   | VerifierUnavailableError
   | InvalidRequestError

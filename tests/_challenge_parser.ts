@@ -133,6 +133,12 @@ export function parseBearer(value: string | null): Record<string, string> {
     throw new Error(`expected Bearer, got ${challenge!.scheme}`);
   }
   if (challenge!.token68 !== undefined) throw new Error("unexpected token68");
+  // RFC 6750 §3: "MUST be followed by one or more auth-param values".
+  if (Object.keys(challenge!.params).length === 0) {
+    throw new Error(
+      "a bare Bearer challenge (RFC 6750 §3 wants an auth-param)",
+    );
+  }
   // RFC 6750 §3: error, error_description and scope use a narrower set.
   for (const name of ["error", "error_description", "scope"]) {
     const v = challenge!.params[name];
@@ -141,4 +147,19 @@ export function parseBearer(value: string | null): Record<string, string> {
     }
   }
   return challenge!.params;
+}
+
+/**
+ * Parses a value of one or more challenges and throws unless each carries
+ * at least one auth-param (RFC 6750 §3 for Bearer; every challenge we emit).
+ */
+export function parseNoneBare(value: string | null): ParsedChallenge[] {
+  if (value === null) throw new Error("no WWW-Authenticate header");
+  const challenges = parseChallenges(value);
+  for (const challenge of challenges) {
+    if (Object.keys(challenge.params).length === 0) {
+      throw new Error(`a bare ${challenge.scheme} challenge in ${value}`);
+    }
+  }
+  return challenges;
 }

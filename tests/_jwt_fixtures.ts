@@ -68,14 +68,22 @@ export function claims(
   };
 }
 
-/** Signs with jose: the well-formed path. */
+/**
+ * Signs with jose: the well-formed path, an RFC 9068 access token (`typ`
+ * `at+jwt` unless `header` says otherwise).
+ */
 export function sign(
   key: TestKey,
   payload: Record<string, unknown> = claims(),
   header: Record<string, unknown> = {},
 ): Promise<string> {
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header })
+    .setProtectedHeader({
+      alg: key.alg,
+      kid: key.kid,
+      typ: "at+jwt",
+      ...header,
+    })
     .sign(key.privateKey);
 }
 

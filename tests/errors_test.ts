@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AuthorizationError,
+  AuthorizationUnavailableError,
   InsufficientScopeError,
   InvalidTokenError,
   VerifierUnavailableError,
@@ -77,5 +78,23 @@ describe("errors", () => {
     assert.equal(unavailable.code, "ERR_VERIFIER_UNAVAILABLE");
     assert.equal(unavailable.retryAfter, 5);
     assert.equal(new VerifierUnavailableError().retryAfter, undefined);
+  });
+
+  it("AuthorizationUnavailableError is a denial to code that does not know it, with a retry hint", () => {
+    const cause = new Error("pdp down");
+    const error = new AuthorizationUnavailableError("PDP timed out", {
+      retryAfter: 5,
+      cause,
+    });
+    assert.ok(error instanceof AuthorizationError);
+    assert.equal(error.name, "AuthorizationUnavailableError");
+    assert.equal(error.code, "ERR_AUTHORIZATION_UNAVAILABLE");
+    assert.equal(error.message, "PDP timed out");
+    assert.equal(error.retryAfter, 5);
+    assert.equal(error.cause, cause);
+    const plain = new AuthorizationUnavailableError();
+    assert.equal(plain.message, "Authorization temporarily unavailable");
+    assert.equal(plain.retryAfter, undefined);
+    assert.equal(plain.cause, undefined);
   });
 });

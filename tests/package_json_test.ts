@@ -39,7 +39,7 @@ describe("package.json", () => {
     assert.deepEqual(npm.exports, deno.exports);
   });
 
-  it("declares jose as a dependency and the SDKs as optional peers, at deno.json's ranges", () => {
+  it("declares jose as a dependency, and the SDKs, @bufbuild/cel, the adapters' frameworks and OpenTelemetry's API as optional peers, at deno.json's ranges", () => {
     const ranges = npmImports(deno);
     assert.deepEqual(npm.dependencies, { jose: ranges.get("jose") });
     assert.deepEqual(npm.peerDependencies, {
@@ -47,11 +47,32 @@ describe("package.json", () => {
         "@modelcontextprotocol/server",
       ),
       "@modelcontextprotocol/sdk": ranges.get("@modelcontextprotocol/sdk"),
+      "@bufbuild/cel": ranges.get("@bufbuild/cel"),
+      hono: ranges.get("hono"),
+      "@opentelemetry/api": ranges.get("@opentelemetry/api"),
     });
     assert.deepEqual(npm.peerDependenciesMeta, {
       "@modelcontextprotocol/server": { optional: true },
       "@modelcontextprotocol/sdk": { optional: true },
+      "@bufbuild/cel": { optional: true },
+      hono: { optional: true },
+      "@opentelemetry/api": { optional: true },
     });
+  });
+
+  it("declares every package deno.json maps, as a dependency or as an optional peer, and nothing else", () => {
+    const dependencies = Object.keys(npm.dependencies as object);
+    const peers = Object.keys(npm.peerDependencies as object);
+    const meta = npm.peerDependenciesMeta as Record<
+      string,
+      { optional?: boolean }
+    >;
+    // A required peer would be installed into every consumer (npm 7+).
+    for (const peer of peers) assert.equal(meta[peer]?.optional, true, peer);
+    assert.deepEqual(
+      [...dependencies, ...peers].sort(),
+      [...npmImports(deno).keys()].sort(),
+    );
   });
 
   it("declares no devDependencies: npm and Bun would install them into a consumer linking a checkout", () => {
@@ -64,12 +85,46 @@ describe("package.json", () => {
 describe("deno.json", () => {
   const deno = read("deno.json");
 
-  it("maps only what the package imports at run time", () => {
+  it("maps only what the package imports at run time (and hono for the types of ./hono)", () => {
     assert.deepEqual([...npmImports(deno).keys()].sort(), [
+      "@bufbuild/cel",
       "@modelcontextprotocol/sdk",
       "@modelcontextprotocol/server",
+      "@opentelemetry/api",
+      "hono",
       "jose",
     ]);
+  });
+
+  it("loads @bufbuild/cel only from the CEL compiler, which only a dynamic import reaches", () => {
+    const read = (path: string) =>
+      readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+    // The one static importer: src/authzen/_cel.ts; mappings.ts imports it
+    // dynamically, so ./authzen without declared mappings never needs it.
+    assert.match(read("src/authzen/_cel.ts"), /from "@bufbuild\/cel"/);
+    assert.match(
+      read("src/authzen/mappings.ts"),
+      /await import\("\.\/_cel\.ts"\)/,
+    );
+    for (const path of ["check.ts", "_decider.ts", "_options.ts", "mod.ts"]) {
+      const text = read(`src/authzen/${path}`);
+      assert.doesNotMatch(text, /@bufbuild\/cel"/, path);
+      assert.doesNotMatch(text, /from "\.\/_cel\.ts"/, path);
+    }
+  });
+
+  it("imports hono for its types only: no runtime import of it in src/", () => {
+    const src = new URL("../src/", import.meta.url);
+    const imports = (readdirSync(src, { recursive: true }) as string[])
+      .filter((path) => path.endsWith(".ts"))
+      .flatMap((path) =>
+        [
+          ...readFileSync(new URL(path, src), "utf8")
+            .matchAll(/^(?:import|export)\b[^;]*?from "hono(?:\/[^"]*)?";/gm),
+        ].map((match) => match[0])
+      );
+    assert.ok(imports.length > 0, "no hono import found");
+    for (const line of imports) assert.match(line, /^import type /);
   });
 
   it("keeps Express and node: modules out of ./node: it reads their objects structurally", () => {

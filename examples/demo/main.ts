@@ -5,7 +5,8 @@
  * instead of automatic approval. To trust a real authorization server
  * instead of the embedded development one: `OAUTH_ISSUER`,
  * `OAUTH_JWKS_URL` and, if its tokens' `aud` is not this server's MCP URL,
- * `OAUTH_AUDIENCE`.
+ * `OAUTH_AUDIENCE`; `OAUTH_TOKEN_TYP` when their `typ` is not `at+jwt`
+ * (`JWT`, or `false` for none).
  *
  * @module
  */
@@ -42,11 +43,13 @@ try {
   demo = await startDemo({
     port,
     approval,
+    // The audit log: one JSON line per decision, on stdout.
+    audit: (line) => console.log(line),
     external: issuer === undefined ? undefined : {
       issuer,
       jwksUrl: jwksUrl!,
       audience: env("OAUTH_AUDIENCE"),
-      typ: env("OAUTH_TOKEN_TYP"),
+      typ: env("OAUTH_TOKEN_TYP") === "false" ? false : env("OAUTH_TOKEN_TYP"),
     },
   });
 } catch (error) {
@@ -94,5 +97,10 @@ if (demo.dev !== undefined) {
     `  ${portEnv}TOKEN=... npx --yes deno@2.9.6 task client`,
   );
 }
-lines.push("", "Stop with Ctrl-C.");
+lines.push(
+  "",
+  "Every authorization decision is printed below as one JSON line (an audit log).",
+  "",
+  "Stop with Ctrl-C.",
+);
 console.log(lines.join("\n"));

@@ -10,6 +10,7 @@
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import {
+  type DecisionListener,
   JwtVerifier,
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
@@ -29,8 +30,11 @@ export interface ExternalIssuer {
   jwksUrl: string;
   /** The `aud` its tokens carry for this server; default: the MCP URL. */
   audience?: string | undefined;
-  /** The JWT `typ` to require (e.g. `at+jwt`); default: not checked. */
-  typ?: string | undefined;
+  /**
+   * The JWT `typ` its access tokens carry; default `at+jwt` (RFC 9068),
+   * `false` for an issuer that sends none.
+   */
+  typ?: string | false | undefined;
 }
 
 /** Options of {@linkcode createDemo}. */
@@ -43,6 +47,20 @@ export interface DemoAppOptions {
   approval?: "auto" | "page";
   /** Where the development server's warning goes (default console.warn). */
   warn?: ((message: string) => void) | false;
+  /**
+   * The audit log: given one JSON line per authorization decision (the
+   * bearer gate's and the guard's). Default: none.
+   */
+  audit?: ((line: string) => void) | undefined;
+}
+
+/**
+ * A decision listener writing one JSON line per decision to `write`: the
+ * time, then the event (which holds no token, argument or error message).
+ */
+export function auditLog(write: (line: string) => void): DecisionListener {
+  return (event) =>
+    write(JSON.stringify({ time: new Date().toISOString(), ...event }));
 }
 
 /** The demo as a fetch handler, on any runtime. */
@@ -71,7 +89,8 @@ export interface DemoApp {
  */
 export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
   const notes: string[] = [];
-  const mcp = createMcpHandler(() => notesServer(notes));
+  const onDecision = options.audit && auditLog(options.audit);
+  const mcp = createMcpHandler(() => notesServer(notes, onDecision));
   const mcpUrl = new URL("/mcp", options.origin);
   const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
   const external = options.external;
@@ -87,9 +106,10 @@ export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
     : undefined;
   const issuer = external?.issuer ?? dev!.issuer;
   const verifier = new JwtVerifier({
-    // The embedded server's key is at hand: no JWKS fetch to ourselves.
+    // The embedded server's key is at hand: no JWKS fetch to ourselves. It
+    // issues RFC 9068 tokens (typ at+jwt, the default).
     ...(dev !== undefined
-      ? { jwks: dev.jwks, typ: "at+jwt" }
+      ? { jwks: dev.jwks }
       : external?.typ !== undefined
       ? { jwksUri: external.jwksUrl, typ: external.typ }
       : { jwksUri: external!.jwksUrl }),
@@ -117,6 +137,7 @@ export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
       // first (MCP's scope selection), then step up for write or admin.
       requiredScopes: ["read"],
       scopeHierarchy: SCOPE_HIERARCHY,
+      onDecision,
     },
   );
   return {

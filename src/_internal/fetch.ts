@@ -22,18 +22,20 @@ export class FetchFailure extends Error {
   readonly reason: FetchFailureReason;
   /** The HTTP status, for `"status"`. */
   readonly status: number | undefined;
+  /** Whether `timeoutMs` cut the exchange (its reason says at which stage). */
+  readonly timedOut: boolean;
 
   /**
    * Creates a failure.
    *
    * @param reason What went wrong.
    * @param message For logs.
-   * @param options The status and the cause.
+   * @param options The status, whether the timeout fired, and the cause.
    */
   constructor(
     reason: FetchFailureReason,
     message: string,
-    options: { status?: number; cause?: unknown } = {},
+    options: { status?: number; timedOut?: boolean; cause?: unknown } = {},
   ) {
     super(
       message,
@@ -42,6 +44,7 @@ export class FetchFailure extends Error {
     this.name = "FetchFailure";
     this.reason = reason;
     this.status = options.status;
+    this.timedOut = options.timedOut ?? false;
   }
 }
 
@@ -72,6 +75,7 @@ const isSuccess = (status: number) => status >= 200 && status <= 299;
  * `options.maxBytes`. A 3xx (or the status-0 opaque redirect) is a failure:
  * authority stays with the configured URL, never followed to another origin
  * or to plain http (`redirect: "manual"`, since Workers refuse `"error"`).
+ * The timeout holds even for an injected `fetch` that ignores its signal.
  *
  * @param fetchFn The `fetch` to use, called without a receiver.
  * @param url Where to send the request.
@@ -89,17 +93,26 @@ export async function fetchJson(
   options: FetchJsonOptions,
 ): Promise<unknown> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const signal = controller.signal;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
   try {
     let response: Response;
     try {
-      response = await fetchFn(String(url), {
-        ...init,
-        signal: controller.signal,
-        redirect: "manual",
-      });
+      response = await untilAborted(
+        Promise.resolve(
+          fetchFn(String(url), { ...init, signal, redirect: "manual" }),
+        ),
+        signal,
+      );
     } catch (cause) {
-      throw new FetchFailure("unreachable", "Endpoint unreachable", { cause });
+      throw new FetchFailure("unreachable", "Endpoint unreachable", {
+        cause,
+        timedOut,
+      });
     }
     if (!(options.ok ?? isSuccess)(response.status) || response.redirected) {
       await response.body?.cancel().catch(() => {});
@@ -122,14 +135,39 @@ export async function fetchJson(
     }
     try {
       return JSON.parse(
-        await readLimitedText(response, options.maxBytes, controller.signal, {
+        await readLimitedText(response, options.maxBytes, signal, {
           fatal: options.fatal ?? false,
         }),
       );
     } catch (cause) {
-      throw new FetchFailure("unreadable", "Response unreadable", { cause });
+      throw new FetchFailure("unreadable", "Response unreadable", {
+        cause,
+        timedOut,
+      });
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * `pending`, or a rejection as soon as `signal` aborts, whichever comes
+ * first. A response that arrives after that has its body cancelled.
+ */
+function untilAborted(
+  pending: Promise<Response>,
+  signal: AbortSignal,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    pending.then((response) => {
+      signal.removeEventListener("abort", abort);
+      if (signal.aborted) response?.body?.cancel().catch(() => {});
+      resolve(response);
+    }, (error) => {
+      signal.removeEventListener("abort", abort);
+      reject(error);
+    });
+  });
 }

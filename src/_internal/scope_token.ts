@@ -10,6 +10,13 @@ import { show } from "./show.ts";
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/**
+ * The OIDC scope that asks an authorization server for a refresh token. It
+ * is no resource's scope: a resource server never requires it, and never
+ * names it in metadata or a challenge (MCP, "Refresh Tokens").
+ */
+export const OFFLINE_ACCESS = "offline_access";
+
 /** Whether `value` is a syntactically valid scope token (RFC 6749 §3.3). */
 export function isScopeToken(value: unknown): value is string {
   return typeof value === "string" && SCOPE_TOKEN.test(value);

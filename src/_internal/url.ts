@@ -77,3 +77,47 @@ export function parseEndpointUrl(
   }
   return url;
 }
+
+// RFC 3986 §3: scheme "://" authority, then the rest (path, query, fragment).
+const HIERARCHICAL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
+const DEFAULT_PORTS: Readonly<Record<string, string>> = {
+  http: "80",
+  https: "443",
+  ws: "80",
+  wss: "443",
+};
+
+/**
+ * The comparison key of a resource identifier or audience (RFC 8707, the MCP
+ * canonical server URI): scheme and host lower-cased, a default port (or an
+ * empty one) dropped, and an empty path read as `/` (RFC 3986 §6.2.2.1 and
+ * §6.2.3). Nothing else is normalised: path, query and fragment stay as
+ * written, so `/mcp` and `/mcp/`, `/MCP` or `/a/../mcp` name other
+ * resources. A value that is not `scheme://authority...` is its own key.
+ */
+export function resourceIdentifierKey(value: string): string {
+  const match = HIERARCHICAL.exec(value);
+  if (match === null) return value;
+  const scheme = match[1]!.toLowerCase();
+  let authority = match[2]!;
+  let rest = match[3]!;
+  const at = authority.lastIndexOf("@");
+  const userinfo = at === -1 ? "" : authority.slice(0, at + 1);
+  let host = authority.slice(at + 1);
+  const port = /:(\d*)$/.exec(host);
+  if (port !== null && !host.endsWith("]")) {
+    const digits = port[1]!;
+    const fallback = DEFAULT_PORTS[scheme];
+    if (
+      digits === "" ||
+      (fallback !== undefined && Number(digits) === Number(fallback))
+    ) {
+      host = host.slice(0, host.length - port[0].length);
+    }
+  }
+  authority = userinfo + host.toLowerCase();
+  if (DEFAULT_PORTS[scheme] !== undefined && !rest.startsWith("/")) {
+    rest = `/${rest}`;
+  }
+  return `${scheme}://${authority}${rest}`;
+}

@@ -14,17 +14,10 @@
 import { show } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { AuthorizationError, InvalidRequestError } from "../errors.ts";
-import {
-  fromHandlerDenial,
-  missingToken,
-  readCredentials,
-  Refusal,
-  SchemeCredentials,
-  verifyCredentials,
-} from "../http/_authenticate.ts";
 import { compileConfig, type Config } from "../http/_bearer_config.ts";
-import type { BearerAuthOptions } from "../http/bearer_auth.ts";
-import { renderOutcome } from "../http/challenge.ts";
+import { fromHandlerDenial } from "../http/_denials.ts";
+import { bearerAuthAs, type BearerAuthOptions } from "../http/bearer_auth.ts";
+import { challengeResponse, renderOutcome } from "../http/challenge.ts";
 import { requestView } from "./_node_request.ts";
 import {
   type NodeRequest,
@@ -126,22 +119,27 @@ type Decided =
 // Only the token nodeBearerAuth verified: never a `req.auth` set elsewhere.
 const verified = new WeakMap<object, McpAuthInfo>();
 
-function keep(refusal: Refusal): Refusal {
-  return refusal;
+/** The scheme of the client's credentials, for a handler denial's answer. */
+function schemeOf(request: Request): string | undefined {
+  const value = request.headers.get("authorization");
+  return value !== null && /^dpop /i.test(value) ? "DPoP" : undefined;
 }
 
-/** The authentication of `owner`, on the options compiled once. */
+/**
+ * `bearerAuth` itself under `owner`'s name, on the Web view of each Node
+ * request: the same answers and the same decision events (`onDecision`).
+ */
 function authenticator(
   owner: string,
   options: BearerAuthOptions,
-): { config: Config; decide(req: NodeRequest): Promise<Decided> } {
-  const config = compileConfig(owner, options);
+): { config: () => Config; decide(req: NodeRequest): Promise<Decided> } {
+  const authenticate = bearerAuthAs(owner, options);
   const url = (options as { resourceMetadataUrl?: string | URL })
     .resourceMetadataUrl;
   const href = url === undefined ? undefined : new URL(url).href;
-  const render = (refusal: Refusal) => ({
-    response: renderOutcome(refusal.outcome, config.challenge, refusal.used),
-  });
+  // Compiled once, on the first handler denial only (withNodeBearerAuth).
+  let compiled: Config | undefined;
+  const config = () => compiled ??= compileConfig(owner, options);
   async function decide(req: NodeRequest): Promise<Decided> {
     let request: Request;
     try {
@@ -150,28 +148,23 @@ function authenticator(
       const description = error instanceof InvalidRequestError
         ? error.message
         : "Malformed request";
-      return render(
-        new Refusal({ type: "invalid_request", description }, undefined),
-      );
+      return {
+        response: challengeResponse(
+          { type: "invalid_request", description },
+          url === undefined ? {} : { resourceMetadataUrl: url },
+        ),
+      };
     }
-    const credentials = readCredentials(config, request);
-    if (credentials instanceof Refusal) return render(credentials);
-    if (credentials === undefined) {
-      return config.optional
-        ? { token: undefined, used: undefined }
-        : render(new Refusal(missingToken(config), undefined));
-    }
-    const result = await verifyCredentials(config, request, credentials, keep);
-    if (result instanceof Refusal) return render(result);
+    const result = await authenticate(request);
+    if (result instanceof Response) return { response: result };
+    if (result === undefined) return { token: undefined, used: undefined };
     return {
       // A copy: the verifier's token (maybe cached, maybe frozen) is not
       // the request's to change.
       token: href === undefined
         ? { ...result }
         : { ...result, resourceMetadataUrl: href },
-      used: credentials instanceof SchemeCredentials
-        ? credentials.used
-        : undefined,
+      used: schemeOf(request),
     };
   }
   return { config, decide };
@@ -330,10 +323,11 @@ export function withNodeBearerAuth<
       if (!(error instanceof AuthorizationError) || res.headersSent === true) {
         throw error;
       }
-      const outcome = fromHandlerDenial(config, error, decided.token);
+      const compiled = config();
+      const outcome = fromHandlerDenial(compiled, error, decided.token);
       await writeNodeResponse(
         res,
-        renderOutcome(outcome, config.challenge, decided.used),
+        renderOutcome(outcome, compiled.challenge, decided.used),
       );
     }
   };

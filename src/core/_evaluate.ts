@@ -27,7 +27,10 @@ import {
   reporter,
   warnOnError,
 } from "./context.ts";
-import { AuthorizationError } from "../errors.ts";
+import {
+  AuthorizationError,
+  type AuthorizationUnavailableError,
+} from "../errors.ts";
 
 export { type ErrorReporter, warnOnError };
 
@@ -39,6 +42,22 @@ export function isAuthorizationError(
     return error instanceof AuthorizationError;
   } catch {
     // A Proxy whose getPrototypeOf trap throws is not a deliberate denial.
+    return false;
+  }
+}
+
+/**
+ * Whether `error` says "could not decide now" (an engine unreachable): an
+ * `AuthorizationUnavailableError`, told by its `code` so that the core
+ * bundle does not carry the class. Robust to hostile thrown values.
+ */
+export function isUnavailableError(
+  error: unknown,
+): error is AuthorizationUnavailableError {
+  try {
+    return isAuthorizationError(error) &&
+      error.code === "ERR_AUTHORIZATION_UNAVAILABLE";
+  } catch {
     return false;
   }
 }

@@ -18,9 +18,11 @@ import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
+  isUnavailableError,
   toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
+import { BatchScope, isBatchCheck } from "./batch.ts";
 import {
   addRequirements,
   evaluateShortfall,
@@ -28,6 +30,8 @@ import {
   tracker,
 } from "./runner.ts";
 import { named } from "./checks.ts";
+import type { DecisionOptions } from "./decision.ts";
+import * as events from "./_decision_watch.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -50,7 +54,7 @@ import {
  * assert.ok(new Authorizer(options));
  * ```
  */
-export interface AuthorizerOptions {
+export interface AuthorizerOptions extends DecisionOptions {
   /**
    * Server-wide layers, each one FastMCP `AuthMiddleware`: a check or a list
    * of checks (AND). Run in order, after the component's own `auth`.
@@ -91,6 +95,12 @@ const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+/**
+ * `authorizer[layerChecks]`: every check of every layer, in order. Internal:
+ * the MCP guard asks them what they advertise about a listed tool.
+ */
+export const layerChecks: unique symbol = Symbol();
+
 // Stand-ins named in `onError` reports for failures that are not a check's:
 // a malformed component, or a component list that threw while iterated.
 // Named explicitly: a minifier renames function expressions.
@@ -128,7 +138,8 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
  *
  * - `filter` answers list operations: it keeps, in order, the components
  *   that pass everything; a check throwing `AuthorizationError` drops that
- *   component.
+ *   component. A `BatchCheck` is asked once for every component
+ *   of the list that reaches it (`decideMany`), not once per component.
  * - `authorize` answers a call, read or get: it throws the same
  *   `AuthorizationError` for an unknown component and for one its own `auth`
  *   denies, so existence never leaks; a layer's scope shortfall throws
@@ -163,27 +174,33 @@ function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
 export class Authorizer {
   #layers: readonly (readonly AuthCheck[])[];
   #flat: readonly AuthCheck[];
+  #batched: boolean;
+  // Per own `auth` value, whether it holds a batch check (BatchScope).
+  #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
+  #decisions: events.DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy and error reporter.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy` and `onError` (a misspelt `layers`
-   * would load none), a layer is not a check or list of checks, the
-   * hierarchy is not scope -> scope list, or `onError` is not a function.
+   * than `layers`, `scopeHierarchy`, `onError`, `onDecision`,
+   * `redactDecision` and `listDecisions` (a misspelt `layers` would load
+   * none), a layer is not a check or list of checks, the hierarchy is not
+   * scope -> scope list, or `onError` / `onDecision` is not a function.
    */
   constructor(options: AuthorizerOptions = {}) {
     const { layers, scopeHierarchy, onError } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError"],
+      ["layers", "scopeHierarchy", "onError", ...events.OPTION_NAMES],
       "an options object such as { layers: [...] }",
     );
     this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
+    this.#batched = this.#flat.some(isBatchCheck);
     this.#compiled = scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(scopeHierarchy);
@@ -193,6 +210,21 @@ export class Authorizer {
       onError,
       warnOnError,
     );
+    this.#decisions = events.compileDecisions("Authorizer", options);
+  }
+
+  /** @ignore Internal: this Authorizer's sink, the MCP guard's default. */
+  get [events.decisionsOf](): events.DecisionSink | undefined {
+    return this.#decisions;
+  }
+
+  /**
+   * Internal. Every check of every layer, in order.
+   *
+   * @ignore
+   */
+  get [layerChecks](): readonly AuthCheck[] {
+    return this.#flat;
   }
 
   /** The token's scope set, computed once per call and shared by every context. */
@@ -202,11 +234,16 @@ export class Authorizer {
       : closeScopes(token.scopes, this.#compiled);
   }
 
-  /** Own auth, then every layer: one AND chain, synchronous until a check is not. */
+  /**
+   * Own auth, then every layer (`flat`): one AND chain, synchronous until a
+   * check is not. Batch checks answer through `batch`, once per list.
+   */
   #decide(
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     const ctx = AuthContext[seeded](
       { token, component },
@@ -215,11 +252,10 @@ export class Authorizer {
     );
     const own = component.auth;
     const first = own === undefined ||
-      evaluateAll(toCheckList(own), ctx, this.#report);
+      batch.evaluateOwn(own, ctx, this.#report, this.#ownBatched);
     return first === true
-      ? evaluateAll(this.#flat, ctx, this.#report)
-      : first &&
-        first.then((ok) => ok && evaluateAll(this.#flat, ctx, this.#report));
+      ? evaluateAll(flat, ctx, this.#report)
+      : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));
   }
 
   /** A decision that never throws: an AuthorizationError or a bad component drops. */
@@ -227,9 +263,11 @@ export class Authorizer {
     token: AccessToken | undefined,
     component: Component,
     granted: ReadonlySet<string>,
+    flat: readonly AuthCheck[],
+    batch: BatchScope,
   ): boolean | Promise<boolean> {
     try {
-      const decision = this.#decide(token, component, granted);
+      const decision = this.#decide(token, component, granted, flat, batch);
       return typeof decision === "boolean"
         ? decision
         : decision.catch(() => false);
@@ -268,13 +306,34 @@ export class Authorizer {
     token: AccessToken | undefined,
     components: Iterable<C>,
   ): Promise<C[]> {
+    return this[events.listing](token, components, undefined);
+  }
+
+  /** @ignore Internal: `filter` for a caller owning its event (the guard). */
+  [events.listing]<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+    asked: events.Asking | undefined,
+  ): Promise<C[]> {
+    const watch = events.watchList(this.#decisions, asked, token, components);
+    if (watch === undefined) return this.#filter(token, components);
+    return watch.settle(this.#filter(token, watch.components));
+  }
+
+  #filter<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+  ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
+      // Batch checks (decideMany) are asked once for the whole list.
+      const batch = new BatchScope(this.#report);
+      const flat = this.#batched ? batch.substitute(this.#flat) : this.#flat;
       const kept: C[] = [];
       // Once a check goes async, the rest are collected in order and awaited.
       let pending: [C, boolean | Promise<boolean>][] | undefined;
       for (const component of components) {
-        const decision = this.#keep(token, component, granted);
+        const decision = this.#keep(token, component, granted, flat, batch);
         if (pending !== undefined) pending.push([component, decision]);
         else if (decision === true) kept.push(component);
         else if (decision !== false) pending = [[component, decision]];
@@ -307,6 +366,9 @@ export class Authorizer {
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
    * the following scope-only layers, up to the first opaque one.
+   * @throws {AuthorizationUnavailableError} When a check (own `auth` or a
+   * layer) throws it: the engine behind it could not decide, so the caller
+   * answers "retry" (HTTP 503), not "not found".
    *
    * @example Usage
    * ```ts
@@ -322,14 +384,31 @@ export class Authorizer {
    * assert.equal(unknown.message, denied.message);
    * ```
    */
-  async authorize(
+  authorize(
     token: AccessToken | undefined,
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
+    const watch = events.watchAuthorize(
+      this.#decisions,
+      token,
+      component,
+      options,
+      NOT_FOUND_MESSAGE,
+    );
+    const decided = this.#authorize(token, component, options, watch);
+    return watch === undefined ? decided : watch.settle(decided);
+  }
+
+  async #authorize(
+    token: AccessToken | undefined,
+    component: Component | undefined,
+    options: AuthorizeOptions | undefined,
+    watch: events.AuthorizeWatch | undefined,
+  ): Promise<void> {
     // One context for the whole decision, reporting through a tracker: a
     // layer whose check threw is opaque, whatever it claims to lack.
-    const tracked = tracker(this.#report);
+    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
     let ctx: AuthContext | undefined;
     let visible = false;
     try {
@@ -343,6 +422,8 @@ export class Authorizer {
           await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
       }
     } catch (error) {
+      // An engine that could not decide is not a "not found": say retry.
+      if (isUnavailableError(error)) throw error;
       // A malformed component is reported; own auth's errors already were.
       if (ctx === undefined) reportSafely(this.#report, error, componentShape);
     }
@@ -351,6 +432,7 @@ export class Authorizer {
     if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
 
     for (let i = 0; i < this.#layers.length; i++) {
+      if (watch !== undefined) watch.layer = i;
       const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
       if (result.authorized) continue;
       // No step-up can help: answer exactly as for an unknown component, so

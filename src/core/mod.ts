@@ -21,11 +21,24 @@ export type {
 } from "./checks.ts";
 export { requireRoles, requireScopes, restrictTag } from "./checks.ts";
 export { allOf, anyOf } from "./combinators.ts";
+export type { BatchCheck } from "./batch.ts";
+export { isBatchCheck } from "./batch.ts";
 export type { RunOptions, Shortfall } from "./runner.ts";
 export {
   runAuthChecks,
   runAuthChecksWithShortfall,
   scopeRequirements,
 } from "./runner.ts";
+export type {
+  DecisionDetails,
+  DecisionEvent,
+  DecisionListener,
+  DecisionOperation,
+  DecisionOptions,
+  DecisionOutcome,
+  DecisionReason,
+  DecisionRedactor,
+} from "./decision.ts";
+export { DECISION_OUTCOMES, DECISION_REASONS } from "./decision.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./authorizer.ts";
 export { Authorizer } from "./authorizer.ts";

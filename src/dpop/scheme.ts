@@ -33,9 +33,9 @@ import { DpopVerifier, type DpopVerifierOptions } from "./verifier.ts";
  * | `DPoP` scheme, proof missing, invalid, stale, replayed, for another request | 401 `DPoP error="invalid_dpop_proof"` |
  * | `DPoP` scheme, nonces on and no valid nonce                 | 401 `DPoP error="use_dpop_nonce"` + `DPoP-Nonce` |
  * | `DPoP` scheme, proof key is not the bound key               | 401 `DPoP error="invalid_token"` "Invalid DPoP key binding" |
- * | `DPoP` scheme, token without `cnf.jkt`                      | 401 `DPoP error="invalid_token"` |
+ * | `DPoP` scheme, token without `cnf.jkt`, or bound to more than its key (`cnf` with `x5t#S256` ...) | 401 `DPoP error="invalid_token"` |
  * | `DPoP` scheme, malformed `Authorization`                    | 400 `DPoP error="invalid_request"` |
- * | `Bearer` scheme, token with `cnf.jkt`                       | 401 `Bearer error="invalid_token"` |
+ * | `Bearer` scheme, token with any `cnf` member (`jkt`, `x5t#S256` ...), with or without this option | 401 `Bearer error="invalid_token"` |
  * | `Bearer` scheme with `required: true`                       | 401 `DPoP error="invalid_token"` |
  * | anything `bearerAuth` refuses (bad token, scopes ...)       | its answer, the error in the scheme used |
  * | `withBearerAuth` handler: throws an `AuthorizationError`, or (through `@mcp-authz/core/mcp`) the MCP SDK answers a scope shortfall | its answer, in the scheme used |
@@ -48,6 +48,9 @@ import { DpopVerifier, type DpopVerifierOptions } from "./verifier.ts";
  * store. A proof is consumed only by a request that is accepted: a request
  * refused for its token can be sent again with the same proof within the
  * proof's window (`maxAge`); server nonces (`nonces`) shorten that window.
+ * With nonces on, `withBearerAuth` also sends a fresh `DPoP-Nonce` with
+ * every 2xx answer to a DPoP request (RFC 9449 §8.2), so the client's next
+ * proof need not be refused first.
  *
  * @example Usage
  * ```ts
@@ -191,6 +194,11 @@ export function dpopScheme(options: DpopAuthOptions = {}): AuthScheme {
     required: requireDpop,
     challengeParams: Object.freeze({ algs: proofs.algorithms.join(" ") }),
     readToken,
+    // RFC 9449 §8.2: a fresh nonce on a successful answer, when nonces are on.
+    async successHeaders(): Promise<Record<string, string> | undefined> {
+      const nonce = await proofs.issueNonce();
+      return nonce === undefined ? undefined : { "dpop-nonce": nonce };
+    },
     async confirm(
       request: Request,
       token: AccessToken,
@@ -208,6 +216,11 @@ export function dpopScheme(options: DpopAuthOptions = {}): AuthScheme {
       }
       if (typeof jkt !== "string") {
         throw new InvalidTokenError("Token is not DPoP-bound");
+      }
+      if (hasOtherConfirmation(token)) {
+        // Also bound to something no DPoP proof shows (an mTLS certificate,
+        // RFC 8705 §3): what cannot be verified is refused.
+        throw new InvalidTokenError("Token confirmation cannot be verified");
       }
       const url = clientUrl?.(request) ?? request.url;
       const proof = await proofs.verifyRequest(request, {
@@ -244,4 +257,10 @@ function boundThumbprint(token: AccessToken): string | null | undefined {
   if (!Object.hasOwn(cnf, "jkt")) return undefined;
   const jkt = (cnf as Record<string, unknown>).jkt;
   return typeof jkt === "string" && jkt !== "" ? jkt : null;
+}
+
+/** Whether `cnf` holds a member besides `jkt` (`x5t#S256`, `jwk` ...). */
+function hasOtherConfirmation(token: AccessToken): boolean {
+  const cnf = token.claims?.cnf as Record<string, unknown>;
+  return Object.keys(cnf).some((member) => member !== "jkt");
 }

@@ -2,28 +2,26 @@
  * The authentication pipeline of `bearerAuth`, on outcomes: read the
  * credentials, verify the token, check expiry, resource and scopes, let a
  * token scheme (DPoP) confirm it. Each step returns the token or a
- * {@linkcode Refusal}; typed errors map to outcomes here, and only
- * `bearerAuth` turns a refusal into a `Response`, once. Internal.
+ * {@linkcode Refusal}; typed errors map to outcomes in `_denials.ts`, and
+ * only `bearerAuth` turns a refusal into a `Response`, once. Internal.
  *
  * @module
  */
 
-import { reportSafely } from "../_internal/report.ts";
-import { normalizeScopes } from "../_internal/scope_token.ts";
+import { isNumericDate } from "../_internal/numeric_date.ts";
 import type { AccessToken } from "../core/context.ts";
 import { holdsAll } from "../core/scopes.ts";
-import {
-  AuthorizationError,
-  DpopError,
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  UseDpopNonceError,
-  VerifierUnavailableError,
-} from "../errors.ts";
+import { InvalidRequestError } from "../errors.ts";
 import { extractBearerToken } from "./bearer.ts";
 import { type Config, resourceKey } from "./_bearer_config.ts";
 import type { Outcome } from "./challenge.ts";
+import {
+  fromSchemeError,
+  fromVerifierError,
+  invalidToken,
+  reportUnavailable,
+} from "./_denials.ts";
+import { formCarriesToken, mayCarryFormToken } from "./_form_token.ts";
 
 /** Why a request is refused, and the scheme of its credentials. */
 export class Refusal {
@@ -61,58 +59,6 @@ export class SchemeCredentials {
 export type Credentials = string | SchemeCredentials;
 
 const BEARER = "Bearer";
-// RFC 9449 §8.1: nonce = 1*NQCHAR; anything else could split a header.
-const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-/** Reports a failure that answers 503 to `onError`, which cannot break it. */
-function reportUnavailable(config: Config, error: unknown): Outcome {
-  reportSafely(config.onError, error);
-  let retryAfter: unknown;
-  try {
-    retryAfter = error instanceof VerifierUnavailableError
-      ? error.retryAfter
-      : (error as { retryAfter?: unknown } | null)?.retryAfter;
-  } catch {
-    // A getter that throws: still a 503, never a 500.
-  }
-  return typeof retryAfter === "number"
-    ? { type: "unavailable", retryAfter }
-    : { type: "unavailable" };
-}
-
-/** The outcome of a request that brings no token. */
-export function missingToken(
-  config: Config,
-  scopes: readonly string[] = config.requiredScopes,
-): Outcome {
-  return scopes.length > 0
-    ? { type: "missing_token", scopes }
-    : { type: "missing_token" };
-}
-
-function invalidToken(config: Config, description: string): Outcome {
-  return {
-    type: "invalid_token",
-    description,
-    scopes: config.requiredScopes,
-  };
-}
-
-/**
- * A description fit for a client: a string that does not contain the token
- * presented (a custom verifier or check may have put it in its message).
- */
-function withoutToken(
-  description: unknown,
-  raw: string | undefined,
-  fallback: string,
-): string {
-  if (typeof description !== "string") return fallback;
-  if (raw !== undefined && raw !== "" && description.includes(raw)) {
-    return fallback;
-  }
-  return description;
-}
 
 /**
  * The credentials of a request: the configured scheme's first (its
@@ -156,69 +102,6 @@ export function readCredentials(
   }
 }
 
-/** Maps what a verifier threw; only InvalidTokenError means "bad token". */
-function fromVerifierError(
-  config: Config,
-  error: unknown,
-  raw: string,
-): Outcome {
-  if (error instanceof InvalidTokenError) {
-    return invalidToken(
-      config,
-      withoutToken(error.message, raw, "Invalid token"),
-    );
-  }
-  if (
-    error instanceof InsufficientScopeError && error.requiredScopes.length > 0
-  ) {
-    return {
-      type: "insufficient_scope",
-      scopes: error.requiredScopes,
-      description: withoutToken(error.message, raw, "Insufficient scope"),
-    };
-  }
-  if (error instanceof AuthorizationError) {
-    return {
-      type: "forbidden",
-      description: withoutToken(error.message, raw, "Not authorized"),
-    };
-  }
-  return reportUnavailable(config, error);
-}
-
-/** Maps what a scheme's `confirm` threw. */
-function fromSchemeError(
-  config: Config,
-  error: unknown,
-  raw: string,
-): Outcome {
-  if (error instanceof UseDpopNonceError) {
-    // A nonce policy of the user's own: refuse to echo a value that is not
-    // RFC 9449 §8.1 syntax (it could split the header).
-    if (typeof error.nonce !== "string" || !NONCE.test(error.nonce)) {
-      return reportUnavailable(config, new TypeError("Malformed DPoP nonce"));
-    }
-    return {
-      type: "use_dpop_nonce",
-      description: withoutToken(error.message, raw, "Invalid DPoP proof"),
-      nonce: error.nonce,
-    };
-  }
-  if (error instanceof DpopError) {
-    return {
-      type: "invalid_dpop_proof",
-      description: withoutToken(error.message, raw, "Invalid DPoP proof"),
-    };
-  }
-  if (error instanceof InvalidTokenError) {
-    return {
-      type: "invalid_token",
-      description: withoutToken(error.message, raw, "Invalid token"),
-    };
-  }
-  return reportUnavailable(config, error);
-}
-
 /** Whether a verifier's answer is an AccessToken for `raw` (fail closed). */
 function isAccessToken(value: unknown, raw: string): value is AccessToken {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -235,8 +118,9 @@ function isAccessToken(value: unknown, raw: string): value is AccessToken {
   for (let i = 0; i < scopes.length; i++) {
     if (typeof scopes[i] !== "string") return false;
   }
-  return (expiresAt === undefined ||
-    (typeof expiresAt === "number" && Number.isFinite(expiresAt))) &&
+  // A number that is no NumericDate (NaN, Infinity, 1e300) is the token's
+  // fault, not the verifier's: `checkToken` answers it 401.
+  return (expiresAt === undefined || typeof expiresAt === "number") &&
     (resource === undefined || resource instanceof URL) &&
     (extra === undefined || isPlainRecord(extra));
 }
@@ -245,12 +129,35 @@ function isPlainRecord(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Expiry, resource and scopes of a verified token. */
+/**
+ * Why a token's `cnf` (RFC 7800) binds it to something a Bearer request
+ * cannot prove, or `undefined` when it does not: any member at all (`jkt`
+ * for DPoP, RFC 9449 §6; `x5t#S256` for mTLS, RFC 8705 §3), or a `cnf`
+ * that is not an object.
+ */
+function senderConstraint(
+  claims: Record<string, unknown>,
+): string | undefined {
+  const cnf = claims.cnf;
+  if (cnf === undefined) return undefined;
+  if (
+    cnf !== null && typeof cnf === "object" && !Array.isArray(cnf) &&
+    Object.keys(cnf).length === 0
+  ) {
+    return undefined;
+  }
+  return cnf !== null && typeof cnf === "object" && Object.hasOwn(cnf, "jkt")
+    ? "DPoP-bound token requires the DPoP scheme"
+    : "Sender-constrained token cannot be used as a Bearer token";
+}
+
+/** Expiry, resource, binding and scopes of a verified token. */
 function checkToken(
   config: Config,
   token: unknown,
   raw: string,
   used: string,
+  viaScheme: boolean,
 ): AccessToken | Refusal {
   if (!isAccessToken(token, raw)) {
     return new Refusal(
@@ -264,6 +171,11 @@ function checkToken(
     );
   }
   if (token.expiresAt !== undefined) {
+    // The verifiers' own rule (RFC 7519 §2): an expiry that names no
+    // instant is malformed, never eternal.
+    if (!isNumericDate(token.expiresAt)) {
+      return new Refusal(invalidToken(config, "Token expiry invalid"), used);
+    }
     // Written so that a NaN clock denies: only a clock provably before the
     // expiry lets the token through (RFC 7519 §4.1.4).
     const now = config.now();
@@ -281,6 +193,13 @@ function checkToken(
       used,
     );
   }
+  const constraint = viaScheme ? undefined : senderConstraint(token.claims);
+  if (constraint !== undefined) {
+    // RFC 9449 §7.2, RFC 8705 §3: a bound token is no bearer token, or a
+    // stolen one would work for its thief. Only a scheme that proves the
+    // binding (DPoP) may accept it.
+    return new Refusal(invalidToken(config, constraint), used);
+  }
   const required = config.requiredScopes;
   if (required.length > 0) {
     if (!holdsAll(token.scopes, required, config.hierarchy)) {
@@ -288,7 +207,7 @@ function checkToken(
       // all required scopes, not only the missing ones: a client that
       // replaces its scopes with the challenge's still gets what it needs.
       return new Refusal(
-        { type: "insufficient_scope", scopes: required },
+        { type: "insufficient_scope", scopes: config.challengeScopes },
         used,
       );
     }
@@ -313,6 +232,16 @@ export async function verifyCredentials<R>(
   const viaScheme = credentials instanceof SchemeCredentials;
   const raw = viaScheme ? credentials.raw : credentials;
   const used = viaScheme ? credentials.used : BEARER;
+  // RFC 6750 §3.1: a token in the header and another in a form body is
+  // "more than one method". Only form requests pay for the look.
+  if (mayCarryFormToken(request) && await formCarriesToken(request)) {
+    return respond(
+      new Refusal({
+        type: "invalid_request",
+        description: "Access token sent by more than one method",
+      }, used),
+    );
+  }
   let verified: unknown;
   try {
     verified = await config.verifier.verifyToken(raw);
@@ -326,7 +255,7 @@ export async function verifyCredentials<R>(
   }
   let token: AccessToken | Refusal;
   try {
-    token = checkToken(config, verified, raw, used);
+    token = checkToken(config, verified, raw, used, viaScheme);
   } catch (error) {
     token = new Refusal(reportUnavailable(config, error), used);
   }
@@ -343,45 +272,5 @@ export async function verifyCredentials<R>(
     } catch (hostile) {
       return respond(new Refusal(reportUnavailable(config, hostile), used));
     }
-  }
-}
-
-/**
- * Maps an AuthorizationError thrown by a `withBearerAuth` handler to its
- * outcome; a hostile error (a throwing getter, scopes altered after
- * construction) is still a denial.
- */
-export function fromHandlerDenial(
-  config: Config,
-  error: AuthorizationError,
-  token: AccessToken | undefined,
-): Outcome {
-  try {
-    const scopes = error instanceof InsufficientScopeError
-      ? normalizeScopes(error.requiredScopes, "InsufficientScopeError")
-      : [];
-    if (token === undefined) {
-      return missingToken(
-        config,
-        [...new Set([...config.requiredScopes, ...scopes])].sort(),
-      );
-    }
-    if (scopes.length > 0) {
-      return {
-        type: "insufficient_scope",
-        scopes,
-        description: withoutToken(
-          error.message,
-          token.token,
-          "Insufficient scope",
-        ),
-      };
-    }
-    return {
-      type: "forbidden",
-      description: withoutToken(error.message, token.token, "Not authorized"),
-    };
-  } catch {
-    return { type: "forbidden" };
   }
 }

@@ -8,6 +8,7 @@
  */
 
 import { label, show, urlOption } from "../_internal/options.ts";
+import { OFFLINE_ACCESS } from "../_internal/scope_token.ts";
 
 /** `resourceMetadataUrl` and `realm`, as `ChallengeOptions` names them. */
 export interface ChallengeParams {
@@ -29,6 +30,15 @@ export interface SchemeChallenge {
   /** Its own rendered auth-params (`algs="ES256"`), or `""`. */
   readonly params: string;
 }
+
+/**
+ * The `realm` of a challenge that would otherwise carry no auth-param (no
+ * error, no scope, no `resource_metadata`, no configured `realm`): RFC 6750
+ * §3 says a Bearer challenge "MUST be followed by one or more auth-param
+ * values", and `realm` (RFC 9110 §11.5) is the one that fits any challenge.
+ */
+export const DEFAULT_REALM = "mcp";
+const DEFAULT_REALM_PARAM = 'realm="mcp"';
 
 const BEARER: SchemeChallenge = /* @__PURE__ */ Object.freeze({
   name: "Bearer",
@@ -172,7 +182,11 @@ function compileScheme(
 /**
  * The `WWW-Authenticate` value: one challenge per accepted scheme, the error
  * on the scheme the client used (the first when it used none of them), the
- * others bare so that the client learns what else is accepted.
+ * others without it so that the client learns what else is accepted. Every
+ * challenge carries at least one auth-param (RFC 6750 §3): `realm="mcp"`
+ * when it would have none. `scope` never
+ * names `offline_access` (MCP, "Refresh Tokens": a refresh token is no
+ * resource's requirement), and is left out when nothing else remains.
  */
 export function challenges(
   compiled: CompiledChallenge,
@@ -196,17 +210,18 @@ export function challenges(
       if (description !== undefined) {
         params.push(`error_description=${quoteString(description)}`);
       }
-      if (scopes !== undefined && scopes.length > 0) {
-        params.push(`scope=${quoteString(scopes.join(" "))}`);
+      const named = scopes?.filter((scope) => scope !== OFFLINE_ACCESS);
+      if (named !== undefined && named.length > 0) {
+        params.push(`scope=${quoteString(named.join(" "))}`);
       }
     }
     if (compiled.resourceMetadata !== "") {
       params.push(compiled.resourceMetadata);
     }
     if (scheme.params !== "") params.push(scheme.params);
-    const one = params.length === 0
-      ? scheme.name
-      : `${scheme.name} ${params.join(", ")}`;
+    // Never a bare scheme (RFC 6750 §3): a realm when nothing else is said.
+    if (params.length === 0) params.push(DEFAULT_REALM_PARAM);
+    const one = `${scheme.name} ${params.join(", ")}`;
     value = i === 0 ? one : `${value}, ${one}`;
   }
   return value;

@@ -57,8 +57,11 @@ function isRequest(input: unknown): input is RequestLike {
  *   specification, and a token in a URL ends up in logs.
  *
  * Not inspected: the request body (RFC 6750 §2.2, form-encoded
- * `access_token`), which this library never accepts. The token's length is
- * not limited here; verifiers do that (`JwtVerifier`'s `maxTokenLength`).
+ * `access_token`), which this library never accepts; `bearerAuth` answers a
+ * form `access_token` beside the header with 400 (more than one method,
+ * §3.1). `=` padding is accepted here, as b64token allows it: a JWT's
+ * canonical form is `JwtVerifier`'s to demand. The token's length is not
+ * limited here; verifiers do that (`JwtVerifier`'s `maxTokenLength`).
  *
  * @param input The request, or only its headers (the query is then not
  * checked).

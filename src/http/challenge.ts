@@ -7,6 +7,7 @@
  */
 
 import { optionsObject } from "../_internal/options.ts";
+import { retryAfterSeconds } from "../_internal/retry_after.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
 import {
   challenges,
@@ -18,8 +19,8 @@ import {
 /**
  * Why a request was refused, independent of HTTP. {@linkcode challengeResponse}
  * maps each to its status:
- * - `missing_token` -> 401 with a bare challenge (RFC 6750 §3.1: no error code
- *   when the request carries no credentials);
+ * - `missing_token` -> 401 with a challenge without error code (RFC 6750
+ *   §3.1: no error code when the request carries no credentials);
  * - `invalid_request` -> 400 `error="invalid_request"`;
  * - `invalid_token` -> 401 `error="invalid_token"`;
  * - `insufficient_scope` -> 403 `error="insufficient_scope", scope="..."`;
@@ -91,10 +92,6 @@ export type SchemeOutcome =
 /** Every refusal the one renderer knows. Internal. */
 export type Outcome = AuthOutcome | SchemeOutcome;
 
-/** Seconds a client should wait after a 503 when the verifier gave no hint. */
-export const DEFAULT_RETRY_AFTER = 5;
-// Bound a hint so that a verifier bug cannot tell clients to go away for years.
-const MAX_RETRY_AFTER = 3600;
 // RFC 9449 §8.1: nonce = 1*NQCHAR.
 const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const OUTCOME_TYPES =
@@ -128,13 +125,6 @@ function json(
       },
     },
   );
-}
-
-function retryAfter(value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    return DEFAULT_RETRY_AFTER;
-  }
-  return Math.min(Math.ceil(value), MAX_RETRY_AFTER);
 }
 
 function checkScopes(scopes: unknown, required: boolean): readonly string[] {
@@ -262,7 +252,7 @@ export function renderOutcome(
         503,
         "temporarily_unavailable",
         DEFAULT_DESCRIPTION.unavailable,
-        { "retry-after": String(retryAfter(outcome.retryAfter)) },
+        { "retry-after": String(retryAfterSeconds(outcome.retryAfter)) },
       );
     default:
       throw new TypeError(
@@ -288,8 +278,12 @@ const CHALLENGE_OPTIONS: readonly (keyof ChallengeOptions)[] = [
  *
  * Every parameter value is an RFC 9110 §5.6.4 quoted-string with `"` and `\`
  * escaped and control characters removed, so no value can split the header.
- * A missing token gets a bare challenge (`Bearer` or
- * `Bearer resource_metadata="..."`) and the body error `"unauthorized"`.
+ * A missing token gets a challenge without error code
+ * (`Bearer resource_metadata="..."`, with `scope` when given) and the body
+ * error `"unauthorized"`. No challenge is ever a bare scheme (RFC 6750 §3
+ * wants an auth-param): without a metadata URL or a realm, and with nothing
+ * else to say, it is `Bearer realm="mcp"`. `offline_access` is never named
+ * in `scope` (MCP, "Refresh Tokens").
  * A `forbidden` outcome answers 403 with body error `"access_denied"` and no
  * challenge; `unavailable` answers 503 with body error
  * `"temporarily_unavailable"` and no challenge.

@@ -12,7 +12,7 @@ import {
   show,
   urlOption,
 } from "../_internal/options.ts";
-import { normalizeScopes } from "../_internal/scope_token.ts";
+import { normalizeScopes, OFFLINE_ACCESS } from "../_internal/scope_token.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
 
 /**
@@ -36,7 +36,11 @@ export interface ProtectedResourceMetadataOptions {
   resource: string | URL;
   /** Issuer identifiers of the authorization servers (at least one). */
   authorizationServers: (string | URL)[];
-  /** Scopes clients may request for this resource. */
+  /**
+   * Scopes clients may request for this resource. `offline_access` is left
+   * out (it asks for a refresh token: no resource's scope), and an empty
+   * list is omitted (RFC 9728 §3.2).
+   */
   scopesSupported?: string[];
   /** Human-readable name (`resource_name`). */
   resourceName?: string;
@@ -46,6 +50,18 @@ export interface ProtectedResourceMetadataOptions {
   resourcePolicyUri?: string | URL;
   /** Terms of service (`resource_tos_uri`). */
   resourceTosUri?: string | URL;
+  /**
+   * Whether this resource accepts only DPoP-bound tokens
+   * (`dpop_bound_access_tokens_required`, RFC 9728 §2, RFC 9449 §5.1):
+   * `true` when `dpopScheme({ required: true })` guards it. Omitted when
+   * `false`, its default value.
+   */
+  dpopBoundAccessTokensRequired?: boolean;
+  /**
+   * The DPoP proof algorithms accepted (`dpop_signing_alg_values_supported`,
+   * RFC 9728 §2), as `dpopScheme`'s `algorithms`. Omitted when empty.
+   */
+  dpopSigningAlgValuesSupported?: string[];
   /** `Cache-Control: max-age` in seconds (default 3600). */
   maxAge?: number;
 }
@@ -60,8 +76,13 @@ const OPTION_NAMES: readonly (keyof ProtectedResourceMetadataOptions)[] = [
   "resourceDocumentation",
   "resourcePolicyUri",
   "resourceTosUri",
+  "dpopBoundAccessTokensRequired",
+  "dpopSigningAlgValuesSupported",
   "maxAge",
 ];
+// A JWS "alg" name (RFC 7518 §3.1 style): never "none", never an HMAC
+// (RFC 9449 §4.2: a proof is signed with an asymmetric key).
+const JWS_ALG = /^[A-Za-z0-9+._-]+$/;
 const ALLOW = "GET, HEAD, OPTIONS";
 // RFC 9110 §5.6.2 tokens separated by commas: safe to echo in a preflight.
 const HEADER_LIST =
@@ -130,12 +151,17 @@ function buildDocument(
   });
   document.authorization_servers = [...new Set(issuers)];
   if (options.scopesSupported !== undefined) {
-    // Keep the caller's order; drop duplicates.
+    // Keep the caller's order; drop duplicates and offline_access (MCP,
+    // "Refresh Tokens"); an empty list is omitted (RFC 9728 §3.2).
     normalizeScopes(options.scopesSupported, label(OWNER, "scopesSupported"));
-    document.scopes_supported = [...new Set(options.scopesSupported)];
+    const scopes = [...new Set(options.scopesSupported)].filter((scope) =>
+      scope !== OFFLINE_ACCESS
+    );
+    if (scopes.length > 0) document.scopes_supported = scopes;
   }
   // RFC 9728 §2: the only method this library accepts (RFC 6750 §2.1).
   document.bearer_methods_supported = ["header"];
+  addDpopMembers(options, document);
   if (options.resourceName !== undefined) {
     if (
       typeof options.resourceName !== "string" ||
@@ -165,22 +191,76 @@ function buildDocument(
   return document;
 }
 
+/** `dpop_bound_access_tokens_required` and `dpop_signing_alg_values_supported`. */
+function addDpopMembers(
+  options: ProtectedResourceMetadataOptions,
+  document: Record<string, unknown>,
+): void {
+  const required = options.dpopBoundAccessTokensRequired;
+  if (required !== undefined && typeof required !== "boolean") {
+    throw new TypeError(
+      `${
+        label(OWNER, "dpopBoundAccessTokensRequired")
+      } must be true or false, got ${show(required)}`,
+    );
+  }
+  if (required === true) document.dpop_bound_access_tokens_required = true;
+  const algs = options.dpopSigningAlgValuesSupported;
+  if (algs === undefined) return;
+  if (
+    !Array.isArray(algs) ||
+    !algs.every((alg) =>
+      typeof alg === "string" && JWS_ALG.test(alg) && alg !== "none" &&
+      !/^HS/i.test(alg)
+    )
+  ) {
+    throw new TypeError(
+      `${
+        label(OWNER, "dpopSigningAlgValuesSupported")
+      } must be an array of asymmetric JWS algorithm names (RFC 9449 §4.2), such as ["ES256", "EdDSA"], got ${
+        show(algs)
+      }`,
+    );
+  }
+  if (algs.length > 0) {
+    document.dpop_signing_alg_values_supported = [...new Set(algs)];
+  }
+}
+
+function notFound(): Response {
+  return new Response(
+    JSON.stringify({ error: "not_found", error_description: "Not found" }),
+    {
+      status: 404,
+      headers: {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+      },
+    },
+  );
+}
+
 /**
  * Builds a handler that serves the RFC 9728 §3 Protected Resource Metadata
  * document of one resource: `resource`, `authorization_servers`,
  * `scopes_supported`, `bearer_methods_supported: ["header"]` and the
  * optional `resource_name`, `resource_documentation`, `resource_policy_uri`,
- * `resource_tos_uri`. The document is built once, here.
+ * `resource_tos_uri`, `dpop_bound_access_tokens_required`,
+ * `dpop_signing_alg_values_supported`. The document is built once, here;
+ * members without a value (`scopes_supported: []`, `false`) are omitted
+ * (RFC 9728 §3.2), and `offline_access` is never advertised.
  *
- * The handler answers whatever request it is given; route
- * `protectedResourceMetadataUrl(resource).pathname` to it (RFC 9728 §3.1).
+ * The handler answers at its own path only,
+ * `protectedResourceMetadataUrl(resource).pathname` (RFC 9728 §3.1): any
+ * other path is a 404, so routing a whole prefix to it is safe. Give
+ * `bearerAuth` the same `resource`, and its challenges point here.
  * - `GET` -> 200 JSON, `HEAD` -> 200 without a body, both with
  *   `Cache-Control: public, max-age=<maxAge>` and
  *   `Access-Control-Allow-Origin: *` (the document is public, and browser
  *   clients fetch it cross-origin);
  * - `OPTIONS` -> 204 CORS preflight (allowed methods, the requested headers
  *   when they are well-formed header names, `Access-Control-Max-Age`);
- * - anything else -> 405 with `Allow: GET, HEAD, OPTIONS`.
+ * - any other method -> 405 with `Allow: GET, HEAD, OPTIONS`.
  *
  * `resource` appears exactly as given: RFC 9728 §3.3 has clients compare it
  * with the URL they used, string for string.
@@ -191,8 +271,9 @@ function buildDocument(
  * @throws {TypeError} When `resource` or a URL option is not an absolute
  * https URL (http on localhost) without fragment or credentials, an
  * authorization server has a query, `authorizationServers` is empty, a scope
- * is not an RFC 6749 §3.3 scope token, `maxAge` is not a non-negative
- * integer, or an option is unknown.
+ * is not an RFC 6749 §3.3 scope token, a DPoP algorithm is not an
+ * asymmetric JWS algorithm, `maxAge` is not a non-negative integer, or an
+ * option is unknown.
  *
  * @example Usage
  * ```ts
@@ -230,9 +311,11 @@ export function protectedResourceMetadata(
     unit: "seconds",
   });
   const body = JSON.stringify(buildDocument(given));
+  const path = protectedResourceMetadataUrl(given.resource).pathname;
   const cacheControl = `public, max-age=${maxAge}`;
 
   return function serveProtectedResourceMetadata(request) {
+    if (pathOf(request.url) !== path) return notFound();
     switch (request.method) {
       case "GET":
       case "HEAD":
@@ -275,4 +358,13 @@ export function protectedResourceMetadata(
         );
     }
   };
+}
+
+/** The path of a request URL (`""` when it cannot be parsed). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
 }

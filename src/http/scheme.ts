@@ -74,6 +74,15 @@ export interface AuthScheme {
     token: AccessToken,
     viaScheme: boolean,
   ): AccessToken | Promise<AccessToken>;
+  /**
+   * Headers for a successful (2xx) response to a request that came with
+   * this scheme's credentials, such as a fresh `DPoP-Nonce` (RFC 9449
+   * §8.2). `withBearerAuth` adds them to the handler's response; with
+   * `bearerAuth`, call it yourself. Optional.
+   *
+   * @returns Header name -> value, or `undefined` for none.
+   */
+  successHeaders?(): Promise<Record<string, string> | undefined>;
 }
 
 /** Whether `value` has the shape of an {@linkcode AuthScheme}. Internal. */
@@ -81,5 +90,7 @@ export function isAuthScheme(value: unknown): value is AuthScheme {
   return isRecord(value) && typeof value.name === "string" &&
     typeof value.required === "boolean" && isRecord(value.challengeParams) &&
     typeof value.readToken === "function" &&
-    typeof value.confirm === "function";
+    typeof value.confirm === "function" &&
+    (value.successHeaders === undefined ||
+      typeof value.successHeaders === "function");
 }

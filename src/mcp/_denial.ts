@@ -13,7 +13,11 @@
  * @module
  */
 
-import { InsufficientScopeError } from "../errors.ts";
+import {
+  AuthorizationUnavailableError,
+  InsufficientScopeError,
+} from "../errors.ts";
+import { retryAfterSeconds } from "../_internal/retry_after.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
 
 /** What a guarded request asks for, as named in its error. */
@@ -22,11 +26,20 @@ export type GuardedKind = "Tool" | "Resource" | "Prompt";
 /** JSON-RPC 2.0 "Invalid params". */
 export const INVALID_PARAMS = -32602;
 
+/**
+ * JSON-RPC 2.0 "Internal error": what COAZ-MCP ("PDP Communication Errors")
+ * answers when the policy engine cannot be reached or misbehaves.
+ */
+export const INTERNAL_ERROR = -32603;
+
 /** A JSON-RPC error, before the SDK's error class wraps it. */
 export interface Denial {
   code: number;
   message: string;
-  data?: { requiredScopes: string[] } | { uri: string };
+  data?:
+    | { requiredScopes: string[] }
+    | { uri: string }
+    | { retryAfter: number };
 }
 
 /** The shape of the v2 SDK's `ScopeChallenge`. */
@@ -93,11 +106,46 @@ export function notFound(kind: GuardedKind, uri?: unknown): Denial {
 }
 
 /**
+ * The seconds to wait before a retry when `error` says the decision could
+ * not be made now (`AuthorizationUnavailableError`: a policy engine down),
+ * else `undefined`. The one test of "retry, not a denial" of the MCP layer,
+ * so that a transport layer answering HTTP 503 agrees with
+ * {@linkcode denialOf}. Never throws.
+ */
+export function unavailableRetryAfter(error: unknown): number | undefined {
+  try {
+    if (!(error instanceof AuthorizationUnavailableError)) return undefined;
+  } catch {
+    return undefined; // A Proxy whose getPrototypeOf trap throws.
+  }
+  let hint: unknown;
+  try {
+    hint = error.retryAfter;
+  } catch {
+    // A getter that throws: the default wait.
+  }
+  return retryAfterSeconds(hint);
+}
+
+/**
+ * The retryable JSON-RPC error for a decision that could not be made: a
+ * generic message (nothing of the engine's reason) and `data.retryAfter`.
+ */
+export function unavailable(retryAfter: number): Denial {
+  return {
+    code: INTERNAL_ERROR,
+    message: "Authorization service unavailable",
+    data: { retryAfter },
+  };
+}
+
+/**
  * The JSON-RPC error for a denial: a scope shortfall names the missing
  * scopes in its message and every scope to ask for in
  * `data.requiredScopes` (the same set as the HTTP 403's `scope`), so a
- * client that never sees the 403 still learns them; every other denial,
- * and anything unexpected, is the not-found error.
+ * client that never sees the 403 still learns them; a decision that could
+ * not be made is the retryable {@linkcode unavailable} error; every other
+ * denial, and anything unexpected, is the not-found error.
  *
  * @param uri For a `resources/read`, the URI the client sent.
  */
@@ -106,6 +154,8 @@ export function denialOf(
   kind: GuardedKind,
   uri?: unknown,
 ): Denial {
+  const retryAfter = unavailableRetryAfter(error);
+  if (retryAfter !== undefined) return unavailable(retryAfter);
   const shortfall = shortfallOf(error);
   if (shortfall === undefined) return notFound(kind, uri);
   return {

@@ -12,6 +12,7 @@
 import { isRecord } from "../_internal/options.ts";
 import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
+import { advertisedTools } from "./_advertise.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
 import {
   denialOf,
@@ -23,6 +24,14 @@ import {
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 import { reportStepUp } from "../http/_step_up.ts";
+import type { DecisionSink } from "../core/_decision_sink.ts";
+import { type Asking, listing } from "../core/_decision_watch.ts";
+import {
+  askingBeforeDispatch,
+  askingFor,
+  authorizeOptions,
+  reportUnknown,
+} from "./_decisions.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -32,6 +41,8 @@ export interface GuardScope {
   readonly binding: SdkBinding;
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 /** The arguments checks see as `ctx.arguments`, from a request for `entry`. */
@@ -47,6 +58,12 @@ type Listed = Component & { [ITEM]: unknown };
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
 /**
+ * Makes, once per listing, what it sends for each kept item (`tools/list`:
+ * the schemas with what the checks advertise, `_advertise.ts`).
+ */
+type Decorate = () => (item: unknown, component: Component) => unknown;
+
+/**
  * Throws the SDK's not-found error unless the token may use `entry`.
  *
  * @param uri For a `resources/read`, the URI the client sent, echoed in
@@ -58,15 +75,19 @@ async function authorize(
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  asked: Asking | undefined,
   uri?: unknown,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
+    reportUnknown(asked, kind, entry, token);
     throw guard.binding.error(notFound(kind, uri));
   }
   try {
-    await guard.authorizer.authorize(token, entry.component, {
-      arguments: args,
-    });
+    await guard.authorizer.authorize(
+      token,
+      entry.component,
+      authorizeOptions(args, asked),
+    );
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind, uri));
   }
@@ -92,6 +113,8 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  asked: Asking | undefined,
+  decorate?: Decorate,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
   const listed: Listed[] = [];
@@ -102,8 +125,11 @@ async function filterItems(
       listed.push({ ...entry.component, [ITEM]: item });
     }
   }
-  const kept = await guard.authorizer.filter(token, listed);
-  return kept.map((component) => component[ITEM]);
+  const kept = await guard.authorizer[listing](token, listed, asked);
+  const send = decorate?.();
+  return kept.map((component) =>
+    send === undefined ? component[ITEM] : send(component[ITEM], component)
+  );
 }
 
 function listHandler(
@@ -111,6 +137,7 @@ function listHandler(
   handler: Handler,
   key: string,
   entryOf: EntryOf,
+  decorate?: Decorate,
 ): Handler {
   return async (request, ctx) => {
     const result = await handler(request, ctx);
@@ -118,7 +145,14 @@ function listHandler(
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     return markPrivate(guard, {
       ...record,
-      [key]: await filterItems(guard, token, record[key], entryOf),
+      [key]: await filterItems(
+        guard,
+        token,
+        record[key],
+        entryOf,
+        askingFor(guard, request, ctx),
+        decorate,
+      ),
     });
   };
 }
@@ -137,7 +171,8 @@ function namedCallHandler(
     const params = request?.params;
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
-    await authorize(guard, token, entryOf(params?.name), args, kind);
+    const asked = askingFor(guard, request, ctx);
+    await authorize(guard, token, entryOf(params?.name), args, kind, asked);
     return handler(request, ctx);
   };
 }
@@ -163,6 +198,7 @@ export function guardedHandler(
         handler,
         "tools",
         (item) => registry.tool(item.name),
+        () => advertisedTools(guard.authorizer),
       );
     case "prompts/list":
       return listHandler(
@@ -201,7 +237,16 @@ export function guardedHandler(
       return async (request, ctx) => {
         const uri = request?.params?.uri;
         const { entry, args } = registry.resolve(uri);
-        await authorize(guard, tokenOf(ctx), entry, args, "Resource", uri);
+        const asked = askingFor(guard, request, ctx);
+        await authorize(
+          guard,
+          tokenOf(ctx),
+          entry,
+          args,
+          "Resource",
+          asked,
+          uri,
+        );
         return markPrivate(guard, await handler(request, ctx));
       };
     case "completion/complete":
@@ -209,13 +254,28 @@ export function guardedHandler(
       return async (request, ctx) => {
         const raw = request?.params?.ref;
         const ref = isRecord(raw) ? raw : undefined;
+        const asked = askingFor(guard, request, ctx);
         if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
           const entry = registry.prompt(ref.name);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Prompt");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Prompt",
+            asked,
+          );
         } else {
           const uri = ref?.type === "ref/resource" ? ref.uri : undefined;
           const entry = registry.completionTarget(uri);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Resource");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Resource",
+            asked,
+          );
         }
         return handler(request, ctx);
       };
@@ -252,7 +312,10 @@ export function withScopeChallenge(
       await guard.authorizer.authorize(
         accessTokenOf(context?.authInfo),
         entry.component,
-        { arguments: argumentsOf(request, entry) },
+        authorizeOptions(
+          argumentsOf(request, entry),
+          askingBeforeDispatch(guard, context?.request),
+        ),
       );
       return undefined;
     } catch (error) {

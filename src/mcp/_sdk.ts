@@ -38,6 +38,9 @@ export const SDK_V2: SdkBinding = Object.freeze({
     return (ctx as { http?: { authInfo?: unknown } } | undefined)?.http
       ?.authInfo;
   },
+  requestId(ctx: unknown): unknown {
+    return (ctx as { mcpReq?: { id?: unknown } } | undefined)?.mcpReq?.id;
+  },
   error(denial: Denial): Error {
     return new ProtocolError(denial.code, denial.message, denial.data);
   },

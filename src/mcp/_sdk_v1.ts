@@ -106,6 +106,9 @@ export const SDK_V1: SdkBinding = Object.freeze({
   authInfo(ctx: unknown): unknown {
     return (ctx as { authInfo?: unknown } | undefined)?.authInfo;
   },
+  requestId(ctx: unknown): unknown {
+    return (ctx as { requestId?: unknown } | undefined)?.requestId;
+  },
   error(denial: Denial): Error {
     return new McpError(denial.code, denial.message, denial.data);
   },

@@ -323,6 +323,13 @@ export class GuardedServer {
  *   client replacing its scopes with the challenge's keeps them; on any
  *   other transport it is a `-32602` error naming the missing scopes,
  *   whose `data.requiredScopes` names the same scopes as the 403.
+ *   A check that could not decide (`AuthorizationUnavailableError`, a
+ *   policy engine down) is the retryable `-32603` error with
+ *   `data.retryAfter`.
+ * - in `tools/list`, a check of the tool's own `auth` or of a layer with an
+ *   `advertise(component)` method adds the `x-...` keywords it returns to
+ *   the tool's `inputSchema` (never replacing one): the AuthZEN check's
+ *   declared mappings, as COAZ-MCP's `x-authzen-mapping`.
  * - list and read results are marked `cacheScope: "private"` (protocol
  *   2026-07-28), whatever cache hints the server was given: they depend on
  *   the token, so no shared cache may keep them.

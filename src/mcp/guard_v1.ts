@@ -289,7 +289,10 @@ export class GuardedServer {
  * same `-32602` error. The 1.x SDK has no scope-challenge hook, so a scope
  * shortfall is a `-32602` error whose `data.requiredScopes` names the
  * scopes to ask for, held ones too (use the v2 SDK and
- * `@mcp-authz/core/mcp` for the HTTP 403 step-up).
+ * `@mcp-authz/core/mcp` for the HTTP 403 step-up). A check that could
+ * not decide (`AuthorizationUnavailableError`) is the retryable `-32603`
+ * error with `data.retryAfter`; `tools/list` carries what checks advertise
+ * in each tool's `inputSchema`, as with the v2 guard.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

@@ -9,6 +9,7 @@
 import type { AccessToken } from "../core/context.ts";
 import { InvalidTokenError } from "../errors.ts";
 import {
+  checkTimeClaims,
   clientIdFromClaims,
   deepFreeze,
   matchAudience,
@@ -34,10 +35,11 @@ export interface ResponseRules {
 /**
  * `token_type` values (RFC 7662 §2.2, compared case-insensitively as RFC 6749
  * §5.1 asks) that name a Bearer access token: "bearer" (RFC 6750), and the
- * "access_token" / RFC 8693 §3 URI some servers send. Anything else is
- * refused: "refresh_token", "N_A" (RFC 8693 §2.2.1, not an access token),
- * "DPoP" (RFC 9449 §7.1: sender-constrained, and no proof is checked here),
- * "mac", unknown types.
+ * "access_token" / RFC 8693 §3 URI some servers send. "DPoP" (RFC 9449
+ * §6.2) is accepted only with a `cnf.jkt`: `bearerAuth` then requires the
+ * DPoP scheme and a proof of that key, and refuses the token as a Bearer
+ * token. Anything else is refused: "refresh_token", "N_A" (RFC 8693
+ * §2.2.1, not an access token), "mac", unknown types.
  */
 const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set([
   "bearer",
@@ -65,33 +67,32 @@ export function introspectionResult(
   // token_type_hint is only a hint (RFC 7662 §2.1): the server may answer
   // for a refresh token; its `token_type` says so when present.
   const type = response.token_type;
-  if (
+  if (typeof type === "string" && type.toLowerCase() === "dpop") {
+    if (!hasJkt(response.cnf)) {
+      throw new InvalidTokenError("Token is not an access token");
+    }
+  } else if (
     type !== undefined &&
     !(typeof type === "string" && ACCESS_TOKEN_TYPES.has(type.toLowerCase()))
   ) {
     throw new InvalidTokenError("Token is not an access token");
   }
-  const now = Math.floor(nowMs / 1000);
-  const { exp, nbf } = response;
-  if (exp === undefined ? rules.requireExp : typeof exp !== "number") {
-    throw new InvalidTokenError("Token expiry missing or invalid");
-  }
-  if (typeof exp === "number" && exp <= now - rules.clockTolerance) {
-    throw new InvalidTokenError("Token expired");
-  }
+  checkTimeClaims(
+    response,
+    Math.floor(nowMs / 1000),
+    rules.clockTolerance,
+    rules.requireExp,
+  );
+  // `iss` is optional in an answer (RFC 7662 §2.2); when it is there, it
+  // must be one of the accepted issuers, exactly (RFC 9068 §4).
   if (
-    nbf !== undefined &&
-    (typeof nbf !== "number" || nbf > now + rules.clockTolerance)
-  ) {
-    throw new InvalidTokenError("Token not yet valid");
-  }
-  if (
-    rules.issuer !== undefined &&
+    rules.issuer !== undefined && response.iss !== undefined &&
     !(typeof response.iss === "string" && rules.issuer.includes(response.iss))
   ) {
     throw new InvalidTokenError("Token issuer mismatch");
   }
   const claims = deepFreeze(response);
+  const exp = claims.exp;
   const verified: Verified = {
     clientId: clientIdFromClaims(claims),
     scopes: scopesFromClaims(claims),
@@ -107,4 +108,13 @@ export function introspectionResult(
     if (resource !== undefined) verified.resource = resource;
   }
   return verified;
+}
+
+/** Whether `cnf` holds a non-empty `jkt` (RFC 9449 §6.2). */
+function hasJkt(cnf: unknown): boolean {
+  if (typeof cnf !== "object" || cnf === null || Array.isArray(cnf)) {
+    return false;
+  }
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === "string" && jkt !== "";
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { normalizeScopes } from "../_internal/scope_token.ts";
+import { normalizeScopes, OFFLINE_ACCESS } from "../_internal/scope_token.ts";
 import {
   functionOption,
   isRecord,
@@ -15,12 +15,19 @@ import {
   show,
   stringListOption,
 } from "../_internal/options.ts";
+import { resourceIdentifierKey } from "../_internal/url.ts";
+import { type CompiledHierarchy, compileHierarchy } from "../core/scopes.ts";
 import { VerifierUnavailableError } from "../errors.ts";
 import { TokenCache } from "./token_cache.ts";
 
-/** The audiences a verifier accepts, with the ones that are URLs parsed. */
+/**
+ * The audiences a verifier accepts: as configured, and by comparison key
+ * (scheme and host case, default port: `resourceIdentifierKey`) -> the
+ * configured value and, when it is a URL, the URL.
+ */
 export interface Audiences {
   readonly values: readonly string[];
+  readonly byKey: ReadonlyMap<string, string>;
   readonly urls: ReadonlyMap<string, URL>;
 }
 
@@ -35,22 +42,40 @@ export function audienceOption(
       `${owner} option "audience" is required: set it to this server's resource identifier (RFC 8707), or to false to skip the audience check`,
     );
   }
-  const values = stringListOption(owner, "audience", value);
+  const values = Object.freeze(stringListOption(owner, "audience", value));
+  const byKey = new Map<string, string>();
   const urls = new Map<string, URL>();
   for (const audience of values) {
+    const key = resourceIdentifierKey(audience);
+    if (!byKey.has(key)) byKey.set(key, audience);
     if (URL.canParse(audience)) urls.set(audience, new URL(audience));
   }
-  return { values, urls };
+  return { values, byKey, urls };
 }
 
-/** Reads `issuer`: a string or a list of strings, or nothing. */
+/**
+ * Reads `issuer`: a string or a list of strings, compared exactly (RFC 9068
+ * §4: the resource server MUST check `iss`). Required; `false` skips the
+ * check.
+ */
 export function issuerOption(
   owner: string,
   value: unknown,
 ): readonly string[] | undefined {
-  return value === undefined
-    ? undefined
-    : stringListOption(owner, "issuer", value);
+  if (value === false) return undefined;
+  if (value === undefined) {
+    throw new TypeError(
+      `${owner} option "issuer" is required: set it to the authorization server's issuer identifier, exactly as its tokens' "iss" (RFC 9068 §4), or to false to skip the issuer check`,
+    );
+  }
+  return Object.freeze(stringListOption(owner, "issuer", value));
+}
+
+/** Reads `scopeHierarchy` (broader scope -> the scopes it implies). */
+export function hierarchyOption(
+  value: unknown,
+): CompiledHierarchy | undefined {
+  return value === undefined ? undefined : compileHierarchy(value);
 }
 
 /**
@@ -135,9 +160,64 @@ export function maxTokenLengthOption(owner: string, value: unknown): number {
   );
 }
 
-/** Reads `requiredScopes`. */
+/**
+ * Reads `requiredScopes`. `offline_access` is refused: it asks an
+ * authorization server for a refresh token, no access token is required to
+ * hold it, and a challenge never names it (MCP, "Refresh Tokens").
+ */
 export function scopesOption(owner: string, value: unknown): string[] {
-  return value === undefined
-    ? []
-    : normalizeScopes(value, `${owner} option "requiredScopes"`);
+  if (value === undefined) return [];
+  const scopes = normalizeScopes(value, label(owner, "requiredScopes"));
+  if (scopes.includes(OFFLINE_ACCESS)) {
+    throw new TypeError(
+      `${
+        label(owner, "requiredScopes")
+      } must not contain "offline_access": it asks the authorization server for a refresh token, and a resource server never requires or advertises it`,
+    );
+  }
+  return scopes;
+}
+
+/** The `typ` RFC 9068 §2.1 gives JWT access tokens, as compared. */
+const ACCESS_TOKEN_TYP = "application/at+jwt";
+
+/**
+ * A `typ` header value as compared: lower-cased (media types are
+ * case-insensitive, RFC 2045 §5.1) with `application/` prepended when it
+ * has no `/` (RFC 7515 §4.1.9), so `at+jwt`, `AT+JWT` and
+ * `application/at+jwt` are one type.
+ */
+export function normalizeTyp(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.includes("/") ? lower : `application/${lower}`;
+}
+
+/**
+ * Reads `typ`: the accepted JWT `typ` header values, `at+jwt` by default
+ * (RFC 9068 §4: a resource server MUST check it); a string or a list
+ * replaces the default; `false` skips the check.
+ *
+ * @throws {TypeError} When it is anything else.
+ */
+export function typOption(
+  owner: string,
+  value: unknown,
+): ReadonlySet<string> | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return new Set([ACCESS_TOKEN_TYP]);
+  if (
+    !(typeof value === "string" && value !== "") &&
+    !(Array.isArray(value) && value.length > 0 &&
+      value.every((item) => typeof item === "string" && item !== ""))
+  ) {
+    throw new TypeError(
+      `${
+        label(owner, "typ")
+      } must be a "typ" header value such as "at+jwt", a non-empty list of them, or false to accept any type, got ${
+        show(value)
+      }`,
+    );
+  }
+  const list: readonly string[] = typeof value === "string" ? [value] : value;
+  return new Set(list.map(normalizeTyp));
 }

@@ -6,16 +6,20 @@
  */
 
 import type { AccessToken } from "../core/context.ts";
+import type { CompiledHierarchy, ScopeHierarchy } from "../core/scopes.ts";
 import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
 import {
   booleanOption,
   numberOption,
   optionsObject,
-  show,
   urlOption,
 } from "../_internal/options.ts";
 import { InvalidTokenError, VerifierUnavailableError } from "../errors.ts";
 import { checkScopes, copyToken } from "./_claims.ts";
+import {
+  type ClientAuthentication,
+  clientAuthentication,
+} from "./_client_auth.ts";
 import {
   introspectionResult,
   type ResponseRules,
@@ -27,6 +31,7 @@ import {
   clockOption,
   fetchOption,
   finiteClock,
+  hierarchyOption,
   issuerOption,
   maxTokenLengthOption,
   scopesOption,
@@ -55,6 +60,7 @@ import {
  *   endpoint: "https://auth.example.com/oauth/introspect",
  *   clientId: "mcp-server",
  *   clientSecret: "s3cret",
+ *   issuer: "https://auth.example.com/",
  *   audience: "https://mcp.example.com/mcp",
  * };
  * assert.equal(options.clientId, "mcp-server");
@@ -73,15 +79,26 @@ export interface IntrospectionVerifierOptions {
    * (`client_secret_post`).
    */
   clientAuthMethod?: "client_secret_basic" | "client_secret_post";
-  /** Accepted `iss` values. Unchecked when absent. */
-  issuer?: string | readonly string[];
   /**
-   * Accepted `aud` values (RFC 8707). Required; `false` skips the check,
-   * which MCP servers must not do.
+   * Accepted `iss` values, compared exactly: an answer that has an `iss`
+   * (optional in RFC 7662 §2.2) must name one of them. Required; `false`
+   * skips the check.
+   */
+  issuer: string | readonly string[] | false;
+  /**
+   * Accepted `aud` values (RFC 8707), compared as `JwtVerifier` compares
+   * them (scheme and host in any case, default port or not). Required;
+   * `false` skips the check, which MCP servers must not do.
    */
   audience: string | readonly string[] | false;
-  /** Scopes every token must hold; a shortfall throws `InsufficientScopeError`. */
+  /**
+   * Scopes every token must hold (under `scopeHierarchy`); a shortfall
+   * throws `InsufficientScopeError` naming the unmet ones, with all of them
+   * as its `challengeScopes`.
+   */
   requiredScopes?: readonly string[];
+  /** Broader scope -> the scopes it implies, for `requiredScopes`. */
+  scopeHierarchy?: ScopeHierarchy;
   /** Leeway for `exp` and `nbf`, in seconds (default 0). */
   clockTolerance?: number;
   /**
@@ -125,6 +142,7 @@ const OPTIONS: readonly (keyof IntrospectionVerifierOptions)[] = [
   "issuer",
   "audience",
   "requiredScopes",
+  "scopeHierarchy",
   "clockTolerance",
   "requireExp",
   "maxTokenLength",
@@ -137,11 +155,6 @@ const OPTIONS: readonly (keyof IntrospectionVerifierOptions)[] = [
 const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 const RETRY_AFTER_SECONDS = 5;
 const MAX_RESPONSE_BYTES = 65_536;
-
-/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks before Basic. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
 
 async function digest(token: string): Promise<string> {
   const hash = await crypto.subtle.digest(
@@ -178,72 +191,27 @@ function endpointUnavailable(
   });
 }
 
-/** How this server authenticates to the endpoint. */
-interface ClientAuthentication {
-  /** The request headers, `authorization` included for Basic. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The form fields that carry the credentials for `client_secret_post`. */
-  readonly form: Readonly<Record<string, string>>;
-}
-
-/** Reads `clientId`, `clientSecret` and `clientAuthMethod` (RFC 6749 §2.3.1). */
-function clientAuthentication(
-  options: IntrospectionVerifierOptions,
-): ClientAuthentication {
-  const { clientId, clientSecret } = options;
-  for (
-    const [name, value] of [["clientId", clientId], [
-      "clientSecret",
-      clientSecret,
-    ]] as const
-  ) {
-    if (typeof value !== "string" || value.length === 0) {
-      throw new TypeError(
-        `${OWNER} option "${name}" must be a non-empty string: use this server's client credentials at the authorization server`,
-      );
-    }
-  }
-  const method = options.clientAuthMethod ?? "client_secret_basic";
-  const headers: Record<string, string> = {
-    "content-type": "application/x-www-form-urlencoded",
-    accept: "application/json",
-  };
-  if (method === "client_secret_post") {
-    return {
-      headers,
-      form: { client_id: clientId, client_secret: clientSecret },
-    };
-  }
-  if (method !== "client_secret_basic") {
-    throw new TypeError(
-      `${OWNER} option "clientAuthMethod" must be "client_secret_basic" or "client_secret_post", got ${
-        show(method)
-      }`,
-    );
-  }
-  headers.authorization = `Basic ${
-    btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)
-  }`;
-  return { headers, form: {} };
-}
-
 /**
  * Verifies opaque access tokens at an RFC 7662 introspection endpoint: a
  * POST with the token and `token_type_hint=access_token`, authenticated as
  * this server's client. The answer must be `active: true`; `exp`, `nbf`,
- * `iss` and `aud` (required) are then checked as a JWT's would be. Results
+ * `iat` (NumericDates in the `Date` range), `iss` (when the answer has one)
+ * and `aud` (required) are then checked as a JWT's would be. Results
  * are cached under the token's SHA-256 digest (never the token itself),
  * never past `exp`; concurrent checks of one token share one request.
  *
  * An endpoint that cannot be reached, times out, or answers anything but
  * 200 with a JSON object throws `VerifierUnavailableError` (HTTP 503).
  *
- * `token_type`, when present, must name a Bearer access token ("Bearer",
+ * `token_type`, when present, must name an access token ("Bearer",
  * "access_token" or "urn:ietf:params:oauth:token-type:access_token", any
- * case); "refresh_token", "DPoP", "N_A" and every other value are refused
- * (RFC 7662 §2.2). An answer without `token_type` is accepted, since RFC 7662
- * makes it optional: a server that omits it for refresh tokens relies on the
- * `aud` check. Not validated: `sub`, `cnf` (no DPoP or mTLS binding).
+ * case), or be "DPoP" with a `cnf.jkt` (RFC 9449 §6.2): such a token
+ * passes `bearerAuth` only with its `dpop` option, on the DPoP scheme, with
+ * a proof of that key. "refresh_token", "N_A" and every other value are
+ * refused (RFC 7662 §2.2). An answer without `token_type` is accepted,
+ * since RFC 7662 makes it optional: a server that omits it for refresh
+ * tokens relies on the `aud` check. Not validated here: `sub`, `cnf` (an
+ * answer with any `cnf` is refused by `bearerAuth` on the Bearer scheme).
  *
  * @example Usage
  * ```ts
@@ -261,6 +229,7 @@ function clientAuthentication(
  *   endpoint: "https://auth.example.com/oauth/introspect",
  *   clientId: "mcp-server",
  *   clientSecret: "s3cret",
+ *   issuer: "https://auth.example.com/",
  *   audience: "https://mcp.example.com/mcp",
  *   fetch: fetchStub,
  * });
@@ -276,6 +245,7 @@ export class IntrospectionVerifier implements TokenVerifier {
   readonly #client: ClientAuthentication;
   readonly #rules: ResponseRules;
   readonly #requiredScopes: readonly string[];
+  readonly #hierarchy: CompiledHierarchy | undefined;
   readonly #maxTokenLength: number;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
@@ -290,14 +260,15 @@ export class IntrospectionVerifier implements TokenVerifier {
    * @param options The endpoint, this server's credentials, and the checks.
    * @throws {TypeError} When an option is missing, unknown or wrong: no
    * endpoint or a non-https one, no credentials, an unknown auth method, no
-   * `audience`, a negative number.
+   * `issuer` or `audience` (write `false` to skip one), a negative number,
+   * `offline_access` in `requiredScopes`.
    */
   constructor(options: IntrospectionVerifierOptions) {
     optionsObject(
       OWNER,
       options,
       OPTIONS,
-      'an options object with "endpoint", "clientId", "clientSecret" and "audience"',
+      'an options object with "endpoint", "clientId", "clientSecret", "issuer" and "audience"',
     );
     this.#endpoint = urlOption(OWNER, "endpoint", options.endpoint);
     this.#client = clientAuthentication(options);
@@ -317,7 +288,10 @@ export class IntrospectionVerifier implements TokenVerifier {
         false,
       ),
     };
-    this.#requiredScopes = scopesOption(OWNER, options.requiredScopes);
+    this.#requiredScopes = Object.freeze(
+      scopesOption(OWNER, options.requiredScopes),
+    );
+    this.#hierarchy = hierarchyOption(options.scopeHierarchy);
     this.#maxTokenLength = maxTokenLengthOption(OWNER, options.maxTokenLength);
     this.#timeoutMs = numberOption(
       OWNER,
@@ -372,8 +346,27 @@ export class IntrospectionVerifier implements TokenVerifier {
     }
     const verified = await pending;
     const accessToken = copyToken({ ...verified, token });
-    checkScopes(this.#requiredScopes, accessToken);
+    checkScopes(this.#requiredScopes, accessToken, this.#hierarchy);
     return accessToken;
+  }
+
+  /**
+   * The `aud` values this verifier accepts, as configured, or `false` when
+   * it skips the audience check: `bearerAuth` compares its `resource` with
+   * them at construction.
+   */
+  get audiences(): readonly string[] | false {
+    return this.#rules.audiences?.values ?? false;
+  }
+
+  /** The `iss` values this verifier accepts, or `false` when unchecked. */
+  get issuers(): readonly string[] | false {
+    return this.#rules.issuer ?? false;
+  }
+
+  /** The scopes every token must hold (sorted), for challenges. */
+  get requiredScopes(): readonly string[] {
+    return this.#requiredScopes;
   }
 
   /** The cached result, else one introspection. */

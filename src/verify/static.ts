@@ -7,6 +7,7 @@
 import type { AccessToken } from "../core/context.ts";
 import { InvalidTokenError } from "../errors.ts";
 import { optionsObject, refuseUnknownKeys } from "../_internal/options.ts";
+import { isNumericDate } from "../_internal/numeric_date.ts";
 import { assertScope } from "../_internal/scope_token.ts";
 import { deepFreeze } from "./_claims.ts";
 import { clockOption } from "./_options.ts";
@@ -115,12 +116,9 @@ function compileEntry(token: string, entry: unknown): Entry {
       `${where}.claims must hold only JSON-like values (no functions)`,
     );
   }
-  if (
-    expiresAt !== undefined &&
-    (typeof expiresAt !== "number" || !Number.isFinite(expiresAt))
-  ) {
+  if (expiresAt !== undefined && !isNumericDate(expiresAt)) {
     throw new TypeError(
-      `${where}.expiresAt must be a number of seconds since the epoch`,
+      `${where}.expiresAt must be a finite number of seconds since the epoch, within the range of a Date`,
     );
   }
   let resourceHref: string | undefined;

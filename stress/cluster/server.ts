@@ -86,6 +86,7 @@ const handler = withBearerAuth(
       endpoint: env("INTROSPECTION_URL"),
       clientId: "mcp-cluster",
       clientSecret: "cluster-client-secret",
+      issuer: false, // the stand-in authorization server sends no iss
       audience: RESOURCE,
       sharedCache: { store, secret: hex(env("CACHE_SECRET")) },
     }),

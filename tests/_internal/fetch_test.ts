@@ -126,3 +126,65 @@ describe("fetchJson()", () => {
     assert.equal(down.reason, "unreachable");
   });
 });
+
+// The timeout: one over the whole exchange, even for a fetch that ignores
+// its signal, and failures that say whether it cut them.
+describe("fetchJson() and its timeout", () => {
+  const SHORT = { timeoutMs: 50, maxBytes: 1024 };
+
+  it("says a failure was not the timeout's when fetch fails at once", async () => {
+    const error = await failure(
+      fetchJson(
+        () => Promise.reject(new TypeError("connection refused")),
+        "https://x.example/",
+        {},
+        SHORT,
+      ),
+    );
+    assert.equal(error.reason, "unreachable");
+    assert.equal(error.timedOut, false);
+    const status = await failure(
+      fetchJson(
+        answering(new Response(null, { status: 500 })),
+        "https://x.example/",
+        {},
+        SHORT,
+      ),
+    );
+    assert.equal(status.timedOut, false);
+  });
+
+  it("times out a fetch that never answers and ignores its signal", async () => {
+    const started = Date.now();
+    const error = await failure(
+      fetchJson(
+        () => new Promise<Response>(() => {}),
+        "https://x.example/",
+        {},
+        SHORT,
+      ),
+    );
+    assert.equal(error.reason, "unreachable");
+    assert.equal(error.timedOut, true);
+    // Bounded: far less than "for ever" (no timing threshold beyond that).
+    assert.ok(Date.now() - started < 5_000);
+  });
+
+  it("times out a body that never ends", async () => {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("{"));
+      },
+    });
+    const error = await failure(
+      fetchJson(
+        answering(new Response(stalled)),
+        "https://x.example/",
+        {},
+        SHORT,
+      ),
+    );
+    assert.equal(error.reason, "unreadable");
+    assert.equal(error.timedOut, true);
+  });
+});

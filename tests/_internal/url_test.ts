@@ -1,6 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isLoopbackHost, parseEndpointUrl } from "../../src/_internal/url.ts";
+import {
+  isLoopbackHost,
+  parseEndpointUrl,
+  resourceIdentifierKey,
+} from "../../src/_internal/url.ts";
 
 describe("parseEndpointUrl", () => {
   const accepted = [
@@ -101,5 +105,47 @@ describe("isLoopbackHost", () => {
     ) {
       assert.equal(isLoopbackHost(host), false, host);
     }
+  });
+});
+
+describe("resourceIdentifierKey (MCP canonical URI)", () => {
+  const same: [string, string][] = [
+    ["HTTPS://MCP.EXAMPLE.COM/mcp", "https://mcp.example.com/mcp"],
+    ["https://mcp.example.com:443/mcp", "https://mcp.example.com/mcp"],
+    ["http://localhost:80/mcp", "http://localhost/mcp"],
+    ["https://mcp.example.com:/mcp", "https://mcp.example.com/mcp"],
+    ["https://mcp.example.com", "https://mcp.example.com/"],
+    ["https://mcp.example.com?x=1", "https://mcp.example.com/?x=1"],
+    ["https://[::1]:443/mcp", "https://[::1]/mcp"],
+    ["HTTPS://User@Host.Example/mcp", "https://User@host.example/mcp"],
+  ];
+  for (const [a, b] of same) {
+    it(`keys ${a} as ${b}`, () => {
+      assert.equal(resourceIdentifierKey(a), resourceIdentifierKey(b));
+      assert.equal(resourceIdentifierKey(a), b);
+    });
+  }
+
+  const different: [string, string][] = [
+    ["https://mcp.example.com/mcp", "https://mcp.example.com/MCP"],
+    ["https://mcp.example.com/mcp", "https://mcp.example.com/mcp/"],
+    ["https://mcp.example.com/mcp", "https://mcp.example.com/a/../mcp"],
+    ["https://mcp.example.com/mcp", "https://mcp.example.com/%6Dcp"],
+    ["https://mcp.example.com/mcp", "https://mcp.example.com:8443/mcp"],
+    ["https://mcp.example.com/mcp", "http://mcp.example.com/mcp"],
+    ["https://mcp.example.com:80/mcp", "https://mcp.example.com/mcp"],
+    ["https://mcp.example.com/mcp?a=1", "https://mcp.example.com/mcp?A=1"],
+    ["api://default", "API://default/"],
+    ["urn:example:mcp", "URN:example:mcp"],
+  ];
+  for (const [a, b] of different) {
+    it(`keeps ${a} and ${b} apart`, () => {
+      assert.notEqual(resourceIdentifierKey(a), resourceIdentifierKey(b));
+    });
+  }
+
+  it("lower-cases only scheme and host of a URI of another scheme", () => {
+    assert.equal(resourceIdentifierKey("API://Default"), "api://default");
+    assert.equal(resourceIdentifierKey("my-api"), "my-api");
   });
 });

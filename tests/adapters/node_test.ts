@@ -401,7 +401,7 @@ describe("withNodeBearerAuth", () => {
       assert.equal(write.status, 403);
       assert.equal(
         write.headers.get("www-authenticate"),
-        `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: write", scope="write", resource_metadata="${METADATA}"`,
+        `Bearer error="insufficient_scope", error_description="Insufficient scope. Required: write", scope="read write", resource_metadata="${METADATA}"`,
       );
       assert.equal(write.headers.get("cache-control"), "no-store");
       await write.body?.cancel();

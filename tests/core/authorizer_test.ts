@@ -5,6 +5,7 @@ import {
   type AuthCheck,
   type AuthContext,
   AuthorizationError,
+  AuthorizationUnavailableError,
   Authorizer,
   type Component,
   InsufficientScopeError,
@@ -605,5 +606,59 @@ describe("Authorizer with an onError that throws", () => {
     assert.deepEqual(await authorizer.filter(token([]), [tool("a")]), []);
     const error = await rejection(authorizer.authorize(token([]), tool("a")));
     assert.equal(error.constructor, AuthorizationError);
+  });
+});
+
+describe("Authorizer.authorize() and AuthorizationUnavailableError", () => {
+  const unavailable = () =>
+    Promise.reject(
+      new AuthorizationUnavailableError("PDP down", { retryAfter: 3 }),
+    );
+
+  it("lets it through from a component's own auth and from a layer", async () => {
+    for (
+      const [authorizer, component] of [
+        [new Authorizer(), tool("x", { auth: unavailable })],
+        [
+          new Authorizer(),
+          tool("x", { auth: [requireScopes("mcp"), unavailable] }),
+        ],
+        [new Authorizer({ layers: [unavailable] }), tool("x")],
+        [
+          new Authorizer({ layers: [requireScopes("mcp"), [unavailable]] }),
+          tool("x"),
+        ],
+      ] as const
+    ) {
+      const error = await rejection(
+        authorizer.authorize(token(["mcp"]), component),
+      );
+      assert.ok(error instanceof AuthorizationUnavailableError);
+      assert.equal(error.retryAfter, 3);
+    }
+  });
+
+  it("still answers not found for an unknown component and any other failure", async () => {
+    const authorizer = new Authorizer({ onError: () => {} });
+    for (
+      const component of [
+        undefined,
+        tool("x", { auth: () => Promise.reject(new Error("boom")) }),
+        tool("x", { auth: () => false }),
+      ]
+    ) {
+      const error = await rejection(authorizer.authorize(token([]), component));
+      assert.equal(error.constructor, AuthorizationError);
+    }
+  });
+
+  it("hides the component in a list", async () => {
+    const authorizer = new Authorizer({ layers: [unavailable] });
+    assert.deepEqual(await authorizer.filter(token([]), [tool("x")]), []);
+    const own = new Authorizer();
+    assert.deepEqual(
+      await own.filter(token([]), [tool("x", { auth: unavailable })]),
+      [],
+    );
   });
 });

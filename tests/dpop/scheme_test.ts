@@ -65,6 +65,8 @@ before(async () => {
       "odd-cnf": entry({ cnf: "nope" }),
       "empty-jkt": entry({ cnf: { jkt: "" } }),
       "mtls-token": entry({ cnf: { "x5t#S256": "abc" } }),
+      "dual-bound": entry({ cnf: { jkt: client.jkt, "x5t#S256": "abc" } }),
+      "empty-cnf": entry({ cnf: {} }),
     },
   });
 });
@@ -235,7 +237,7 @@ describe("bearerAuth with dpop", () => {
 
   it("refuses a bound token sent with the Bearer scheme", async () => {
     const auth = bearerAuth(options());
-    for (const token of ["bound-token", "odd-cnf", "empty-jkt"]) {
+    for (const token of ["bound-token", "empty-jkt", "dual-bound"]) {
       await expectRefusal(
         await auth(post({
           authorization: `Bearer ${token}`,
@@ -245,6 +247,32 @@ describe("bearerAuth with dpop", () => {
         `Bearer error="invalid_token", error_description="DPoP-bound token requires the DPoP scheme", resource_metadata="${METADATA}", ${DPOP_BARE}`,
       );
     }
+  });
+
+  it("refuses any other cnf on the Bearer scheme too (RFC 8705: an mTLS-bound token is no bearer token)", async () => {
+    const auth = bearerAuth(options());
+    for (const token of ["mtls-token", "odd-cnf"]) {
+      await expectRefusal(
+        await auth(post({ authorization: `Bearer ${token}` })),
+        401,
+        `Bearer error="invalid_token", error_description="Sender-constrained token cannot be used as a Bearer token", resource_metadata="${METADATA}", ${DPOP_BARE}`,
+      );
+    }
+    // A cnf without members binds nothing.
+    const open = await auth(post({ authorization: "Bearer empty-cnf" }));
+    assert.ok(open !== undefined && !(open instanceof Response));
+  });
+
+  it("refuses, on the DPoP scheme, a token also bound to what no proof shows (cnf.x5t#S256 beside jkt)", async () => {
+    const result = await bearerAuth(options())(post({
+      authorization: "DPoP dual-bound",
+      dpop: await proof("dual-bound"),
+    }));
+    await expectRefusal(
+      result,
+      401,
+      `${BEARER_BARE}, DPoP error="invalid_token", error_description="Token confirmation cannot be verified", resource_metadata="${METADATA}", ${ALGS}`,
+    );
   });
 
   it("accepts a plain bearer token when DPoP is not required", async () => {
@@ -626,7 +654,7 @@ describe("bearerAuth with dpop", () => {
       });
       assert.equal(
         (await auth(post({})) as Response).headers.get("www-authenticate"),
-        'Bearer, DPoP algs="EdDSA"',
+        'Bearer realm="mcp", DPoP algs="EdDSA"',
       );
     });
 
@@ -776,8 +804,8 @@ describe("withBearerAuth with dpop", () => {
       both.headers.get("www-authenticate"),
       `${BEARER_BARE}, DPoP error="insufficient_scope", error_description="Insufficient scope", scope="admin", resource_metadata="${METADATA}", ${ALGS}`,
     );
-    // A Bearer client gets the same 403 as every other refusal here, in its
-    // own scheme, uncacheable: not the SDK's.
+    // A Bearer client gets the same answer in the Bearer scheme (and
+    // resource_metadata, and no-store), not the SDK's own.
     const bearer = await handler({})(
       post({ authorization: "Bearer plain-token" }),
     );

@@ -4,6 +4,8 @@ import fc from "fast-check";
 import {
   type AccessToken,
   AuthorizationError,
+  AuthorizationUnavailableError,
+  Authorizer,
   bearerAuth,
   type BearerAuthOptions,
   InsufficientScopeError,
@@ -139,9 +141,9 @@ describe("bearerAuth", () => {
     assert.deepEqual(v.calls, []);
   });
 
-  it("answers a missing token with a bare Bearer challenge when nothing is configured", async () => {
+  it('answers a missing token with realm="mcp" when nothing else is configured: never a bare Bearer (RFC 6750 §3)', async () => {
     const { response } = await run({ verifier: accepting() }, req());
-    assertRefusal(response, 401, "Bearer");
+    assertRefusal(response, 401, 'Bearer realm="mcp"');
   });
 
   it("names requiredScopes and the realm in the 401 challenge", async () => {
@@ -413,7 +415,21 @@ describe("bearerAuth", () => {
       );
     const cases: [string, string | undefined, number][] = [
       ["the same resource", URL_, 200],
-      ["the same resource with a trailing slash", `${URL_}/`, 200],
+      // MCP canonical URI: scheme and host case, default port.
+      [
+        "the same resource, host in capitals",
+        "https://MCP.EXAMPLE.COM/mcp",
+        200,
+      ],
+      [
+        "the same resource with its default port",
+        "https://mcp.example.com:443/mcp",
+        200,
+      ],
+      // Nothing else is normalised.
+      ["the same path with a trailing slash", `${URL_}/`, 401],
+      ["the path in capitals", "https://mcp.example.com/MCP", 401],
+      ["another port", "https://mcp.example.com:8443/mcp", 401],
       ["another resource", "https://other.example.com/mcp", 401],
       ["another path on the same host", "https://mcp.example.com/admin", 401],
       ["no resource", undefined, 401],
@@ -430,7 +446,8 @@ describe("bearerAuth", () => {
           assertRefusal(
             response,
             401,
-            'Bearer error="invalid_token", error_description="Token was not issued for this resource"',
+            // resource_metadata derived from resource (RFC 9728 §3.1).
+            `Bearer error="invalid_token", error_description="Token was not issued for this resource", ${RM}`,
           );
           assert.deepEqual(body, {
             error: "invalid_token",
@@ -591,7 +608,6 @@ describe("bearerAuth", () => {
         "expiresAt as a string",
         (t) => tokenFor(t, { expiresAt: "9999999999" as unknown as number }),
       ],
-      ["expiresAt NaN", (t) => tokenFor(t, { expiresAt: NaN })],
       [
         "resource as a string",
         (t) => tokenFor(t, { resource: URL_ as unknown as URL }),
@@ -632,6 +648,28 @@ describe("bearerAuth", () => {
       'Bearer error="insufficient_scope", error_description="Insufficient scope. Required: admin", scope="admin"',
     );
     assert.equal(ran.length, 0);
+  });
+
+  it("answers a verifier's expiresAt that is no NumericDate (NaN, Infinity, 1e300) with 401, as the verifiers do", async () => {
+    for (const expiresAt of [NaN, Infinity, -Infinity, 1e300]) {
+      const onError = mock.fn();
+      const v = verifier((t) => Promise.resolve(tokenFor(t, { expiresAt })));
+      const { response, ran, body } = await run(
+        { verifier: v, onError },
+        req("Bearer abc"),
+      );
+      assertRefusal(
+        response,
+        401,
+        'Bearer error="invalid_token", error_description="Token expiry invalid"',
+      );
+      assert.deepEqual(body, {
+        error: "invalid_token",
+        error_description: "Token expiry invalid",
+      });
+      assert.equal(ran.length, 0);
+      assert.equal(onError.mock.callCount(), 0, String(expiresAt));
+    }
   });
 
   it("answers another AuthorizationError from the verifier with 403 and no challenge", async () => {
@@ -1018,5 +1056,84 @@ describe("bearerAuth on arbitrary input (property)", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("withBearerAuth and AuthorizationUnavailableError", () => {
+  const reader = new StaticTokenVerifier({
+    tokens: { "reader-token": { clientId: "reader", scopes: ["files:read"] } },
+  });
+
+  async function call(
+    thrown: unknown,
+    authorization?: string,
+    optional = false,
+  ) {
+    const errors: unknown[] = [];
+    const handler = withBearerAuth(() => {
+      throw thrown;
+    }, {
+      verifier: reader,
+      resourceMetadataUrl: METADATA,
+      optional,
+      onError: (error) => errors.push(error),
+    });
+    return { response: await handler(req(authorization)), errors };
+  }
+
+  it("answers a handler's AuthorizationUnavailableError with 503, Retry-After and no-store, and reports it", async () => {
+    const thrown = new AuthorizationUnavailableError("pdp.internal:8443 down", {
+      retryAfter: 12.2,
+    });
+    const { response, errors } = await call(thrown, "Bearer reader-token");
+    assertRefusal(response, 503, undefined, { "retry-after": "13" });
+    const body = await response.json();
+    assert.equal(body.error, "temporarily_unavailable");
+    assertNoLeak(response, body, "pdp.internal", "reader-token");
+    assert.deepEqual(errors, [thrown]);
+  });
+
+  it("answers 503 for an anonymous request too (optional: true), with the default Retry-After", async () => {
+    for (const retryAfter of [undefined, -1, Number.NaN]) {
+      const { response } = await call(
+        new AuthorizationUnavailableError(undefined, { retryAfter }),
+        undefined,
+        true,
+      );
+      assertRefusal(response, 503, undefined, { "retry-after": "5" });
+    }
+  });
+
+  it("answers 503 when a verifier throws it", async () => {
+    const handler = withBearerAuth(() => new Response("ran"), {
+      verifier: verifier(() =>
+        Promise.reject(
+          new AuthorizationUnavailableError(undefined, {
+            retryAfter: 7,
+          }),
+        )
+      ),
+      onError: () => {},
+    });
+    const response = await handler(req(`Bearer ${SECRET}`));
+    assertRefusal(response, 503, undefined, { "retry-after": "7" });
+  });
+
+  it("answers 503 when an Authorizer's check could not decide a call", async () => {
+    const authorizer = new Authorizer({
+      layers: [() =>
+        Promise.reject(
+          new AuthorizationUnavailableError(undefined, { retryAfter: 2 }),
+        )],
+    });
+    let ran = false;
+    const handler = withBearerAuth(async (_request, token) => {
+      await authorizer.authorize(token, { kind: "tool", name: "search" });
+      ran = true;
+      return new Response("ran");
+    }, { verifier: reader, onError: () => {} });
+    const response = await handler(req("Bearer reader-token"));
+    assertRefusal(response, 503, undefined, { "retry-after": "2" });
+    assert.equal(ran, false);
   });
 });

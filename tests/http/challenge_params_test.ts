@@ -76,7 +76,7 @@ describe("compileChallenge with a scheme", () => {
     assert.equal(response.headers.get("dpop-nonce"), "n-1");
     assert.equal(
       response.headers.get("www-authenticate"),
-      'Bearer, DPoP error="use_dpop_nonce", error_description="Use a nonce", algs="ES256"',
+      'Bearer realm="mcp", DPoP error="use_dpop_nonce", error_description="Use a nonce", algs="ES256"',
     );
     assert.deepEqual(await response.json(), {
       error: "use_dpop_nonce",

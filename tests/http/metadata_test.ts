@@ -299,6 +299,26 @@ describe("protectedResourceMetadata", () => {
       { ...base, scopes_supported: ["a"] },
       /^Unknown protectedResourceMetadata option "scopes_supported"/,
     ],
+    [
+      "dpopBoundAccessTokensRequired that is not a boolean",
+      { ...base, dpopBoundAccessTokensRequired: "yes" },
+      /^protectedResourceMetadata option "dpopBoundAccessTokensRequired" must be true or false/,
+    ],
+    [
+      "a DPoP algorithm that is an HMAC",
+      { ...base, dpopSigningAlgValuesSupported: ["ES256", "HS256"] },
+      /^protectedResourceMetadata option "dpopSigningAlgValuesSupported" must be an array of asymmetric JWS algorithm names \(RFC 9449 §4.2\)/,
+    ],
+    [
+      "the DPoP algorithm none",
+      { ...base, dpopSigningAlgValuesSupported: ["none"] },
+      /"dpopSigningAlgValuesSupported" must be an array of asymmetric/,
+    ],
+    [
+      "DPoP algorithms that are a string",
+      { ...base, dpopSigningAlgValuesSupported: "ES256" },
+      /"dpopSigningAlgValuesSupported" must be an array of asymmetric/,
+    ],
   ];
   for (const [name, opts, message] of bad) {
     it(`throws TypeError at construction for ${name}`, () => {
@@ -310,4 +330,81 @@ describe("protectedResourceMetadata", () => {
       );
     });
   }
+});
+
+describe("protectedResourceMetadata members and routing (RFC 9728 §2, §3)", () => {
+  const base = {
+    resource: RESOURCE,
+    authorizationServers: ["https://auth.example.com"],
+  };
+
+  it("omits members without a value: an empty scopes_supported, a false DPoP requirement (§3.2)", async () => {
+    const serve = protectedResourceMetadata({
+      ...base,
+      scopesSupported: [],
+      dpopBoundAccessTokensRequired: false,
+      dpopSigningAlgValuesSupported: [],
+    });
+    assert.deepEqual(await serve(new Request(WELL_KNOWN)).json(), {
+      resource: RESOURCE,
+      authorization_servers: ["https://auth.example.com"],
+      bearer_methods_supported: ["header"],
+    });
+  });
+
+  it("never advertises offline_access, omitting scopes_supported when nothing else is left", async () => {
+    const some = protectedResourceMetadata({
+      ...base,
+      scopesSupported: ["offline_access", "mcp", "offline_access"],
+    });
+    assert.deepEqual(
+      (await some(new Request(WELL_KNOWN)).json()).scopes_supported,
+      ["mcp"],
+    );
+    const none = protectedResourceMetadata({
+      ...base,
+      scopesSupported: ["offline_access"],
+    });
+    assert.ok(
+      !("scopes_supported" in await none(new Request(WELL_KNOWN)).json()),
+    );
+  });
+
+  it("states dpop_bound_access_tokens_required and dpop_signing_alg_values_supported", async () => {
+    const serve = protectedResourceMetadata({
+      ...base,
+      dpopBoundAccessTokensRequired: true,
+      dpopSigningAlgValuesSupported: ["ES256", "EdDSA", "ES256"],
+    });
+    const document = await serve(new Request(WELL_KNOWN)).json();
+    assert.equal(document.dpop_bound_access_tokens_required, true);
+    assert.deepEqual(document.dpop_signing_alg_values_supported, [
+      "ES256",
+      "EdDSA",
+    ]);
+  });
+
+  it("answers only at its own well-known path: 404 elsewhere, whatever the method", async () => {
+    const serve = protectedResourceMetadata(base);
+    for (
+      const url of [
+        "https://mcp.example.com/mcp",
+        "https://mcp.example.com/.well-known/oauth-protected-resource",
+        `${WELL_KNOWN}/`,
+        `${WELL_KNOWN}x`,
+        "https://mcp.example.com/.well-known/oauth-authorization-server",
+      ]
+    ) {
+      for (const method of ["GET", "POST"]) {
+        const response = serve(
+          new Request(url, { method, body: method === "POST" ? "x" : null }),
+        );
+        assert.equal(response.status, 404, `${method} ${url}`);
+        assert.equal(response.headers.get("cache-control"), "no-store");
+        assert.equal((await response.json()).error, "not_found");
+      }
+    }
+    // Its own path, with a query, is still its own.
+    assert.equal(serve(new Request(`${WELL_KNOWN}?x=1`)).status, 200);
+  });
 });

@@ -167,7 +167,8 @@ describe("MCP SDK v2 step-up behind withBearerAuth with dpop", () => {
         error_description: "Insufficient scope",
       });
       if (!required) {
-        // A Bearer client gets the same rendered 403, in its own scheme.
+        // A Bearer client gets the same answer in its scheme, never cached,
+        // instead of the SDK's own challenge.
         const bearer = await send("Bearer plain-reader", call);
         assert.equal(bearer.status, 403);
         assert.equal(

@@ -3,12 +3,19 @@
 // the thrown value said or however it was built.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { AuthorizationError, InsufficientScopeError } from "../../mod.ts";
+import {
+  AuthorizationError,
+  AuthorizationUnavailableError,
+  InsufficientScopeError,
+} from "../../mod.ts";
 import {
   denialOf,
+  INTERNAL_ERROR,
   INVALID_PARAMS,
   notFound,
   scopeChallengeOf,
+  unavailable,
+  unavailableRetryAfter,
 } from "../../src/mcp/_denial.ts";
 import { hostileShortfalls, LEAK } from "./_hostile.ts";
 
@@ -98,4 +105,69 @@ describe("scopeChallengeOf()", () => {
       assert.equal(scopeChallengeOf(thrown), undefined);
     });
   }
+});
+
+describe("unavailableRetryAfter() and the retryable denial", () => {
+  it("answers a decision that could not be made with -32603 and data.retryAfter, nothing of its message", () => {
+    const error = new AuthorizationUnavailableError("pdp.internal:8443 down", {
+      retryAfter: 2.5,
+    });
+    assert.equal(unavailableRetryAfter(error), 3);
+    assert.deepEqual(denialOf(error, "Tool"), {
+      code: INTERNAL_ERROR,
+      message: "Authorization service unavailable",
+      data: { retryAfter: 3 },
+    });
+    assert.deepEqual(unavailable(7), {
+      code: -32603,
+      message: "Authorization service unavailable",
+      data: { retryAfter: 7 },
+    });
+  });
+
+  it("bounds the hint: default 5 s for none or nonsense, at most an hour", () => {
+    for (const retryAfter of [undefined, -1, Number.NaN, Infinity]) {
+      assert.equal(
+        unavailableRetryAfter(
+          new AuthorizationUnavailableError(undefined, { retryAfter }),
+        ),
+        5,
+      );
+    }
+    assert.equal(
+      unavailableRetryAfter(
+        new AuthorizationUnavailableError(undefined, { retryAfter: 1e9 }),
+      ),
+      3600,
+    );
+  });
+
+  it("is undefined for anything else, hostile values included, and never throws", () => {
+    const hostile = new Proxy({}, {
+      getPrototypeOf() {
+        throw new Error("trap");
+      },
+    });
+    const lying = Object.create(AuthorizationUnavailableError.prototype, {
+      retryAfter: {
+        get() {
+          throw new Error("getter");
+        },
+      },
+    });
+    for (
+      const thrown of [
+        new AuthorizationError(),
+        new InsufficientScopeError(["a"]),
+        new Error("x"),
+        { retryAfter: 3 },
+        hostile,
+        undefined,
+      ]
+    ) {
+      assert.equal(unavailableRetryAfter(thrown), undefined);
+    }
+    // An unavailability whose hint cannot be read: the default wait.
+    assert.equal(unavailableRetryAfter(lying), 5);
+  });
 });

@@ -1,13 +1,15 @@
 // A consumer's app, copied into scratch projects by consumers_test.ts: a
 // guarded MCP server (Authorizer + SDK v2 guard + withBearerAuth with a
 // StaticTokenVerifier) served on 127.0.0.1:0 by whichever runtime runs it,
-// asked twice (without and with a token); it prints what it answered.
+// asked twice (without and with a token); it prints what it answered. It
+// also loads ./authzen, whose CEL dependency is optional and not installed.
 import {
   Authorizer,
   requireScopes,
   StaticTokenVerifier,
   withBearerAuth,
 } from "@mcp-authz/core";
+import { authzenCheck } from "@mcp-authz/core/authzen";
 import { guardServer } from "@mcp-authz/core/mcp";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import { Buffer } from "node:buffer";
@@ -15,6 +17,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 const authorizer = new Authorizer({ layers: [requireScopes("read")] });
+// Built, never asked: ./authzen loads without @bufbuild/cel.
+const pdpCheck = authzenCheck({ pdp: "https://pdp.example.com" });
 const mcp = createMcpHandler(() => {
   const server = new McpServer({ name: "consumer", version: "1.0.0" });
   guardServer(server, { authorizer }).tool("hello", {
@@ -110,6 +114,7 @@ try {
     challenge: anonymous.headers.get("www-authenticate"),
     reader: reader.status,
     tools,
+    authzen: typeof pdpCheck.decideMany,
   }));
 } finally {
   await running.close();

@@ -34,6 +34,10 @@ const TEST_ONLY = [
   "redis",
   "ioredis",
   "@modelcontextprotocol/client",
+  "@cerbos/cerbos-linux-x64",
+  "@opentelemetry/sdk-trace",
+  "@opentelemetry/sdk-metrics",
+  "@opentelemetry/context-async-hooks",
 ];
 
 interface Result {
@@ -98,6 +102,7 @@ function assertGuarded(result: Record<string, unknown>): void {
   assert.match(String(result.challenge), /^Bearer/);
   assert.equal(result.reader, 200);
   assert.deepEqual(result.tools, ["hello"]);
+  assert.equal(result.authzen, "function");
 }
 
 async function checkout(into: string): Promise<void> {
@@ -205,6 +210,12 @@ describe("installing @mcp-authz/core into scratch consumer projects", () => {
       assert.ok(!installed.includes(`node_modules/${name}`), name);
     }
     assert.ok(installed.includes("node_modules/jose"), "jose is installed");
+    // An optional peer (declared mappings of ./authzen): not installed
+    // unless the consumer asks for it.
+    assert.ok(
+      !installed.includes("node_modules/@bufbuild/cel"),
+      "@bufbuild/cel is not installed",
+    );
   });
 
   it("Bun: `bun add <path>` of a checkout", { skip }, async () => {

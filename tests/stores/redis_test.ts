@@ -510,6 +510,8 @@ describe("DPoP when Redis fails", () => {
 
 const SECRET = crypto.getRandomValues(new Uint8Array(32));
 const AUDIENCE = "https://mcp.example.com/mcp";
+// The answers carry no iss; one would be compared with this (RFC 7662 §2.2).
+const ISSUER = "https://auth.example.com/";
 
 function activeAnswer(token: string): Record<string, unknown> {
   if (!token.startsWith("good-")) return { active: false };
@@ -531,6 +533,7 @@ function sharedVerifier(
     endpoint,
     clientId: "mcp-server",
     clientSecret: "client-secret",
+    issuer: ISSUER,
     audience: AUDIENCE,
     sharedCache: { store, secret: SECRET },
     ...options,
@@ -700,6 +703,7 @@ describe("IntrospectionVerifier sharedCache over Redis", () => {
           fetch: (_input, init) => fetch(lying.url, init),
           clientId: "mcp-server",
           clientSecret: "client-secret",
+          issuer: ISSUER,
           audience: AUDIENCE,
           sharedCache: {
             store: b!,

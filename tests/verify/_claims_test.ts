@@ -82,7 +82,41 @@ describe("matchAudience()", () => {
     assert.equal(matchAudience("https://other.example/", audiences), undefined);
     assert.equal(matchAudience(undefined, audiences), undefined);
     assert.equal(matchAudience({ 0: "urn:b" }, audiences), undefined);
-    assert.equal(matchAudience("https://a.example", audiences), undefined);
+    assert.equal(matchAudience("https://a.example/x", audiences), undefined);
+  });
+
+  it("compares scheme and host in any case and default ports as absent, nothing else (MCP canonical URI)", () => {
+    const mcp = audienceOption("Test", "https://mcp.example.com/mcp")!;
+    for (
+      const same of [
+        "HTTPS://MCP.Example.COM/mcp",
+        "https://mcp.example.com:443/mcp",
+        "https://mcp.example.com:/mcp",
+      ]
+    ) {
+      assert.equal(matchAudience(same, mcp), "https://mcp.example.com/mcp");
+    }
+    for (
+      const other of [
+        "https://mcp.example.com/MCP",
+        "https://mcp.example.com/mcp/",
+        "https://mcp.example.com/a/../mcp",
+        "https://mcp.example.com:8443/mcp",
+        "http://mcp.example.com/mcp",
+        "https://mcp.example.com/mcp?x=1",
+        "https://mcp.example.com/mcp#f",
+        "https://mcp.example.com/%6Dcp",
+      ]
+    ) {
+      assert.equal(matchAudience(other, mcp), undefined, other);
+    }
+    // An empty path is "/" (RFC 3986 §6.2.3), as a URL writes it.
+    assert.equal(
+      matchAudience("https://a.example", audiences),
+      "https://a.example/",
+    );
+    // Not a URL: compared exactly.
+    assert.equal(matchAudience("URN:B", audiences), undefined);
   });
 });
 

@@ -67,10 +67,40 @@ describe("introspectionResult()", () => {
     });
   }
 
-  it("refuses a token_type that does not name a Bearer access token", () => {
+  it("refuses a token_type that does not name an access token, and DPoP without cnf.jkt", () => {
     for (const token_type of ["refresh_token", "DPoP", "N_A", "mac", 7, ""]) {
       refuses(answer({ token_type }), "Token is not an access token");
     }
+    for (
+      const cnf of [{}, { jkt: "" }, { jkt: 7 }, { "x5t#S256": "abc" }, "k"]
+    ) {
+      refuses(
+        answer({ token_type: "DPoP", cnf }),
+        "Token is not an access token",
+      );
+    }
+  });
+
+  it("accepts token_type DPoP with a cnf.jkt, keeping cnf for the proof check (RFC 9449 §6.2)", () => {
+    const verified = introspectionResult(
+      answer({
+        token_type: "DPoP",
+        cnf: { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" },
+      }),
+      RULES,
+      NOW_MS,
+    );
+    assert.deepEqual(verified.claims.cnf, {
+      jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
+    });
+    assert.equal(
+      introspectionResult(
+        answer({ token_type: "dpop", cnf: { jkt: "k" } }),
+        RULES,
+        NOW_MS,
+      ).clientId,
+      "app",
+    );
   });
 
   it("accepts Bearer access token types in any case", () => {
@@ -102,7 +132,22 @@ describe("introspectionResult()", () => {
       answer({ exp: String(NOW + 60) }),
       "Token expiry missing or invalid",
     );
-    refuses(answer({ nbf: "0" }), "Token not yet valid");
+    refuses(answer({ nbf: "0" }), "Token claims invalid");
+    refuses(answer({ iat: "0" }), "Token claims invalid");
+  });
+
+  it("refuses every time claim that is not a NumericDate in the Date range, as 401s (1e400 is Infinity)", () => {
+    const infinite = JSON.parse('{"v": 1e400}').v;
+    assert.equal(infinite, Infinity);
+    for (const exp of [infinite, -infinite, 1e300, 8.64e12 + 1]) {
+      refuses(answer({ exp }), "Token expiry missing or invalid");
+    }
+    for (const bad of [infinite, -infinite, 1e300]) {
+      refuses(answer({ nbf: bad }), "Token claims invalid");
+      refuses(answer({ iat: bad }), "Token claims invalid");
+    }
+    // The edge of the range is still a date.
+    introspectionResult(answer({ exp: 8.64e12 }), RULES, NOW_MS);
   });
 
   it("refuses a missing exp only when requireExp is set", () => {
@@ -112,10 +157,13 @@ describe("introspectionResult()", () => {
     });
   });
 
-  it("refuses another or a missing issuer, unless the issuer is unchecked", () => {
+  it("refuses another issuer, compared exactly, and accepts an answer without iss (RFC 7662 §2.2)", () => {
     refuses(answer({ iss: "https://other.example/" }), "Token issuer mismatch");
-    refuses(answer({ iss: undefined }), "Token issuer mismatch");
-    introspectionResult(answer({ iss: undefined }), {
+    refuses(answer({ iss: ISSUER.toUpperCase() }), "Token issuer mismatch");
+    refuses(answer({ iss: ISSUER.slice(0, -1) }), "Token issuer mismatch");
+    refuses(answer({ iss: 42 }), "Token issuer mismatch");
+    introspectionResult(answer({ iss: undefined }), RULES, NOW_MS);
+    introspectionResult(answer({ iss: "https://other.example/" }), {
       ...RULES,
       issuer: undefined,
     }, NOW_MS);

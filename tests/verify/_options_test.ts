@@ -11,6 +11,7 @@ import {
   issuerOption,
   maxTokenLengthOption,
   scopesOption,
+  typOption,
 } from "../../src/verify/_options.ts";
 import { TokenCache } from "../../src/verify/token_cache.ts";
 
@@ -41,6 +42,14 @@ describe("audienceOption()", () => {
     assert.deepEqual(audienceOption("V", "api")!.values, ["api"]);
   });
 
+  it("keys each audience by its canonical form (scheme, host case, default port)", () => {
+    const audiences = audienceOption("V", "HTTPS://MCP.example:443/Mcp")!;
+    assert.deepEqual([...audiences.byKey], [[
+      "https://mcp.example/Mcp",
+      "HTTPS://MCP.example:443/Mcp",
+    ]]);
+  });
+
   for (const value of ["", [], [""], [1], 0, true, null]) {
     it(`refuses ${JSON.stringify(value)}`, () => {
       throwsType(
@@ -59,8 +68,15 @@ describe("audienceOption()", () => {
 });
 
 describe("issuerOption()", () => {
-  it("is unchecked when absent, else one string or a list", () => {
-    assert.equal(issuerOption("V", undefined), undefined);
+  it("is required, saying how to opt out with false (RFC 9068 §4)", () => {
+    throwsType(
+      () => issuerOption("V", undefined),
+      /^V option "issuer" is required: set it to the authorization server's issuer identifier, exactly as its tokens' "iss" \(RFC 9068 §4\), or to false to skip the issuer check$/,
+    );
+  });
+
+  it("is unchecked only for an explicit false, else one string or a list", () => {
+    assert.equal(issuerOption("V", false), undefined);
     assert.deepEqual(issuerOption("V", "https://a/"), ["https://a/"]);
     assert.deepEqual(issuerOption("V", ["x", "y"]), ["x", "y"]);
   });
@@ -197,4 +213,36 @@ describe("maxTokenLengthOption()", () => {
       );
     });
   }
+});
+
+describe("typOption()", () => {
+  it("is at+jwt by default, any case and with or without application/ (RFC 7515 §4.1.9)", () => {
+    assert.deepEqual([...typOption("V", undefined)!], ["application/at+jwt"]);
+    assert.deepEqual([...typOption("V", ["JWT", "application/AT+JWT"])!], [
+      "application/jwt",
+      "application/at+jwt",
+    ]);
+  });
+
+  it("is off only for an explicit false", () => {
+    assert.equal(typOption("V", false), undefined);
+  });
+
+  for (const value of ["", [], [""], [1], 0, true, null]) {
+    it(`refuses ${JSON.stringify(value)}, naming false as the opt-out`, () => {
+      throwsType(
+        () => typOption("V", value),
+        /^V option "typ" must be a "typ" header value such as "at\+jwt", a non-empty list of them, or false to accept any type/,
+      );
+    });
+  }
+});
+
+describe("scopesOption()", () => {
+  it("refuses offline_access, which no resource requires", () => {
+    throwsType(
+      () => scopesOption("V", ["mcp", "offline_access"]),
+      /^V option "requiredScopes" must not contain "offline_access"/,
+    );
+  });
 });

@@ -15,6 +15,8 @@ import {
 } from "../../mod.ts";
 
 const AUDIENCE = "https://mcp.example.com/mcp";
+// The answers carry no iss; one would be compared with this (RFC 7662 §2.2).
+const ISSUER = "https://auth.example.com/";
 const ENDPOINT = "https://auth.example.com/introspect";
 const T0 = 1_900_000_000_000;
 
@@ -62,6 +64,7 @@ function verifier(
     endpoint: ENDPOINT,
     clientId: "mcp-server",
     clientSecret: "s3cret",
+    issuer: ISSUER,
     audience: AUDIENCE,
     fetch: server.fetch,
     sharedCache: { store, secret: SECRET },

@@ -239,6 +239,7 @@ describe("bearerAuth with IntrospectionVerifier", () => {
       endpoint: url,
       clientId: "mcp-server",
       clientSecret: "s3cret",
+      issuer: ISSUER,
       audience: AUDIENCE,
       now: () => NOW_MS,
     });

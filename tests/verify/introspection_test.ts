@@ -120,6 +120,7 @@ describe("IntrospectionVerifier construction", () => {
     endpoint: "https://auth.example.com/introspect",
     clientId: "c",
     clientSecret: "s",
+    issuer: ISSUER,
     audience: AUDIENCE,
   };
   const cases: [string, Record<string, unknown>, RegExp][] = [
@@ -163,6 +164,7 @@ describe("IntrospectionVerifier options", () => {
     endpoint: "https://auth.example.com/introspect",
     clientId: "c",
     clientSecret: "s",
+    issuer: ISSUER,
     audience: AUDIENCE,
   };
   const typos: [string, Record<string, unknown>, string][] = [
@@ -209,7 +211,7 @@ describe("IntrospectionVerifier options", () => {
         new IntrospectionVerifier(
           undefined as unknown as IntrospectionVerifierOptions,
         ),
-      /^TypeError: IntrospectionVerifier expects an options object with "endpoint", "clientId", "clientSecret" and "audience", got undefined$/,
+      /^TypeError: IntrospectionVerifier expects an options object with "endpoint", "clientId", "clientSecret", "issuer" and "audience", got undefined$/,
     );
   });
 
@@ -377,6 +379,7 @@ describe("IntrospectionVerifier token_type", () => {
       endpoint: "https://auth.example.com/introspect",
       clientId: "rs",
       clientSecret: "secret",
+      issuer: false,
       audience: AUDIENCE,
       fetch: () =>
         Promise.resolve(Response.json({

@@ -220,13 +220,45 @@ describe("JwtVerifier construction", () => {
     [
       "an empty typ",
       { secret: SECRET, audience: AUDIENCE, typ: "" },
-      /"typ" must be a non-empty string/,
+      /"typ" must be a "typ" header value such as "at\+jwt", a non-empty list of them, or false to accept any type, got ""/,
+    ],
+    [
+      "typ: true",
+      { secret: SECRET, audience: AUDIENCE, typ: true },
+      /"typ" must be .*or false to accept any type, got "true"/,
+    ],
+    [
+      "no issuer (RFC 9068 §4), naming the opt-out",
+      { secret: SECRET, audience: AUDIENCE, issuer: undefined },
+      /^JwtVerifier option "issuer" is required: set it to the authorization server's issuer identifier, exactly as its tokens' "iss" \(RFC 9068 §4\), or to false to skip the issuer check$/,
+    ],
+    [
+      "an empty issuer list",
+      { secret: SECRET, audience: AUDIENCE, issuer: [] },
+      /"issuer" must be a non-empty string or a non-empty list of them/,
+    ],
+    [
+      "offline_access in requiredScopes",
+      {
+        secret: SECRET,
+        audience: AUDIENCE,
+        requiredScopes: ["offline_access"],
+      },
+      /"requiredScopes" must not contain "offline_access"/,
+    ],
+    [
+      "a scopeHierarchy that is not a map of scopes",
+      { secret: SECRET, audience: AUDIENCE, scopeHierarchy: { a: "b" } },
+      /scopeHierarchy\["a"\] must be an array of scope strings/,
     ],
   ];
   for (const [what, options, message] of cases) {
     it(`throws a TypeError for ${what}`, () => {
       assert.throws(
-        () => new JwtVerifier(options as unknown as JwtVerifierOptions),
+        () =>
+          new JwtVerifier(
+            { issuer: ISSUER, ...options } as unknown as JwtVerifierOptions,
+          ),
         (error: unknown) =>
           error instanceof TypeError && message.test(error.message),
       );
@@ -252,7 +284,12 @@ describe("JwtVerifier construction", () => {
       false,
       ["sign"],
     );
-    const token = await signRaw({ alg: "HS256" }, claims(), hs, "HS256");
+    const token = await signRaw(
+      { alg: "HS256", typ: "at+jwt" },
+      claims(),
+      hs,
+      "HS256",
+    );
     assert.equal((await v.verifyToken(token)).clientId, "user-1");
   });
 });
@@ -276,7 +313,7 @@ describe("JwtVerifier options", () => {
             jwks: { keys: [es256.jwk] },
             audience: AUDIENCE,
             ...extra,
-          } as JwtVerifierOptions),
+          } as unknown as JwtVerifierOptions),
         (error: unknown) =>
           error instanceof TypeError &&
           error.message.startsWith(
@@ -308,7 +345,7 @@ describe("JwtVerifier options", () => {
     for (const options of [undefined, null, "https://auth.example.com/jwks"]) {
       assert.throws(
         () => new JwtVerifier(options as unknown as JwtVerifierOptions),
-        /^TypeError: JwtVerifier expects an options object with a key source and "audience", got /,
+        /^TypeError: JwtVerifier expects an options object with a key source, "issuer" and "audience", got /,
       );
     }
   });
@@ -371,7 +408,7 @@ describe("JwtVerifier accepts", () => {
       ["sign"],
     );
     const jwt = await signRaw(
-      { alg: "HS256", typ: "JWT" },
+      { alg: "HS256", typ: "at+jwt" },
       claims(),
       hs,
       "HS256",
@@ -682,7 +719,10 @@ describe("JwtVerifier rejects (security)", () => {
       v.verifyToken(await sign(es256, claims(), { typ: "JWT" })),
       "Token type mismatch",
     );
-    await rejectsWith(v.verifyToken(await sign(es256)), "Token type mismatch");
+    await rejectsWith(
+      v.verifyToken(await sign(es256, claims(), { typ: undefined })),
+      "Token type mismatch",
+    );
   });
 
   it("an algorithm outside a user-given allow-list", async () => {
@@ -866,7 +906,7 @@ describe("JwtVerifier on arbitrary input", () => {
     const second = await testKey("ES256", "k2");
     const v = verifier({ jwks: { keys: [es256.jwk, second.jwk] } });
     const jwt = await signRaw(
-      { alg: "ES256" },
+      { alg: "ES256", typ: "at+jwt" },
       claims(),
       es256.privateKey,
       "ES256",

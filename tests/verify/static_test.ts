@@ -204,7 +204,14 @@ describe("StaticTokenVerifier", () => {
     }, /\.claims must hold only JSON-like values/],
     ["expiresAt as a string", {
       tokens: { t: { clientId: "c", scopes: [], expiresAt: "1" } },
-    }, /\.expiresAt must be a number of seconds/],
+    }, /\.expiresAt must be a finite number of seconds since the epoch/],
+    [
+      "expiresAt past the range of a Date (a token that would never expire)",
+      {
+        tokens: { t: { clientId: "c", scopes: [], expiresAt: 1e300 } },
+      },
+      /\.expiresAt must be a finite number of seconds since the epoch, within the range of a Date/,
+    ],
     ["a relative resource", {
       tokens: { t: { clientId: "c", scopes: [], resource: "/mcp" } },
     }, /\.resource must be an absolute URL/],

@@ -69,6 +69,23 @@ function sign(
     .sign(spoil.key ?? issuerKeys.privateKey);
 }
 
+/** Signs a raw payload text by hand (jose cannot write `1e400`). */
+async function signText(payload: string): Promise<string> {
+  const encode = (text: string) =>
+    btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const input = `${
+    encode(JSON.stringify({ alg: "ES256", kid: "k1", typ: "at+jwt" }))
+  }.${encode(payload)}`;
+  const signature = new Uint8Array(
+    await crypto.subtle.sign(
+      { name: "ECDSA", hash: "SHA-256" },
+      issuerKeys.privateKey,
+      new TextEncoder().encode(input),
+    ),
+  );
+  return `${input}.${encode(String.fromCharCode(...signature))}`;
+}
+
 let jwksRequests = 0;
 const jwks = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -131,17 +148,25 @@ interface Seen {
 async function send(
   runtime: Miniflare,
   url: string,
-  options: { token?: string; method?: string } = {},
+  options: { token?: string; method?: string; form?: string } = {},
 ): Promise<Seen> {
+  const headers: Record<string, string> = options.token === undefined
+    ? {}
+    : { authorization: `Bearer ${options.token}` };
+  if (options.form !== undefined) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+  }
   const response = await runtime.dispatchFetch(url, {
     method: options.method ?? "GET",
-    headers: options.token === undefined
-      ? {}
-      : { authorization: `Bearer ${options.token}` },
+    headers,
+    ...(options.form === undefined ? {} : { body: options.form }),
   });
   const text = await response.text();
-  if (options.token !== undefined) {
+  if (options.token !== undefined && !url.endsWith("/echo")) {
     assert.ok(!text.includes(options.token), "the body echoes the token");
+  }
+  if ([400, 401, 403, 503].includes(response.status)) {
+    assert.equal(response.headers.get("cache-control"), "no-store");
   }
   return {
     status: response.status,
@@ -233,6 +258,57 @@ try {
       assert.equal(seen.body.error, "invalid_token");
     });
   }
+  await check(
+    "a padded re-encoding of a valid token gets 401 (one JWT, one string)",
+    async () => {
+      const seen = await send(runtime, "https://mcp.test/tools", {
+        token: `${read}==`,
+      });
+      assert.equal(seen.status, 401);
+      assert.equal(seen.body.error_description, "Token malformed");
+    },
+  );
+  await check("a token with exp 1e400 gets 401, not 503", async () => {
+    const token = await signText(
+      `{"iss":"${ISSUER}","aud":"${RESOURCE}","sub":"c","scope":"read","exp":1e400}`,
+    );
+    const seen = await send(runtime, "https://mcp.test/tools", { token });
+    assert.equal(seen.status, 401);
+    assert.equal(seen.retryAfter, null);
+  });
+  await check("a DPoP-bound token sent as Bearer gets 401", async () => {
+    const token = await signText(
+      `{"iss":"${ISSUER}","aud":"${RESOURCE}","sub":"c","scope":"read","exp":${
+        NOW + 300
+      },"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}`,
+    );
+    const seen = await send(runtime, "https://mcp.test/tools", { token });
+    assert.equal(seen.status, 401);
+    assert.equal(
+      seen.body.error_description,
+      "DPoP-bound token requires the DPoP scheme",
+    );
+  });
+  await check(
+    "a form body token beside the header gets 400; another form body reaches the handler whole",
+    async () => {
+      const twice = await send(runtime, "https://mcp.test/echo", {
+        token: read,
+        method: "POST",
+        form: "access_token=x",
+      });
+      assert.equal(twice.status, 400);
+      assert.equal(twice.body.error, "invalid_request");
+      const form = `note=${"n".repeat(100_000)}&more=1`;
+      const echoed = await send(runtime, "https://mcp.test/echo", {
+        token: read,
+        method: "POST",
+        form,
+      });
+      assert.equal(echoed.status, 200);
+      assert.equal(echoed.body.body, form);
+    },
+  );
   await check("a read token sees only the public tool", async () => {
     const seen = await send(runtime, "https://mcp.test/tools", { token: read });
     assert.equal(seen.status, 200);

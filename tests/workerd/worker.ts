@@ -4,7 +4,8 @@
  * that fetches the driver's JWKS, an `Authorizer` that filters a tool list and
  * denies forbidden calls, and the RFC 9728 metadata document.
  *
- * `GET /tools` lists the visible tool names; `POST /tools/<name>` calls one.
+ * `GET /tools` lists the visible tool names; `POST /tools/<name>` calls one;
+ * `POST /echo` answers the body it was sent.
  */
 import {
   type AccessToken,
@@ -49,6 +50,10 @@ async function app(
     const visible = await authorizer.filter(token, tools);
     return Response.json({ tools: visible.map((tool) => tool.name) });
   }
+  if (request.method === "POST" && path === "/echo") {
+    // The body the client sent, whole: bearerAuth only looked at a clone.
+    return Response.json({ body: await request.text() });
+  }
   const call = /^\/tools\/([^/]+)$/.exec(path);
   if (request.method === "POST" && call !== null) {
     const tool = tools.find((candidate) => candidate.name === call[1]);
@@ -67,14 +72,15 @@ function build(env: Env): (request: Request) => Promise<Response> {
     scopesSupported: ["read", "write", "admin"],
   });
   const guarded = withBearerAuth(app, {
+    // The defaults: issuer and audience required, typ at+jwt.
     verifier: new JwtVerifier({
       jwksUri: env.JWKS_URL,
       issuer: env.ISSUER,
       audience: env.RESOURCE,
-      typ: "at+jwt",
       ...(env.PASS_FETCH === "yes" ? { fetch } : {}),
     }),
-    resourceMetadataUrl: metadataUrl,
+    // One identifier: the challenges' resource_metadata is derived from it.
+    resource: env.RESOURCE,
   });
   return (request) =>
     new URL(request.url).pathname === metadataUrl.pathname

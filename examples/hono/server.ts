@@ -1,0 +1,61 @@
+/**
+ * The notes server on Hono with `@hono/mcp` (MCP SDK 1.x): the MCP endpoint
+ * behind `mcpBearerAuth` (the verified token typed as `c.var.auth`, handed to
+ * the SDK as `authInfo`), its RFC 9728 metadata, and the embedded development
+ * authorization server at `/oauth`.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { StreamableHTTPTransport } from "@hono/mcp";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  mcpBearerAuth,
+  protectedResourceMetadataRoute,
+} from "@mcp-authz/core/hono";
+import { stackAuthorizer } from "../demo/notes.ts";
+import { guardNotesV1 } from "../demo/notes_v1.ts";
+import { type StackApp, type StackAppOptions, stackAuth } from "../_stack.ts";
+
+/**
+ * Builds the Hono example for the origin it is served at.
+ *
+ * @param options Origin and approval.
+ * @returns The handler (`app.fetch`) and what a client needs to know.
+ */
+export async function createHonoExample(
+  options: StackAppOptions,
+): Promise<StackApp> {
+  const notes: string[] = [];
+  const auth = await stackAuth(options);
+  const metadata = protectedResourceMetadataRoute(auth.metadata);
+  const app = new Hono();
+  // The development authorization server: /oauth/* and its RFC 8414
+  // metadata at /.well-known/oauth-authorization-server/oauth.
+  app.use(async (c, next) => {
+    const own = await auth.dev.handle(c.req.raw);
+    if (own !== undefined) return own;
+    await next();
+  });
+  app.all(metadata.path, metadata.handler);
+  app.all("/mcp", mcpBearerAuth(auth.bearer), async (c) => {
+    // One McpServer and transport per request: stateless Streamable HTTP.
+    const server = new McpServer({ name: "notes-hono", version: "1.0.0" });
+    guardNotesV1(server, notes, {
+      authorizer: stackAuthorizer,
+      hiddenTool: true,
+    });
+    // preflight: here, with the guarded server, c.var.auth and the body read through c.req.json() (Hono caches it for the transport); return its 403 (w-stepup)
+    const transport = new StreamableHTTPTransport();
+    await server.connect(transport);
+    return await transport.handleRequest(c) ?? c.body(null, 202);
+  });
+  return {
+    handler: async (request) => await app.fetch(request),
+    mcpUrl: auth.mcpUrl,
+    metadataUrl: auth.metadataUrl,
+    dev: auth.dev,
+    close: () => Promise.resolve(),
+  };
+}

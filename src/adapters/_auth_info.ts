@@ -1,0 +1,71 @@
+/**
+ * The `authInfo` the framework adapters hand to the MCP SDKs: the verified
+ * `AccessToken`, stamped with the RFC 9728 metadata URL so that a 403 the
+ * SDK answers after authentication (SDK v2's scope challenge) names the same
+ * document as `bearerAuth`'s own challenges. Internal.
+ *
+ * @module
+ */
+
+import { isRecord } from "../_internal/options.ts";
+import type { AccessToken } from "../core/context.ts";
+import { withBearerAuthAs } from "../http/bearer_auth.ts";
+import type { BearerAuthOptions, BearerHandler } from "../http/bearer_auth.ts";
+
+/**
+ * A verified token as the MCP SDKs take it (`authInfo`): an
+ * {@linkcode AccessToken} plus the `resourceMetadataUrl` the SDK's 403 scope
+ * challenge advertises (RFC 9728 §5.1).
+ */
+export type McpAuthInfo = AccessToken & { resourceMetadataUrl?: string };
+
+/** Turns a verified token into the `authInfo` of an MCP SDK. */
+export type Stamp = (token: AccessToken) => McpAuthInfo;
+
+/** `name: message` of an error and of its cause: no stack, no other value. */
+function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return "a thrown value that is not an Error";
+  const cause = error.cause instanceof Error
+    ? ` (cause: ${error.cause.name}: ${error.cause.message})`
+    : "";
+  return `${error.name}: ${error.message}${cause}`;
+}
+
+/**
+ * The adapters' default `onError`: one line per 503, without a stack, so
+ * that an outage does not print a stack trace per request.
+ */
+function warnOneLine(owner: string): (error: unknown) => void {
+  return (error) =>
+    console.warn(
+      `${owner}: token verification unavailable, answered 503: ${
+        oneLine(error)
+      }`,
+    );
+}
+
+/**
+ * `withBearerAuth(handler, options)` under the adapter's name (`owner`, in
+ * option errors), plus the function that stamps a token with the metadata
+ * URL of these options. The options are validated (a bad one refused with
+ * its `TypeError`) before they are read here. Without `onError`, a 503 is
+ * told in one line on `console.warn` (`bearerAuth` logs the error itself).
+ */
+export function authenticated(
+  owner: string,
+  handler: BearerHandler,
+  options: BearerAuthOptions,
+): { handle: (request: Request) => Promise<Response>; stamp: Stamp } {
+  const withDefaults = isRecord(options) && options.onError === undefined
+    ? { ...options, onError: warnOneLine(owner) }
+    : options;
+  const handle = withBearerAuthAs(owner, handler, withDefaults);
+  const url = options.resourceMetadataUrl;
+  const href = url === undefined ? undefined : new URL(url).href;
+  // A copy: the token withBearerAuth handed out keeps its `extra` object
+  // (and the DPoP step-up sink it may carry).
+  const stamp: Stamp = href === undefined
+    ? (token) => ({ ...token })
+    : (token) => ({ ...token, resourceMetadataUrl: href });
+  return { handle, stamp };
+}
