@@ -127,6 +127,24 @@ describe("deno.json", () => {
     for (const line of imports) assert.match(line, /^import type /);
   });
 
+  it("keeps Express and node: modules out of ./node: it reads their objects structurally", () => {
+    const dir = new URL("../src/adapters/", import.meta.url);
+    const files = readdirSync(dir).filter((name) =>
+      /^_?node.*\.ts$|^mod_node\.ts$/.test(name)
+    );
+    assert.ok(files.length >= 4, files.join());
+    for (const name of files) {
+      const text = readFileSync(new URL(name, dir), "utf8");
+      // Imports of the code, not of its JSDoc examples.
+      const imports = [
+        ...text.replace(/^ \*.*$/gm, "").matchAll(/from "([^"]+)";/g),
+      ].map((match) => match[1]!);
+      for (const specifier of imports) {
+        assert.match(specifier, /^\.\.?\//, `${name} imports ${specifier}`);
+      }
+    }
+  });
+
   it("keeps each npm package at one range across the workspace and the doc-test config", () => {
     const ranges = npmImports(deno);
     for (

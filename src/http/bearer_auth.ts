@@ -246,7 +246,23 @@ function beforeVerification(
 export function bearerAuth(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<AccessToken | undefined | Response> {
-  const config = compileConfig("bearerAuth", options);
+  return bearerAuthAs("bearerAuth", options);
+}
+
+/**
+ * {@linkcode bearerAuth} under the name of the function that calls it (a
+ * framework adapter's), so that option errors name what the user wrote.
+ * Not exported by the entry points.
+ *
+ * @param owner The public function's name, for error messages.
+ * @param options As for `bearerAuth`.
+ * @returns As `bearerAuth`.
+ */
+export function bearerAuthAs(
+  owner: string,
+  options: BearerAuthOptions,
+): (request: Request) => Promise<AccessToken | undefined | Response> {
+  const config = compileConfig(owner, options);
   const respond = (refusal: Refusal): Response => render(config, refusal);
   return function authenticateBearer(request) {
     const reply = reporting(config, request, respond);
