@@ -53,6 +53,20 @@ const oursRejecting = bearerAuth({
   requiredScopes: ["mcp"],
   resourceMetadataUrl: METADATA,
 });
+// The same, every decision told to a listener that does nothing.
+const listened = () => {};
+const oursListening = bearerAuth({
+  verifier: { verifyToken: () => Promise.resolve(TOKEN) },
+  requiredScopes: ["mcp"],
+  resourceMetadataUrl: METADATA,
+  onDecision: listened,
+});
+const oursRejectingListening = bearerAuth({
+  verifier: { verifyToken: () => Promise.reject(new InvalidTokenError()) },
+  requiredScopes: ["mcp"],
+  resourceMetadataUrl: METADATA,
+  onDecision: listened,
+});
 const sdkRejecting = requireBearerAuth({
   verifier: {
     verifyAccessToken: () =>
@@ -132,6 +146,11 @@ const cases: Case[] = [
   { group: "valid token", name: "bearerAuth", fn: () => ours(withToken) },
   {
     group: "valid token",
+    name: "bearerAuth, onDecision",
+    fn: () => oursListening(withToken),
+  },
+  {
+    group: "valid token",
     name: "SDK requireBearerAuth",
     fn: () => sdk(withToken),
   },
@@ -160,6 +179,11 @@ const cases: Case[] = [
   { group: "no token (401)", name: "bearerAuth", fn: () => ours(withoutToken) },
   {
     group: "no token (401)",
+    name: "bearerAuth, onDecision",
+    fn: () => oursListening(withoutToken),
+  },
+  {
+    group: "no token (401)",
     name: "SDK requireBearerAuth",
     fn: () => sdk(withoutToken),
   },
@@ -173,6 +197,11 @@ const cases: Case[] = [
     group: "rejected token (401)",
     name: "bearerAuth",
     fn: () => oursRejecting(withToken),
+  },
+  {
+    group: "rejected token (401)",
+    name: "bearerAuth, onDecision",
+    fn: () => oursRejectingListening(withToken),
   },
   {
     group: "rejected token (401)",

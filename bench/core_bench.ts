@@ -1,5 +1,7 @@
 // Decision speed of the core, as ratios against a naive port of FastMCP's
-// runner measured in the same run. Run: deno task bench
+// runner measured in the same run; and what an `onDecision` listener adds
+// to a decision (the listener itself does nothing: the cost is the event).
+// Run: deno task bench
 import {
   type AccessToken,
   type AuthCheck,
@@ -7,6 +9,7 @@ import {
   AuthorizationError,
   Authorizer,
   type Component,
+  type DecisionEvent,
   requireScopes,
   restrictTag,
   runAuthChecks,
@@ -104,6 +107,15 @@ const naiveOwned = components.map((component, i) => ({
     ? [naiveRead, ...naiveLayer]
     : [naiveRead, naiveRequireScopes("mcp"), ...naiveLayer],
 }));
+// The same layers, every decision told to a listener that keeps the last.
+let lastEvent: DecisionEvent | undefined;
+const listening = new Authorizer({
+  layers: [restrictTag("admin", { scopes: ["admin"] })],
+  onDecision: (event) => {
+    lastEvent = event;
+  },
+});
+const adminTool: Component = { kind: "tool", name: "reset", tags: ["admin"] };
 
 // Guard the benchmark itself: both sides must decide the same way.
 if (
@@ -115,7 +127,9 @@ if (
     )) !== true ||
   (await authorizer.filter(token, components)).length !== 9_000 ||
   (await naiveFilter(token, components, naiveLayer)).length !== 9_000 ||
-  (await authorizer.filter(token, owned)).length !== 9_000
+  (await authorizer.filter(token, owned)).length !== 9_000 ||
+  (await listening.filter(token, components)).length !== 9_000 ||
+  lastEvent?.shown !== 9_000
 ) {
   throw new Error("benchmark fixtures disagree");
 }
@@ -224,5 +238,60 @@ Deno.bench({
   group: "filter 10k own auth",
   async fn() {
     await authorizer.filter(token, owned);
+  },
+});
+Deno.bench({
+  name: "Authorizer.filter with onDecision: 10,000 components, restrictTag",
+  group: "filter 10k",
+  async fn() {
+    await listening.filter(token, components);
+  },
+});
+
+Deno.bench({
+  name: "naive runner: restrictTag layer (x1000)",
+  group: "authorize, allowed",
+  baseline: true,
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await naiveRunAuthChecks(
+        naiveLayer,
+        new AuthContext({ token, component: tool }),
+      );
+    }
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize: allowed (x1000)",
+  group: "authorize, allowed",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) await authorizer.authorize(token, tool);
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize with onDecision: allowed (x1000)",
+  group: "authorize, allowed",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) await listening.authorize(token, tool);
+  },
+});
+
+Deno.bench({
+  name: "Authorizer.authorize: step-up (x1000)",
+  group: "authorize, step-up",
+  baseline: true,
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await authorizer.authorize(token, adminTool).catch(() => {});
+    }
+  },
+});
+Deno.bench({
+  name: "Authorizer.authorize with onDecision: step-up (x1000)",
+  group: "authorize, step-up",
+  async fn() {
+    for (let i = 0; i < BATCH; i++) {
+      await listening.authorize(token, adminTool).catch(() => {});
+    }
   },
 });

@@ -1,7 +1,8 @@
 // The guard's cost on tools/list and tools/call, against the same McpServer
 // unguarded, both driven by the v2 SDK Client over an in-memory pair. The
 // token may use every tool, so both list the same 50 (the guard runs every
-// check and hides nothing).
+// check and hides nothing). The guard is measured without and with an
+// onDecision listener (which does nothing: the cost is the event).
 // Run: deno bench -A bench/mcp_bench.ts
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
@@ -17,13 +18,17 @@ const token = {
 };
 const text = () => ({ content: [{ type: "text" as const, text: "ok" }] });
 
-async function clientFor(guarded: boolean): Promise<Client> {
+async function clientFor(
+  guarded: boolean,
+  listening = false,
+): Promise<Client> {
   const server = new McpServer({ name: "bench", version: "1.0.0" });
   const register = guarded
     ? guardServer(server, {
       authorizer: new Authorizer({
         layers: [restrictTag("admin", { scopes: ["admin"] })],
       }),
+      ...(listening ? { onDecision: () => {} } : {}),
     })
     : undefined;
   for (let i = 0; i < TOOLS; i++) {
@@ -47,6 +52,7 @@ async function clientFor(guarded: boolean): Promise<Client> {
 
 const plain = await clientFor(false);
 const guarded = await clientFor(true);
+const listened = await clientFor(true, true);
 
 Deno.bench("tools/list, 50 tools, unguarded", {
   group: "list",
@@ -57,6 +63,13 @@ Deno.bench("tools/list, 50 tools, unguarded", {
 Deno.bench("tools/list, 50 tools, guarded", { group: "list" }, async () => {
   await guarded.listTools(undefined, { cacheMode: "bypass" });
 });
+Deno.bench(
+  "tools/list, 50 tools, guarded, onDecision",
+  { group: "list" },
+  async () => {
+    await listened.listTools(undefined, { cacheMode: "bypass" });
+  },
+);
 Deno.bench("tools/call, unguarded", {
   group: "call",
   baseline: true,
@@ -65,4 +78,7 @@ Deno.bench("tools/call, unguarded", {
 });
 Deno.bench("tools/call, guarded", { group: "call" }, async () => {
   await guarded.callTool({ name: "tool_1" });
+});
+Deno.bench("tools/call, guarded, onDecision", { group: "call" }, async () => {
+  await listened.callTool({ name: "tool_1" });
 });

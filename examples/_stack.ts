@@ -198,13 +198,32 @@ export async function runStack(
     }
     Deno.exit(1);
   }
-  const portEnv = port === 8000 ? "" : `PORT=${port} `;
+  console.log(stackBanner(running, description, approval));
+}
+
+/**
+ * What an example prints once it serves: where, its authorization server,
+ * its tools, and the commands to run next.
+ *
+ * @param started Where the example serves.
+ * @param description The stack and its task.
+ * @param approval The development server's approval.
+ * @returns The lines, joined.
+ */
+export function stackBanner(
+  started: Pick<RunningStack, "mcpUrl" | "metadataUrl" | "dev">,
+  description: StackDescription,
+  approval: "auto" | "page",
+): string {
+  // The port it listens on (PORT=0 picked one): the client must use it.
+  const port = started.mcpUrl.port;
+  const portEnv = port === "8000" ? "" : `PORT=${port} `;
   const client = `${portEnv}npx --yes deno@2.9.6 task client`;
-  console.log([
+  return [
     "",
-    `MCP server: ${running.mcpUrl} (${description.stack})`,
-    `Protected-resource metadata: ${running.metadataUrl}`,
-    `Authorization server: ${running.dev.issuer} (embedded, development only: ${
+    `MCP server: ${started.mcpUrl} (${description.stack})`,
+    `Protected-resource metadata: ${started.metadataUrl}`,
+    `Authorization server: ${started.dev.issuer} (embedded, development only: ${
       approval === "auto"
         ? `approves everyone as "dev-user"`
         : "an approval page for each login"
@@ -215,7 +234,7 @@ export async function runStack(
     "hidden from every development token).",
     "",
     "Connect the MCP Inspector (it registers, logs in with OAuth and lists the tools):",
-    `  npx --yes -p @modelcontextprotocol/inspector@2.12.0 mcp-inspector --cli ${running.mcpUrl} --transport http --method tools/list`,
+    `  npx --yes -p @modelcontextprotocol/inspector@2.12.0 mcp-inspector --cli ${started.mcpUrl} --transport http --method tools/list`,
     "Any OAuth-following MCP client works the same way: give it the MCP server URL, no token.",
     "",
     "Or the MCP SDK client of this repository (logs in with OAuth, lists the tools, calls one):",
@@ -225,5 +244,5 @@ export async function runStack(
     ...(description.notes === undefined ? [] : ["", ...description.notes]),
     "",
     `Started with: npx --yes deno@2.9.6 task ${description.task}. Stop with Ctrl-C.`,
-  ].join("\n"));
+  ].join("\n");
 }

@@ -7,6 +7,9 @@
  *   `dpop` option, {@linkcode dpopOption});
  * - `/mcp-cold`: a second issuer whose JWKS server is down at start.
  *
+ * Every route and the guard report their decisions to one
+ * {@linkcode DecisionLog}, which the load reads its outcomes from.
+ *
  * @module
  */
 import {
@@ -18,6 +21,7 @@ import {
   withBearerAuth,
 } from "../mod.ts";
 import type { StressConfig } from "./config.ts";
+import { DecisionLog } from "./decisions.ts";
 import { ISSUER } from "./issuer.ts";
 import { countingFetch, type JwksServer } from "./jwks_server.ts";
 import { guardedMcpApp } from "./mcp_app.ts";
@@ -39,6 +43,8 @@ export interface Endpoint {
   /** Every JWKS fetch each verifier attempted, answered or not. */
   readonly fetchAttempts: readonly number[];
   readonly coldFetchAttempts: readonly number[];
+  /** What `withBearerAuth` and the guard decided, by request id. */
+  readonly decisions: DecisionLog;
   shutdown(): Promise<void>;
 }
 
@@ -104,14 +110,20 @@ export function startEndpoint(
     fetch: countingFetch(coldFetchAttempts),
   });
   const replayStore = new MemoryReplayStore({ maxEntries: REPLAY_MAX });
-  const app = guardedMcpApp();
+  const decisions = new DecisionLog();
+  const app = guardedMcpApp(decisions.listener);
   const quiet = () => {}; // 503s are expected while the JWKS server is down
+  const watch = {
+    onDecision: decisions.listener,
+    redactDecision: decisions.redactor,
+  };
   routes.set(
     "/mcp",
     withBearerAuth(app, {
       verifier: config.sabotage ? sabotaged(verifier) : verifier,
       resourceMetadataUrl: `${base}/.well-known/oauth-protected-resource/mcp`,
       onError: quiet,
+      ...watch,
     }),
   );
   routes.set(
@@ -122,11 +134,12 @@ export function startEndpoint(
         `${base}/.well-known/oauth-protected-resource/mcp-dpop`,
       onError: quiet,
       dpop: dpopOption(replayStore),
+      ...watch,
     }),
   );
   routes.set(
     "/mcp-cold",
-    withBearerAuth(app, { verifier: coldVerifier, onError: quiet }),
+    withBearerAuth(app, { verifier: coldVerifier, onError: quiet, ...watch }),
   );
   return {
     base,
@@ -135,6 +148,7 @@ export function startEndpoint(
     replayStore,
     fetchAttempts,
     coldFetchAttempts,
+    decisions,
     shutdown: () => server.shutdown(),
   };
 }

@@ -10,6 +10,8 @@ import type { StressConfig } from "./config.ts";
 import type { FaultSchedule } from "./faults.ts";
 import type { JwksServer } from "./jwks_server.ts";
 import { type Expect, MIX, type MixContext, pick } from "./mix.ts";
+import type { DecisionOutcome } from "../mod.ts";
+import { type DecisionLog, tagged } from "./decisions.ts";
 
 /** One request's result. */
 export interface Outcome {
@@ -17,8 +19,14 @@ export interface Outcome {
   expect: Expect;
   kid: string | undefined;
   status: number | "transport";
-  /** A 2xx whose body is a JSON-RPC result: the tool ran. */
+  /** The server let the call run: `withBearerAuth` and the guard allowed it. */
   granted: boolean;
+  /** What `withBearerAuth` decided, from its decision event. */
+  http: DecisionOutcome | undefined;
+  /** What the guard decided for the `tools/call`, from its decision event. */
+  call: DecisionOutcome | undefined;
+  /** A response without exactly one decision per layer that decided. */
+  undecided: boolean;
   ms: number;
   cachedAtSend: boolean;
   jwksDownAtSend: boolean;
@@ -65,6 +73,8 @@ export interface LoadContext {
   readonly faults: FaultSchedule;
   readonly jwks: JwksServer;
   readonly accepted: AcceptedKids;
+  /** The server's decision events, by request id. */
+  readonly decisions: DecisionLog;
   /** Every outcome, in completion order. */
   readonly outcomes: Outcome[];
   /** `--detail`: the first refusals of a valid request with a cached key. */
@@ -80,41 +90,40 @@ export async function runLoad(ctx: LoadContext): Promise<void> {
   let sent = 0;
   const client = async (): Promise<void> => {
     while (sent < config.requests && clock.elapsed() < config.durationMs) {
-      sent++;
+      const id = `r${++sent}`;
       // Progress is time or requests, whichever runs out first.
       await ctx.faults.advance(
         Math.max(clock.elapsed() / config.durationMs, sent / config.requests),
       );
-      ctx.outcomes.push(await send(ctx));
+      ctx.outcomes.push(await send(ctx, id));
     }
   };
   await Promise.all(Array.from({ length: config.concurrency }, client));
 }
 
-/** Plans one request of the mix, sends it and judges what came back. */
-async function send(ctx: LoadContext): Promise<Outcome> {
+/**
+ * Plans one request of the mix, sends it tagged with `id`, and reads what
+ * the server decided from its decision events.
+ */
+async function send(ctx: LoadContext, id: string): Promise<Outcome> {
   const planned = await pick(MIX, ctx.mix.random)(ctx.mix);
+  const request = await tagged(planned.request, id);
   const cachedAtSend = planned.kid !== undefined &&
     ctx.accepted.has(planned.kid);
   const jwksDownAtSend = !ctx.jwks.up && planned.kid !== ctx.mix.keys.cold.kid;
   const t0 = performance.now();
   let status: number | "transport";
-  let granted = false;
   let wrongScheme = false;
   try {
-    const response = await fetch(planned.request, {
+    const response = await fetch(request, {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     status = response.status;
     wrongScheme = planned.request.url.endsWith("/mcp-dpop") &&
       (status === 401 || status === 403) &&
       !/^DPoP /.test(response.headers.get("www-authenticate") ?? "");
-    if (status >= 200 && status < 300) {
-      // A 2xx may carry a JSON-RPC error (an unknown or hidden tool):
-      // only a result that is not a tool error means the call ran.
-      const body = await response.text();
-      granted = /"result":/.test(body) && !/"isError":true/.test(body);
-    }
+    // Read to the end: every decision of the request is filed by then.
+    await response.arrayBuffer();
     if (
       ctx.config.detail && planned.expect === "allow" && cachedAtSend &&
       status !== 200 && ctx.violations.length < 50
@@ -125,11 +134,12 @@ async function send(ctx: LoadContext): Promise<Outcome> {
         } at ${ctx.clock.stamp()}`,
       );
     }
-    if (!response.bodyUsed) await response.body?.cancel();
   } catch {
     status = "transport";
   }
   const ms = performance.now() - t0;
+  const decided = ctx.decisions.take(id);
+  const granted = decided.http === "allow" && decided.call === "allow";
   if (planned.expect === "allow" && granted && planned.kid !== undefined) {
     ctx.accepted.accept(planned.kid, ctx.clock.elapsed());
   }
@@ -139,6 +149,9 @@ async function send(ctx: LoadContext): Promise<Outcome> {
     kid: planned.kid,
     status,
     granted,
+    http: decided.http,
+    call: decided.call,
+    undecided: status !== "transport" && !decided.once,
     ms,
     cachedAtSend,
     jwksDownAtSend,

@@ -13,6 +13,7 @@ import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import {
   type AccessToken,
   Authorizer,
+  type DecisionListener,
   requireScopes,
   restrictTag,
 } from "../mod.ts";
@@ -28,8 +29,8 @@ const text = (value: string) => ({
   content: [{ type: "text" as const, text: value }],
 });
 
-/** The guarded MCP application of the run. */
-export function guardedMcpApp(): McpApp {
+/** The guarded MCP application of the run, telling `onDecision` what it decides. */
+export function guardedMcpApp(onDecision?: DecisionListener): McpApp {
   const authorizer = new Authorizer({
     layers: [
       requireScopes("mcp:tools"),
@@ -38,7 +39,7 @@ export function guardedMcpApp(): McpApp {
   });
   const serverFactory = (): McpServer => {
     const server = new McpServer({ name: "stress", version: "1.0.0" });
-    const guarded = guardServer(server, { authorizer });
+    const guarded = guardServer(server, { authorizer, onDecision });
     guarded.tool(
       "echo",
       { description: "Echoes" },

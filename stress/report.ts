@@ -97,6 +97,9 @@ export function rows(result: RunResult): Row[] {
     ![200, 400, 401, 403, 500, 503].includes(o.status)
   );
   const allowedDown = (o: Outcome) => o.expect === "allow" && o.jwksDownAtSend;
+  const undecided = count((o) => o.undecided);
+  const decisions = (layer: "http" | "call", outcomes: readonly string[]) =>
+    outcomes.map((outcome) => count((o) => o[layer] === outcome)).join(" / ");
   return [
     info("requests sent", String(outcomes.length)),
     info("  2xx, call ran", String(count(granted))),
@@ -109,6 +112,20 @@ export function rows(result: RunResult): Row[] {
     ),
     info("  500", String(statusCount(500))),
     info("  other status", String(other)),
+    info(
+      "decided, http: allow / deny / step-up / unavailable",
+      decisions("http", ["allow", "deny", "step-up", "unavailable"]),
+    ),
+    info(
+      "decided, tools/call: allow / hidden / step-up",
+      decisions("call", ["allow", "hidden", "step-up"]),
+    ),
+    bound(
+      "responses without exactly one decision per layer",
+      String(undecided),
+      "= 0",
+      undecided === 0,
+    ),
     bound("  transport error", String(transport), "= 0", transport === 0),
     bound("invalid tokens admitted", String(admitted), "= 0", admitted === 0),
     bound(
@@ -201,7 +218,9 @@ function detail(result: RunResult): string[] {
   for (const kind of new Set(result.outcomes.map((o) => o.kind))) {
     const byStatus = new Map<string, number>();
     for (const o of result.outcomes.filter((o) => o.kind === kind)) {
-      const key = o.granted ? "200 (ran)" : String(o.status);
+      const key = o.granted
+        ? "200 (ran)"
+        : `${o.status}${o.call === undefined ? "" : ` (${o.call})`}`;
       byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
     }
     lines.push(

@@ -14,7 +14,8 @@
 // The parts: config.ts (flags), fixtures.ts (keys.ts, issuer.ts,
 // jwks_server.ts, endpoint.ts, mcp_app.ts), mix.ts + requests.ts (what the
 // clients send), faults.ts (rotation, outage, recovery), load.ts (the
-// clients), sampler.ts (memory and store peaks), report.ts (table and
+// clients), decisions.ts (what the server decided, from its decision
+// events), sampler.ts (memory and store peaks), report.ts (table and
 // invariants). This file only composes them: the run's state lives in the
 // objects main() creates and passes on, none at module level.
 //
@@ -71,6 +72,7 @@ export async function main(args: readonly string[]): Promise<number> {
     faults,
     jwks,
     accepted,
+    decisions: endpoint.decisions,
     outcomes,
     violations,
   });

@@ -39,7 +39,7 @@ describe("package.json", () => {
     assert.deepEqual(npm.exports, deno.exports);
   });
 
-  it("declares jose as a dependency, and the SDKs, @bufbuild/cel and the adapters' frameworks as optional peers, at deno.json's ranges", () => {
+  it("declares jose as a dependency, and the SDKs, @bufbuild/cel, the adapters' frameworks and OpenTelemetry's API as optional peers, at deno.json's ranges", () => {
     const ranges = npmImports(deno);
     assert.deepEqual(npm.dependencies, { jose: ranges.get("jose") });
     assert.deepEqual(npm.peerDependencies, {
@@ -49,12 +49,14 @@ describe("package.json", () => {
       "@modelcontextprotocol/sdk": ranges.get("@modelcontextprotocol/sdk"),
       "@bufbuild/cel": ranges.get("@bufbuild/cel"),
       hono: ranges.get("hono"),
+      "@opentelemetry/api": ranges.get("@opentelemetry/api"),
     });
     assert.deepEqual(npm.peerDependenciesMeta, {
       "@modelcontextprotocol/server": { optional: true },
       "@modelcontextprotocol/sdk": { optional: true },
       "@bufbuild/cel": { optional: true },
       hono: { optional: true },
+      "@opentelemetry/api": { optional: true },
     });
   });
 
@@ -83,11 +85,12 @@ describe("package.json", () => {
 describe("deno.json", () => {
   const deno = read("deno.json");
 
-  it("maps only what the package imports at run time, and hono for the types of ./hono", () => {
+  it("maps only what the package imports at run time (and hono for the types of ./hono)", () => {
     assert.deepEqual([...npmImports(deno).keys()].sort(), [
       "@bufbuild/cel",
       "@modelcontextprotocol/sdk",
       "@modelcontextprotocol/server",
+      "@opentelemetry/api",
       "hono",
       "jose",
     ]);
@@ -122,6 +125,24 @@ describe("deno.json", () => {
       );
     assert.ok(imports.length > 0, "no hono import found");
     for (const line of imports) assert.match(line, /^import type /);
+  });
+
+  it("keeps Express and node: modules out of ./node: it reads their objects structurally", () => {
+    const dir = new URL("../src/adapters/", import.meta.url);
+    const files = readdirSync(dir).filter((name) =>
+      /^_?node.*\.ts$|^mod_node\.ts$/.test(name)
+    );
+    assert.ok(files.length >= 4, files.join());
+    for (const name of files) {
+      const text = readFileSync(new URL(name, dir), "utf8");
+      // Imports of the code, not of its JSDoc examples.
+      const imports = [
+        ...text.replace(/^ \*.*$/gm, "").matchAll(/from "([^"]+)";/g),
+      ].map((match) => match[1]!);
+      for (const specifier of imports) {
+        assert.match(specifier, /^\.\.?\//, `${name} imports ${specifier}`);
+      }
+    }
   });
 
   it("keeps each npm package at one range across the workspace and the doc-test config", () => {

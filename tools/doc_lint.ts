@@ -1,7 +1,8 @@
 /**
  * `deno doc --lint` over every entry point (deno.json `exports`), tolerating
  * one known false positive: `private-type-ref` for a type of an npm package
- * (the MCP SDKs, v2 and 1.x; Hono, for `./hono`).
+ * (the MCP SDKs, v2 and 1.x; Hono, for `./hono`; `@opentelemetry/api`, for
+ * `./otel`).
  * With `nodeModulesDir` the SDK's declarations are `file:` modules, so Deno
  * 2.9 reports its public types as our private ones (denoland/deno#27364).
  * Every other diagnostic, and a private type of our own, fails.
@@ -13,6 +14,7 @@ const SDK_TYPE_DIRS = [
   "../node_modules/@modelcontextprotocol/server/dist/",
   "../node_modules/@modelcontextprotocol/sdk/dist/esm/",
   "../node_modules/hono/dist/types/",
+  "../node_modules/@opentelemetry/api/dist/",
 ].map((path) => new URL(path, import.meta.url));
 
 async function readDeclarations(dir: URL): Promise<string> {

@@ -43,6 +43,8 @@ try {
   demo = await startDemo({
     port,
     approval,
+    // The audit log: one JSON line per decision, on stdout.
+    audit: (line) => console.log(line),
     external: issuer === undefined ? undefined : {
       issuer,
       jwksUrl: jwksUrl!,
@@ -95,5 +97,10 @@ if (demo.dev !== undefined) {
     `  ${portEnv}TOKEN=... npx --yes deno@2.9.6 task client`,
   );
 }
-lines.push("", "Stop with Ctrl-C.");
+lines.push(
+  "",
+  "Every authorization decision is printed below as one JSON line (an audit log).",
+  "",
+  "Stop with Ctrl-C.",
+);
 console.log(lines.join("\n"));

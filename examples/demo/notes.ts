@@ -10,6 +10,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import {
   type AuthCheck,
   Authorizer,
+  type DecisionListener,
   requireRoles,
   requireScopes,
   restrictTag,
@@ -61,6 +62,8 @@ export interface NotesOptions {
   authorizer?: Authorizer;
   /** Also register {@linkcode HIDDEN_TOOL} (the framework examples do). */
   hiddenTool?: boolean;
+  /** Told every list, call and read the guard decides (an audit log). */
+  onDecision?: DecisionListener;
 }
 
 /**
@@ -80,6 +83,9 @@ export function guardNotes(
 ): GuardedServer {
   const guarded = guardServer(server, {
     authorizer: options.authorizer ?? authorizer,
+    ...(options.onDecision === undefined
+      ? {}
+      : { onDecision: options.onDecision }),
   });
   guarded.tool("list_notes", {
     description: "Lists the notes (scope read)",
@@ -119,10 +125,14 @@ export function guardNotes(
  * serves stateless Streamable HTTP).
  *
  * @param notes The notes, shared across requests.
+ * @param onDecision Told every list, call and read the guard decides.
  * @returns The guarded server.
  */
-export function notesServer(notes: string[]): McpServer {
+export function notesServer(
+  notes: string[],
+  onDecision?: DecisionListener,
+): McpServer {
   const server = new McpServer({ name: "mcp-authz-demo", version: "1.0.0" });
-  guardNotes(server, notes);
+  guardNotes(server, notes, onDecision === undefined ? {} : { onDecision });
   return server;
 }

@@ -10,6 +10,7 @@
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import {
+  type DecisionListener,
   JwtVerifier,
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
@@ -46,6 +47,20 @@ export interface DemoAppOptions {
   approval?: "auto" | "page";
   /** Where the development server's warning goes (default console.warn). */
   warn?: ((message: string) => void) | false;
+  /**
+   * The audit log: given one JSON line per authorization decision (the
+   * bearer gate's and the guard's). Default: none.
+   */
+  audit?: ((line: string) => void) | undefined;
+}
+
+/**
+ * A decision listener writing one JSON line per decision to `write`: the
+ * time, then the event (which holds no token, argument or error message).
+ */
+export function auditLog(write: (line: string) => void): DecisionListener {
+  return (event) =>
+    write(JSON.stringify({ time: new Date().toISOString(), ...event }));
 }
 
 /** The demo as a fetch handler, on any runtime. */
@@ -74,7 +89,8 @@ export interface DemoApp {
  */
 export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
   const notes: string[] = [];
-  const mcp = createMcpHandler(() => notesServer(notes));
+  const onDecision = options.audit && auditLog(options.audit);
+  const mcp = createMcpHandler(() => notesServer(notes, onDecision));
   const mcpUrl = new URL("/mcp", options.origin);
   const metadataUrl = protectedResourceMetadataUrl(mcpUrl);
   const external = options.external;
@@ -121,6 +137,7 @@ export async function createDemo(options: DemoAppOptions): Promise<DemoApp> {
       // first (MCP's scope selection), then step up for write or admin.
       requiredScopes: ["read"],
       scopeHierarchy: SCOPE_HIERARCHY,
+      onDecision,
     },
   );
   return {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { functionOption, optionsObject, show } from "../_internal/options.ts";
+import { functionOption, optionsObject } from "../_internal/options.ts";
 import {
   type AccessToken,
   type AuthCheck,
@@ -12,24 +12,18 @@ import {
   type Component,
   seeded,
 } from "./context.ts";
-import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { AuthorizationError } from "../errors.ts";
 import { reportSafely } from "../_internal/report.ts";
 import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
-  isUnavailableError,
-  toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
 import { BatchScope, isBatchCheck } from "./batch.ts";
-import {
-  addRequirements,
-  evaluateShortfall,
-  scopeRequirements,
-  tracker,
-} from "./runner.ts";
+import { type Tracker, tracker } from "./runner.ts";
 import { named } from "./checks.ts";
+import { authorizeLayers, compileLayers, componentShape } from "./_layers.ts";
 // stepUp (issue 11): the "always" and "never" policies.
 import {
   authorizeAlways,
@@ -39,6 +33,8 @@ import {
   stepUpOption,
   type StepUpPolicy,
 } from "./step_up.ts";
+import type { DecisionOptions } from "./decision.ts";
+import * as events from "./_decision_watch.ts";
 import {
   closeScopes,
   type CompiledHierarchy,
@@ -61,7 +57,7 @@ import {
  * assert.ok(new Authorizer(options));
  * ```
  */
-export interface AuthorizerOptions {
+export interface AuthorizerOptions extends DecisionOptions {
   /**
    * Server-wide layers, each one FastMCP `AuthMiddleware`: a check or a list
    * of checks (AND). Run in order, after the component's own `auth`.
@@ -108,42 +104,21 @@ const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+/** Every option `new Authorizer` takes: any other key is refused. */
+const OPTION_KEYS: readonly (keyof AuthorizerOptions)[] = [
+  ...(["layers", "scopeHierarchy", "onError", "stepUp"] as const),
+  ...events.OPTION_NAMES,
+];
+
 /**
  * `authorizer[layerChecks]`: every check of every layer, in order. Internal:
  * the MCP guard asks them what they advertise about a listed tool.
  */
 export const layerChecks: unique symbol = Symbol();
 
-// Stand-ins named in `onError` reports for failures that are not a check's:
-// a malformed component, or a component list that threw while iterated.
-// Named explicitly: a minifier renames function expressions.
-const componentShape: AuthCheck = named(() => false, "invalidComponent");
+// Stand-in named in `onError` reports when a component list threw while
+// iterated. Named explicitly: a minifier renames function expressions.
 const componentList: AuthCheck = named(() => false, "unreadableComponentList");
-
-function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
-  if (layers === undefined) return [];
-  if (!Array.isArray(layers)) {
-    throw new TypeError(
-      `Authorizer option "layers" must be an array of checks or check lists, got ${
-        show(layers)
-      }`,
-    );
-  }
-  return Object.freeze(
-    layers.map((layer, i) =>
-      Object.freeze(
-        toCheckList(layer).map((check, j) => {
-          if (typeof check === "function") return check;
-          throw new TypeError(
-            `Authorizer layer ${i}${
-              Array.isArray(layer) ? `, check ${j},` : ""
-            } must be a function (ctx) => boolean, got ${show(check)}`,
-          );
-        }),
-      )
-    ),
-  );
-}
 
 /**
  * Decides which components a token may see and use: a component's own
@@ -195,22 +170,24 @@ export class Authorizer {
   #stepUp: StepUpPolicy;
   /** The layers as `filter` runs them: lenient under `"always"`. */
   #listFlat: readonly AuthCheck[];
+  #decisions: events.DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
    *
    * @param options Layers, scope hierarchy, error reporter, step-up policy.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy`, `onError` and `stepUp` (a misspelt
-   * `layers` would load none), a layer is not a check or list of checks,
-   * the hierarchy is not scope -> scope list, `onError` is not a function,
-   * or `stepUp` is not `"layers"`, `"always"` or `"never"`.
+   * than `layers`, `scopeHierarchy`, `onError`, `stepUp`, `onDecision`,
+   * `redactDecision` and `listDecisions` (a misspelt `layers` would load
+   * none), a layer is not a check or list of checks, the hierarchy is not
+   * scope -> scope list, `onError` / `onDecision` is not a function, or
+   * `stepUp` is not `"layers"`, `"always"` or `"never"`.
    */
   constructor(options: AuthorizerOptions = {}) {
     const { layers, scopeHierarchy, onError, stepUp } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError", "stepUp"],
+      OPTION_KEYS,
       "an options object such as { layers: [...] }",
     );
     // stepUp (issue 11): read first, the layers' list form depends on it.
@@ -230,13 +207,15 @@ export class Authorizer {
       onError,
       warnOnError,
     );
+    this.#decisions = events.compileDecisions("Authorizer", options);
   }
 
-  /**
-   * Internal. Every check of every layer, in order.
-   *
-   * @ignore
-   */
+  /** @ignore Internal: this Authorizer's sink, the MCP guard's default. */
+  get [events.decisionsOf](): events.DecisionSink | undefined {
+    return this.#decisions;
+  }
+
+  /** @ignore Internal. Every check of every layer, in order. */
   get [layerChecks](): readonly AuthCheck[] {
     return this.#flat;
   }
@@ -325,6 +304,24 @@ export class Authorizer {
     token: AccessToken | undefined,
     components: Iterable<C>,
   ): Promise<C[]> {
+    return this[events.listing](token, components, undefined);
+  }
+
+  /** @ignore Internal: `filter` for a caller owning its event (the guard). */
+  [events.listing]<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+    asked: events.Asking | undefined,
+  ): Promise<C[]> {
+    const watch = events.watchList(this.#decisions, asked, token, components);
+    if (watch === undefined) return this.#filter(token, components);
+    return watch.settle(this.#filter(token, watch.components));
+  }
+
+  #filter<C extends Component>(
+    token: AccessToken | undefined,
+    components: Iterable<C>,
+  ): Promise<C[]> {
     try {
       const granted = this.#granted(token);
       // Batch checks (decideMany) are asked once for the whole list.
@@ -395,98 +392,51 @@ export class Authorizer {
     component: Component | undefined,
     options?: AuthorizeOptions,
   ): Promise<void> {
-    // stepUp (issue 11): the policy picks the engine.
-    switch (this.#stepUp) {
-      case "never":
-        return concealed(
-          this.#authorize(token, component, options),
-          notFoundError,
-        );
-      case "always":
-        return authorizeAlways(
-          token,
-          component,
-          options,
-          this.#layers,
-          () => this.#granted(token),
-          this.#report,
-          notFoundError,
-        );
-      default:
-        return this.#authorize(token, component, options);
-    }
+    const watch = events.watchAuthorize(
+      this.#decisions,
+      token,
+      component,
+      options,
+      NOT_FOUND_MESSAGE,
+    );
+    // One tracker per decision: it notes masked errors (and, for the
+    // watch, what a redactor may see) whichever engine decides.
+    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
+    const decided = this.#byPolicy(token, component, options, watch, tracked);
+    return watch === undefined ? decided : watch.settle(decided);
   }
 
-  /** `authorize` under `"layers"`. */
-  async #authorize(
+  /** The decision of `authorize`, by the engine of the step-up policy. */
+  #byPolicy(
     token: AccessToken | undefined,
     component: Component | undefined,
-    options?: AuthorizeOptions,
+    options: AuthorizeOptions | undefined,
+    watch: events.AuthorizeWatch | undefined,
+    tracked: Tracker,
   ): Promise<void> {
-    // One context for the whole decision, reporting through a tracker: a
-    // layer whose check threw is opaque, whatever it claims to lack.
-    const tracked = tracker(this.#report);
-    let ctx: AuthContext | undefined;
-    let visible = false;
-    try {
-      if (component != null) {
-        ctx = AuthContext[seeded](
-          { token, component, arguments: options?.arguments },
-          this.#granted(token),
-          tracked.report,
-        );
-        visible = component.auth === undefined ||
-          await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
-      }
-    } catch (error) {
-      // An engine that could not decide is not a "not found": say retry.
-      if (isUnavailableError(error)) throw error;
-      // A malformed component is reported; own auth's errors already were.
-      if (ctx === undefined) reportSafely(this.#report, error, componentShape);
+    // What both engines take first: the call, the layers, the token's scopes.
+    const call = [
+      token,
+      component,
+      options,
+      this.#layers,
+      () => this.#granted(token),
+    ] as const;
+    // stepUp (issue 11): the policy picks the engine.
+    if (this.#stepUp === "always") {
+      return authorizeAlways(...call, tracked, notFoundError, watch);
     }
-    // Unknown, malformed, or hidden by its own auth (whatever the reason):
-    // one answer, so that existence never leaks.
-    if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
-
-    for (let i = 0; i < this.#layers.length; i++) {
-      const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
-      if (result.authorized) continue;
-      // No step-up can help: answer exactly as for an unknown component, so
-      // a hidden component cannot be told from a missing one.
-      if (result.missingScopes.length === 0) {
-        throw new AuthorizationError(NOT_FOUND_MESSAGE);
-      }
-      const required = new Set(result.missingScopes);
-      let end = i + 1;
-      for (; end < this.#layers.length; end++) {
-        const more = scopeRequirements(this.#layers[end]!, ctx!, {
-          onError: this.#report,
-        });
-        if (more === undefined) break; // an opaque layer: say nothing beyond it
-        for (const scope of more) required.add(scope);
-      }
-      throw new InsufficientScopeError([...required], {
-        challengeScopes: this.#challengeScopes(ctx!, end),
-      });
-    }
-  }
-
-  /**
-   * What a step-up challenge names beside the missing scopes (RFC 6750 §3):
-   * every scope the component's own auth and the layers before `end`
-   * require, held or not, so that a client which replaces its scopes with
-   * the challenge's (MCP 2025-11-25) keeps the ones this call needs.
-   */
-  #challengeScopes(ctx: AuthContext, end: number): string[] {
-    const scopes = new Set<string>();
-    const own = ctx.component.auth;
-    if (own !== undefined) {
-      addRequirements(toCheckList(own), ctx, this.#report, scopes);
-    }
-    for (let i = 0; i < end; i++) {
-      addRequirements(this.#layers[i]!, ctx, this.#report, scopes);
-    }
-    return [...scopes];
+    const decided = authorizeLayers(
+      ...call,
+      this.#report,
+      tracked,
+      notFoundError,
+      watch,
+    );
+    // "never": the watch sees the concealed answer (a shortfall: hidden).
+    return this.#stepUp === "never"
+      ? concealed(decided, notFoundError)
+      : decided;
   }
 }
 

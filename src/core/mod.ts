@@ -29,6 +29,17 @@ export {
   runAuthChecksWithShortfall,
   scopeRequirements,
 } from "./runner.ts";
+export type {
+  DecisionDetails,
+  DecisionEvent,
+  DecisionListener,
+  DecisionOperation,
+  DecisionOptions,
+  DecisionOutcome,
+  DecisionReason,
+  DecisionRedactor,
+} from "./decision.ts";
+export { DECISION_OUTCOMES, DECISION_REASONS } from "./decision.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./authorizer.ts";
 export type { StepUpPolicy } from "./step_up.ts";
 export { Authorizer } from "./authorizer.ts";

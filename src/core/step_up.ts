@@ -30,18 +30,12 @@ import {
   type Component,
   seeded,
 } from "./context.ts";
-import {
-  type ErrorReporter,
-  isThenable,
-  isUnavailableError,
-  toCheckList,
-} from "./_evaluate.ts";
+import { isThenable, isUnavailableError, toCheckList } from "./_evaluate.ts";
 import {
   addRequirements,
   evaluateShortfall,
   type Shortfall,
   type Tracker,
-  tracker,
 } from "./runner.ts";
 import { type AuthorizationError, InsufficientScopeError } from "../errors.ts";
 
@@ -113,6 +107,12 @@ export async function concealed(
   }
 }
 
+/** Where an `"always"` run notes which list decided: the event's `layer`. */
+export interface LayerNote {
+  /** A layer's index; `undefined` for the component's own `auth`. */
+  layer: number | undefined;
+}
+
 /**
  * `authorize` under `"always"`: own `auth` and every layer run to the end;
  * a denial only scope-aware checks make is a step-up naming all they lack,
@@ -123,8 +123,10 @@ export async function concealed(
  * @param options The call's arguments.
  * @param layers The Authorizer's layers.
  * @param granted The token's scope set (may throw on a malformed token).
- * @param report Where masked errors go.
+ * @param tracked The decision's tracker: where masked errors go.
  * @param notFound The error of an unknown component.
+ * @param note Told which list decided (the first short of scopes, or the
+ * opaque one), for the decision event.
  */
 export async function authorizeAlways(
   token: AccessToken | undefined,
@@ -132,17 +134,19 @@ export async function authorizeAlways(
   options: { arguments?: Record<string, unknown> | undefined } | undefined,
   layers: readonly (readonly AuthCheck[])[],
   granted: () => ReadonlySet<string>,
-  report: ErrorReporter,
+  tracked: Tracker,
   notFound: () => AuthorizationError,
+  note?: LayerNote | undefined,
 ): Promise<void> {
   if (component == null) throw notFound();
-  const tracked = tracker(report);
   let lists: readonly (readonly AuthCheck[])[];
   let ctx: AuthContext;
   let init: AuthContextInit;
+  let offset: number;
   try {
     init = { token, component, arguments: options?.arguments };
     const own = component.auth;
+    offset = own === undefined ? 0 : 1;
     lists = own === undefined ? layers : [toCheckList(own), ...layers];
     ctx = AuthContext[seeded](
       init,
@@ -150,12 +154,15 @@ export async function authorizeAlways(
       tracked.report,
     );
   } catch (error) {
-    reportSafely(report, error, malformed);
+    reportSafely(tracked.report, error, malformed);
     throw notFound();
   }
+  const at = note === undefined ? undefined : (i: number): void => {
+    note.layer = i < offset ? undefined : i - offset;
+  };
   let missing: string[] | undefined;
   try {
-    missing = await scopeOnlyShortfall(lists, ctx, tracked);
+    missing = await scopeOnlyShortfall(lists, ctx, tracked, at);
   } catch (error) {
     // A check's own step-up, or an engine that could not decide, stands;
     // any other deliberate denial reads as an unknown component.
@@ -169,7 +176,9 @@ export async function authorizeAlways(
   throw shortfallError(missing, () => {
     // Every scope the checks require, held or not (RFC 6750 §3).
     const required = new Set<string>();
-    for (const list of lists) addRequirements(list, ctx, report, required);
+    for (const list of lists) {
+      addRequirements(list, ctx, tracked.report, required);
+    }
     return [...required];
   });
 }
@@ -177,47 +186,62 @@ export async function authorizeAlways(
 // Named in `onError` reports for a component that cannot be judged.
 const malformed: AuthCheck = named(() => false, "invalidComponent");
 
+/** Told the index of each list as it is run, and of the one that decided. */
+type Note = ((list: number) => void) | undefined;
+
 /**
  * `"always"`: runs every check list to the end (own `auth`, then each
  * layer), collecting what the token lacks. Resolves to `[]` when allowed,
  * to the sorted missing scopes when every failing check is scope-aware,
  * and to `undefined` when an opaque check denied (nothing can be said).
  * Rejects with what a check threw on purpose (`AuthorizationError`).
- * `ctx` must carry `tracked.report`.
+ * `ctx` must carry `tracked.report`. `note`, when given, is told the list
+ * being run, and last the one that decided: the first short of scopes, or
+ * the opaque one.
  */
 export function scopeOnlyShortfall(
   lists: readonly (readonly AuthCheck[])[],
   ctx: AuthContext,
   tracked: Tracker,
+  note?: Note,
 ): string[] | undefined | Promise<string[] | undefined> {
-  let missing: Set<string> | undefined;
+  const run: Run = { missing: undefined, first: undefined };
   for (let i = 0; i < lists.length; i++) {
+    note?.(i);
     const result = evaluateShortfall(lists[i]!, ctx, tracked);
     if (result instanceof Promise) {
-      return result.then((settled) => {
-        const union = merge(missing, settled);
-        if (union === OPAQUE) return undefined;
-        return continued(lists, i + 1, ctx, tracked, union);
-      });
+      return result.then((settled) =>
+        merge(run, i, settled)
+          ? continued(lists, i + 1, ctx, tracked, run, note)
+          : undefined
+      );
     }
-    const union = merge(missing, result);
-    if (union === OPAQUE) return undefined;
-    missing = union;
+    if (!merge(run, i, result)) return undefined;
   }
-  return missing === undefined ? [] : [...missing].sort();
+  return finished(run, note);
 }
 
-const OPAQUE: unique symbol = Symbol();
+/** What a run has found so far. */
+interface Run {
+  missing: Set<string> | undefined;
+  /** The first list short of scopes. */
+  first: number | undefined;
+}
 
-function merge(
-  missing: Set<string> | undefined,
-  result: Shortfall,
-): Set<string> | undefined | typeof OPAQUE {
-  if (result.authorized) return missing;
-  if (result.missingScopes.length === 0) return OPAQUE;
-  const union = missing ?? new Set<string>();
+/** Adds list `i`'s result to `run`; `false` when it denied opaquely. */
+function merge(run: Run, i: number, result: Shortfall): boolean {
+  if (result.authorized) return true;
+  if (result.missingScopes.length === 0) return false;
+  run.first ??= i;
+  const union = run.missing ??= new Set<string>();
   for (const scope of result.missingScopes) union.add(scope);
-  return union;
+  return true;
+}
+
+function finished(run: Run, note: Note): string[] {
+  if (run.first === undefined) return [];
+  note?.(run.first);
+  return [...run.missing!].sort();
 }
 
 async function continued(
@@ -225,17 +249,16 @@ async function continued(
   start: number,
   ctx: AuthContext,
   tracked: Tracker,
-  missing: Set<string> | undefined,
+  run: Run,
+  note: Note,
 ): Promise<string[] | undefined> {
   for (let i = start; i < lists.length; i++) {
-    const union = merge(
-      missing,
-      await evaluateShortfall(lists[i]!, ctx, tracked),
-    );
-    if (union === OPAQUE) return undefined;
-    missing = union;
+    note?.(i);
+    if (!merge(run, i, await evaluateShortfall(lists[i]!, ctx, tracked))) {
+      return undefined;
+    }
   }
-  return missing === undefined ? [] : [...missing].sort();
+  return finished(run, note);
 }
 
 /**

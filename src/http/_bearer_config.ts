@@ -21,6 +21,7 @@ import {
 } from "../_internal/scope_token.ts";
 import { resourceIdentifierKey } from "../_internal/url.ts";
 import { type CompiledHierarchy, compileHierarchy } from "../core/scopes.ts";
+import { compileDecisions, type DecisionSink } from "../core/_decision_sink.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
 import {
   compileChallenge,
@@ -42,6 +43,8 @@ interface RawOptions {
   readonly now?: unknown;
   readonly onError?: unknown;
   readonly dpop?: unknown;
+  readonly onDecision?: unknown;
+  readonly redactDecision?: unknown;
 }
 
 /** The options, compiled once. */
@@ -62,6 +65,8 @@ export interface Config {
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
   readonly scheme: AuthScheme | undefined;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions: DecisionSink | undefined;
 }
 
 const OPTION_NAMES: readonly (keyof RawOptions)[] = [
@@ -76,6 +81,8 @@ const OPTION_NAMES: readonly (keyof RawOptions)[] = [
   "now",
   "onError",
   "dpop",
+  "onDecision",
+  "redactDecision",
 ];
 
 function defaultOnError(error: unknown): void {
@@ -256,5 +263,6 @@ export function compileConfig(owner: string, value: unknown): Config {
     now: functionOption(owner, "now", options.now, Date.now),
     onError: functionOption(owner, "onError", options.onError, defaultOnError),
     scheme,
+    decisions: compileDecisions(owner, options),
   });
 }

@@ -12,6 +12,7 @@ import { show } from "../_internal/options.ts";
 import { reportSafely } from "../_internal/report.ts";
 import type { AccessToken } from "../core/context.ts";
 import type { ScopeHierarchy } from "../core/scopes.ts";
+import type { DecisionOptions } from "../core/decision.ts";
 import { AuthorizationError } from "../errors.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
 import {
@@ -28,6 +29,12 @@ import {
   withConfigScopes,
 } from "./_denials.ts";
 import { withStepUpSink } from "./_step_up.ts";
+import {
+  admitting,
+  observeHandler,
+  reported,
+  reporting,
+} from "./_decisions.ts";
 import { renderOutcome } from "./challenge.ts";
 import type { AuthScheme } from "./scheme.ts";
 
@@ -47,7 +54,8 @@ import type { AuthScheme } from "./scheme.ts";
  * assert.deepEqual(options.requiredScopes, ["mcp"]);
  * ```
  */
-export interface BearerAuthOptions {
+export interface BearerAuthOptions
+  extends Omit<DecisionOptions, "listDecisions"> {
   /** Checks the token: `JwtVerifier`, `StaticTokenVerifier` or your own. */
   verifier: TokenVerifier;
   /**
@@ -238,15 +246,40 @@ function beforeVerification(
 export function bearerAuth(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<AccessToken | undefined | Response> {
-  const config = compileConfig("bearerAuth", options);
+  return bearerAuthAs("bearerAuth", options);
+}
+
+/**
+ * {@linkcode bearerAuth} under the name of the function that calls it (a
+ * framework adapter's), so that option errors name what the user wrote.
+ * Not exported by the entry points.
+ *
+ * @param owner The public function's name, for error messages.
+ * @param options As for `bearerAuth`.
+ * @returns As `bearerAuth`.
+ */
+export function bearerAuthAs(
+  owner: string,
+  options: BearerAuthOptions,
+): (request: Request) => Promise<AccessToken | undefined | Response> {
+  const config = compileConfig(owner, options);
   const respond = (refusal: Refusal): Response => render(config, refusal);
   return function authenticateBearer(request) {
+    const reply = reporting(config, request, respond);
     const credentials = readCredentials(config, request);
     if (credentials === undefined || credentials instanceof Refusal) {
       const refusal = beforeVerification(config, credentials);
-      return Promise.resolve(refusal && respond(refusal));
+      return admitting(
+        config,
+        request,
+        Promise.resolve(refusal && reply(refusal)),
+      );
     }
-    return verifyCredentials(config, request, credentials, respond);
+    return admitting(
+      config,
+      request,
+      verifyCredentials(config, request, credentials, reply),
+    );
   };
 }
 
@@ -351,12 +384,15 @@ export function withBearerAuthAs(
     );
   }
   const config = compileConfig(owner, options);
+  const run = observeHandler(config, handler);
   return async function authenticated(request) {
     const credentials = readCredentials(config, request);
     const result = credentials === undefined || credentials instanceof Refusal
       ? beforeVerification(config, credentials)
       : await verifyCredentials(config, request, credentials, keep);
-    if (result instanceof Refusal) return render(config, result);
+    if (result instanceof Refusal) {
+      return reported(config, request, result, render(config, result));
+    }
     const sent = credentials as Credentials | undefined;
     const used = sent instanceof SchemeCredentials ? sent.used : undefined;
     // Every token carries a step-up sink, so that a shortfall decided inside
@@ -365,7 +401,7 @@ export function withBearerAuthAs(
     const sink = result === undefined ? undefined : withStepUpSink(result);
     let response: Response;
     try {
-      response = await handler(request, sink?.token ?? result);
+      response = await run(request, sink?.token ?? result);
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
       return render(

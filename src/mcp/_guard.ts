@@ -92,12 +92,13 @@ export class Guard {
     owner: GuardOwner,
   ) {
     assertMcpServer(calleeOf(owner), server, binding);
-    const { authorizer } = guardConfig(owner, options);
+    const { authorizer, decisions } = guardConfig(owner, options);
     this.#binding = binding;
     this.#scope = Object.freeze({
       authorizer,
       binding,
       registry: this.#registry,
+      decisions,
     });
     this.#hook = binding.scopeChallenge
       ? challengeHook(this.#scope)

@@ -19,6 +19,14 @@ import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 // preflight (issue 11): decisions made before dispatch, reused here.
 import { recall } from "./_preflight.ts";
+import type { DecisionSink } from "../core/_decision_sink.ts";
+import { type Asking, listing } from "../core/_decision_watch.ts";
+import {
+  askingFor,
+  askingShared,
+  authorizeOptions,
+  reportUnknown,
+} from "./_decisions.ts";
 
 /** What every guarded handler of one server reads. */
 export interface GuardScope {
@@ -28,6 +36,8 @@ export interface GuardScope {
   readonly binding: SdkBinding;
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
@@ -52,11 +62,13 @@ async function authorize(
   entry: Entry | undefined,
   args: Record<string, unknown> | undefined,
   kind: GuardedKind,
+  asked: Asking | undefined,
   uri?: unknown,
   ctx?: unknown,
   method?: string,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
+    reportUnknown(asked, kind, entry, token);
     throw guard.binding.error(notFound(kind, uri));
   }
   try {
@@ -70,10 +82,16 @@ async function authorize(
       args,
     );
     if (early === undefined) {
-      await guard.authorizer.authorize(token, entry.component, {
-        arguments: args,
-      });
-    } else if (!early.allowed) throw early.error;
+      await guard.authorizer.authorize(
+        token,
+        entry.component,
+        authorizeOptions(args, asked),
+      );
+    } else {
+      // Dispatch answers with it: its event (held since) is this call's.
+      early.held?.release();
+      if (!early.allowed) throw early.error;
+    }
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind, uri));
   }
@@ -99,6 +117,7 @@ async function filterItems(
   token: AccessToken | undefined,
   items: unknown,
   entryOf: EntryOf,
+  asked: Asking | undefined,
   decorate: Decorate | undefined,
   shared: boolean,
 ): Promise<unknown[]> {
@@ -118,10 +137,12 @@ async function filterItems(
   }
   listed.length = components.length = n;
   // Resources a template lists share its component: decided once.
-  if (shared) return await filterShared(guard, token, listed, components);
+  if (shared) {
+    return await filterShared(guard, token, listed, components, asked);
+  }
   // One entry per item (tools, prompts, templates are indexed by the name
   // the SDK lists them under): `filter` keeps a subsequence, in order.
-  const kept = await guard.authorizer.filter(token, components);
+  const kept = await guard.authorizer[listing](token, components, asked);
   const shown: unknown[] = [];
   const keptComponents: Component[] = [];
   for (let i = 0, j = 0; i < components.length && j < kept.length; i++) {
@@ -145,11 +166,16 @@ async function filterShared(
   token: AccessToken | undefined,
   listed: readonly unknown[],
   components: readonly Component[],
+  asked: Asking | undefined,
 ): Promise<unknown[]> {
+  // Decided per component; the list's event counts the items.
+  const counted = askingShared(asked);
   const kept = new Set(
-    await guard.authorizer.filter(token, new Set(components)),
+    await guard.authorizer[listing](token, new Set(components), counted.asked),
   );
-  return listed.filter((_, i) => kept.has(components[i]!));
+  const shown = listed.filter((_, i) => kept.has(components[i]!));
+  counted.count?.(shown.length, listed.length - shown.length);
+  return shown;
 }
 
 function listHandler(
@@ -171,6 +197,7 @@ function listHandler(
         token,
         record[key],
         entryOf,
+        askingFor(guard, request, ctx),
         decorate,
         shared,
       ),
@@ -194,7 +221,18 @@ function namedCallHandler(
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
     const entry = entryOf(params?.name);
-    await authorize(guard, token, entry, args, kind, undefined, ctx, method);
+    const asked = askingFor(guard, request, ctx);
+    await authorize(
+      guard,
+      token,
+      entry,
+      args,
+      kind,
+      asked,
+      undefined,
+      ctx,
+      method,
+    );
     return handler(request, ctx);
   };
 }
@@ -268,12 +306,14 @@ export function guardedHandler(
       return async (request, ctx) => {
         const uri = request?.params?.uri;
         const { entry, args } = registry.resolve(uri);
+        const asked = askingFor(guard, request, ctx);
         await authorize(
           guard,
           tokenOf(ctx),
           entry,
           args,
           "Resource",
+          asked,
           uri,
           ctx,
           method,
@@ -285,13 +325,28 @@ export function guardedHandler(
       return async (request, ctx) => {
         const raw = request?.params?.ref;
         const ref = isRecord(raw) ? raw : undefined;
+        const asked = askingFor(guard, request, ctx);
         if (ref?.type === "ref/prompt" && typeof ref.name === "string") {
           const entry = registry.prompt(ref.name);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Prompt");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Prompt",
+            asked,
+          );
         } else {
           const uri = ref?.type === "ref/resource" ? ref.uri : undefined;
           const entry = registry.completionTarget(uri);
-          await authorize(guard, tokenOf(ctx), entry, undefined, "Resource");
+          await authorize(
+            guard,
+            tokenOf(ctx),
+            entry,
+            undefined,
+            "Resource",
+            asked,
+          );
         }
         return handler(request, ctx);
       };

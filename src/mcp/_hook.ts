@@ -16,7 +16,9 @@ import { isRecord } from "../_internal/options.ts";
 import { reportStepUp } from "../http/_step_up.ts";
 import { scopeChallengeOf, type ScopeChallengeShape } from "./_denial.ts";
 import { type DecidingScope, recall, targetOf } from "./_preflight.ts";
+import type { HeldEvent } from "./_decisions.ts";
 import { accessTokenOf } from "./_token.ts";
+import { askingBeforeDispatch, authorizeOptions } from "./_decisions.ts";
 
 /** What the SDK hands the hook: the JSON-RPC request and its `authInfo`. */
 export interface HookContext {
@@ -36,6 +38,7 @@ export type ScopeChallengeHook = (
  */
 export function challengeHook(scope: DecidingScope): ScopeChallengeHook {
   return async (context) => {
+    let held: HeldEvent | undefined;
     try {
       const request = isRecord(context?.request) ? context.request : undefined;
       const method = request?.method;
@@ -53,12 +56,17 @@ export function challengeHook(scope: DecidingScope): ScopeChallengeHook {
         target.args,
       );
       if (early === undefined) {
+        // Only a step-up is this hook's to report: anything else, dispatch
+        // decides again and reports.
         await scope.authorizer.authorize(
           accessTokenOf(authInfo),
           target.entry.component,
-          { arguments: target.args },
+          authorizeOptions(target.args, askingBeforeDispatch(scope, request)),
         );
-      } else if (!early.allowed) throw early.error;
+      } else if (!early.allowed) {
+        held = early.held;
+        throw early.error;
+      }
       return undefined;
     } catch (error) {
       // Only a shortfall challenges, and the hook never throws.
@@ -66,6 +74,9 @@ export function challengeHook(scope: DecidingScope): ScopeChallengeHook {
       // withBearerAuth then answers the SDK's 403 in the client's scheme.
       if (challenge !== undefined) {
         reportStepUp(context?.authInfo, challenge.scopes);
+        // The SDK answers the 403, dispatch never runs: the preflight's
+        // decision is reported here (else dispatch reuses and reports it).
+        held?.release();
       }
       return challenge;
     }

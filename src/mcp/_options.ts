@@ -11,6 +11,13 @@
 
 import { isRecord, label, optionsObject, show } from "../_internal/options.ts";
 import { Authorizer } from "../core/authorizer.ts";
+import type { DecisionOptions } from "../core/decision.ts";
+import {
+  compileDecisions,
+  DECISION_OPTION_NAMES,
+  type DecisionSink,
+} from "../core/_decision_sink.ts";
+import { decisionsOf } from "../core/_decision_watch.ts";
 
 /**
  * Options of `guardServer`.
@@ -27,7 +34,7 @@ import { Authorizer } from "../core/authorizer.ts";
  * assert.ok(options.authorizer);
  * ```
  */
-export interface GuardOptions {
+export interface GuardOptions extends DecisionOptions {
   /** Server-wide layers and scope hierarchy. Default: no layers. */
   authorizer?: Authorizer | undefined;
 }
@@ -36,12 +43,17 @@ export interface GuardOptions {
 export interface GuardConfig {
   /** The authorizer every guarded handler asks. */
   readonly authorizer: Authorizer;
+  /** Where the guard's decision events go: its own, else the authorizer's. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 /** Who takes the options: the function or the constructor. */
 export type GuardOwner = "guardServer" | "GuardedServer";
 
-const KEYS: readonly (keyof GuardOptions)[] = Object.freeze(["authorizer"]);
+const KEYS: readonly (keyof GuardOptions)[] = Object.freeze([
+  "authorizer",
+  ...DECISION_OPTION_NAMES,
+]);
 
 /** How `owner` is called, for messages that say what to write. */
 export function calleeOf(owner: GuardOwner): string {
@@ -71,9 +83,7 @@ function isAuthorizerLike(value: object): boolean {
  * `Authorizer`.
  */
 export function guardConfig(owner: GuardOwner, options: unknown): GuardConfig {
-  if (options === undefined) {
-    return Object.freeze({ authorizer: new Authorizer() });
-  }
+  if (options === undefined) return withDecisions(owner, new Authorizer(), {});
   // Its fields are #private, so an Authorizer has no own keys: read as
   // options it would be `{}`, no layers at all.
   if (
@@ -97,14 +107,15 @@ export function guardConfig(owner: GuardOwner, options: unknown): GuardConfig {
       );
     }
   }
-  const { authorizer } = optionsObject<GuardOptions>(
+  const checked = optionsObject<GuardOptions>(
     owner,
     options as GuardOptions,
     KEYS,
     hint,
   );
+  const { authorizer } = checked;
   if (authorizer === undefined) {
-    return Object.freeze({ authorizer: new Authorizer() });
+    return withDecisions(owner, new Authorizer(), checked);
   }
   if (!(authorizer instanceof Authorizer)) {
     throw new TypeError(
@@ -113,5 +124,16 @@ export function guardConfig(owner: GuardOwner, options: unknown): GuardConfig {
       }, got ${show(authorizer)}`,
     );
   }
-  return Object.freeze({ authorizer });
+  return withDecisions(owner, authorizer, checked);
+}
+
+/** The config: the authorizer, and the guard's decision sink or the authorizer's. */
+function withDecisions(
+  owner: GuardOwner,
+  authorizer: Authorizer,
+  options: GuardOptions,
+): GuardConfig {
+  const decisions = compileDecisions(owner, options) ??
+    authorizer[decisionsOf];
+  return Object.freeze({ authorizer, decisions });
 }

@@ -24,6 +24,8 @@ import { InsufficientScopeError } from "../errors.ts";
 import type { SdkBinding } from "./_binding.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
+import type { DecisionSink } from "../core/_decision_sink.ts";
+import { askingAhead, authorizeOptions, type HeldEvent } from "./_decisions.ts";
 
 /** What a guard decides with (the shape of `GuardScope`). */
 export interface DecidingScope {
@@ -33,6 +35,8 @@ export interface DecidingScope {
   readonly binding: SdkBinding;
   /** What was registered through the guard. */
   readonly registry: ComponentRegistry;
+  /** Where decision events go; `undefined` when nobody listens. */
+  readonly decisions?: DecisionSink | undefined;
 }
 
 /** One call's decision. */
@@ -47,6 +51,11 @@ interface Decision {
   readonly allowed: boolean;
   /** What `Authorizer.authorize` threw. */
   readonly error: unknown;
+  /**
+   * Its decision event, held until someone answers with the decision
+   * (`release()`); `undefined` when nobody listens.
+   */
+  readonly held: HeldEvent | undefined;
 }
 
 // Module-private: only this module reads or writes the decisions.
@@ -123,6 +132,8 @@ export interface Decided {
    * was decided.
    */
   readonly refused: unknown;
+  /** The refused call's decision event, for the preflight to emit if it answers. */
+  readonly refusal: HeldEvent | undefined;
 }
 
 /**
@@ -144,6 +155,7 @@ export async function decide(
   const checked = accessTokenOf(token);
   let decisions: Decisions | undefined;
   let refused: unknown;
+  let refusal: HeldEvent | undefined;
   for (const message of messages) {
     if (!isRecord(message)) continue;
     const { method, id } = message;
@@ -155,10 +167,14 @@ export async function decide(
     if (target === undefined) continue;
     let allowed = false;
     let error: unknown;
+    // The event waits for whoever answers with this decision.
+    const ahead = askingAhead(scope, method, id);
     try {
-      await scope.authorizer.authorize(checked, target.entry.component, {
-        arguments: target.args,
-      });
+      await scope.authorizer.authorize(
+        checked,
+        target.entry.component,
+        authorizeOptions(target.args, ahead?.asked),
+      );
       allowed = true;
     } catch (thrown) {
       error = thrown;
@@ -171,16 +187,19 @@ export async function decide(
         args: target.args,
         allowed,
         error,
+        held: ahead?.held,
       });
     }
     if (!allowed && answeredOverHttp(error)) {
       refused = error;
+      refusal = ahead?.held;
       break;
     }
   }
   return {
     authInfo: decisions === undefined ? token : carrier(token!, decisions),
     refused,
+    refusal,
   };
 }
 
@@ -202,7 +221,8 @@ function carrier(token: AccessToken, decisions: Decisions): AccessToken {
  * carries one made by `scope` for the same method, id, component and
  * arguments; `undefined` otherwise (decide now).
  *
- * @returns `true` when allowed, else the error to answer with, wrapped.
+ * @returns Whether it was allowed, else the error to answer with, and
+ * its held event: whoever answers with the decision releases it.
  */
 export function recall(
   scope: DecidingScope,
@@ -211,7 +231,13 @@ export function recall(
   id: unknown,
   entry: Entry,
   args: Record<string, unknown> | undefined,
-): { readonly allowed: boolean; readonly error: unknown } | undefined {
+):
+  | {
+    readonly allowed: boolean;
+    readonly error: unknown;
+    readonly held: HeldEvent | undefined;
+  }
+  | undefined {
   if (authInfo === null || typeof authInfo !== "object") return undefined;
   const decisions = (authInfo as { [DECISIONS]?: unknown })[DECISIONS];
   if (!(decisions instanceof Decisions) || decisions.scope !== scope) {

@@ -19,6 +19,7 @@ import {
   readRequestBody,
 } from "./_body.ts";
 import { decide, type DecidingScope } from "./_preflight.ts";
+import { writeToNode } from "../_internal/node_response.ts";
 import {
   preflightConfig,
   type PreflightOptions,
@@ -202,6 +203,9 @@ export async function preflightOf(
       authInfo = decided.authInfo;
       if (decided.refused !== undefined) {
         response = refusalOf(decided.refused, token, authorization, config);
+        // The preflight answers with this decision: its event is emitted
+        // now (else dispatch, answering instead, reports the call).
+        if (response !== undefined) decided.refusal?.release();
       }
       break;
     }
@@ -239,7 +243,9 @@ export interface NodeResponseLike {
 
 /**
  * Sends a Web `Response` (a preflight's 403, 503 or 413) on a Node
- * `ServerResponse`: status, headers, body.
+ * `ServerResponse`: status, every header (`Set-Cookie` lines apart), the
+ * body's bytes. The same writer as `writeNodeResponse` of
+ * `@mcp-authz/core/node`, for a Node server that does not use that entry.
  *
  * @param res The Node response.
  * @param response The answer to send.
@@ -258,17 +264,9 @@ export interface NodeResponseLike {
  * assert.equal((sent[1] as Record<string, string>)["cache-control"], "no-store");
  * ```
  */
-export async function writeResponse(
+export function writeResponse(
   res: NodeResponseLike,
   response: Response,
 ): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie?.() ?? [];
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
-  const body = await response.text();
-  res.writeHead(response.status, headers);
-  res.end(body);
+  return writeToNode(res, response);
 }

@@ -23,6 +23,9 @@ export async function startDemoTask(
     cwd: ROOT,
     env: { ...process.env, PORT: "0", NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: `deno task a && npx b` leaves b running when
+    // only the task is signalled; the whole group is stopped instead.
+    detached: true,
   });
   let output = "";
   child.stdout!.on("data", (chunk) => output += chunk);
@@ -32,7 +35,11 @@ export async function startDemoTask(
   );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
+      try {
+        Deno.kill(-child.pid!, "SIGTERM");
+      } catch {
+        child.kill("SIGTERM");
+      }
     }
     await exited;
   };

@@ -55,4 +55,21 @@ describe("`deno task demo`, logged into with OAuth by the SDK clients", () => {
       assert.doesNotMatch(demo!.output(), /legacy behavior/);
     },
   );
+
+  it(
+    "printed its audit log: one JSON line per decision, the step-ups included",
+    { skip },
+    () => {
+      const events = demo!.output().split("\n")
+        .filter((line) => line.startsWith('{"time":'))
+        .map((line) => JSON.parse(line));
+      assert.ok(events.some((e) => e.operation === "http" && e.status === 401));
+      assert.ok(
+        events.some((e) =>
+          e.operation === "tools/call" && e.outcome === "step-up" &&
+          e.missingScopes?.includes("admin")
+        ),
+      );
+    },
+  );
 });

@@ -6,8 +6,12 @@
 // are node:test todos: Node runs them and reports, Deno and Bun list them.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { StackApp, StackAppOptions } from "../../examples/_stack.ts";
-import { serve, type Served } from "../_serve.ts";
+import type {
+  RunningStack,
+  StackApp,
+  StackAppOptions,
+} from "../../examples/_stack.ts";
+import { serve } from "../_serve.ts";
 import { startDemoTask } from "../dev/_demo_process.ts";
 import { assertDiscoverable } from "../dev/_sdk_flows.ts";
 import {
@@ -37,7 +41,12 @@ export interface StackSuite {
   title: string;
   /** The `deno task` that starts the example. */
   task: string;
-  create(options: StackAppOptions): Promise<StackApp>;
+  /** Builds the app as a fetch handler, served here on this runtime. */
+  create?(options: StackAppOptions): Promise<StackApp>;
+  /** Or serves the app itself (Express: node:http on a free port). */
+  listen?(
+    options: { port: number } & Omit<StackAppOptions, "origin">,
+  ): Promise<RunningStack>;
   todo: StackTodos;
 }
 
@@ -54,18 +63,33 @@ function option(todo: string | undefined): { todo?: string } {
 
 export function describeStack(suite: StackSuite): void {
   describe(`${suite.title}, end to end with the SDK clients`, () => {
-    let app: StackApp;
-    let served: Served;
+    let app: { mcpUrl: URL; close(): Promise<void> };
     before(async () => {
+      if (suite.listen !== undefined) {
+        app = await suite.listen({ port: 0, warn: false });
+        return;
+      }
       // The app is built once the port (its origin) is known.
       let handler: (request: Request) => Promise<Response> = () =>
         Promise.resolve(new Response(null, { status: 503 }));
-      served = await serve((request) => handler(request));
-      app = await suite.create({ origin: served.origin, warn: false });
-      handler = app.handler;
+      const served = await serve((request) => handler(request));
+      let built: StackApp;
+      try {
+        built = await suite.create!({ origin: served.origin, warn: false });
+      } catch (error) {
+        await served.close();
+        throw error;
+      }
+      handler = built.handler;
+      app = {
+        mcpUrl: built.mcpUrl,
+        async close() {
+          await served.close();
+          await built.close();
+        },
+      };
     });
     after(async () => {
-      await served?.close();
       await app?.close();
     });
 

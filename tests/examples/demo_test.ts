@@ -203,3 +203,70 @@ describe("the demo server", () => {
     }
   });
 });
+
+describe("the demo's audit log", () => {
+  const lines: string[] = [];
+  let demo: Demo;
+  before(async () => {
+    if (!skip) {
+      demo = await startDemo({
+        port: 0,
+        warn: false,
+        audit: (line) => void lines.push(line),
+      });
+    }
+  });
+  after(async () => {
+    await demo?.close();
+  });
+
+  it(
+    "prints one JSON line per decision, with no token and no argument",
+    { skip },
+    async () => {
+      const token = await devToken(demo, "read write");
+      const writer = await connect(demo.mcpUrl, token);
+      lines.length = 0; // the handshake's own decisions
+      try {
+        await writer.listTools();
+        await writer.callTool({
+          name: "add_note",
+          arguments: { text: "a private note" },
+        });
+        await assert.rejects(writer.callTool({ name: "delete_all_notes" }));
+      } finally {
+        await writer.close();
+      }
+      const anonymous = await fetch(demo.mcpUrl, {
+        method: "POST",
+        body: "{}",
+      });
+      await anonymous.body?.cancel();
+      const events = lines.map((line) => JSON.parse(line));
+      assert.ok(events.every((e) => !Number.isNaN(Date.parse(e.time))));
+      const mcp = events.filter((e) => e.operation !== "http");
+      assert.deepEqual(
+        mcp.map((e) => [e.operation, e.outcome, e.name ?? null]),
+        [
+          ["tools/list", "allow", null],
+          ["tools/call", "allow", "add_note"],
+          ["tools/call", "step-up", "delete_all_notes"],
+        ],
+      );
+      assert.deepEqual(mcp[0].shown, 3);
+      assert.deepEqual(mcp[2].missingScopes, ["admin"]);
+      assert.equal(mcp[1].subject, "dev-user");
+      // Every HTTP request is one line too, the refused one included.
+      assert.deepEqual(events.at(-1), {
+        time: events.at(-1).time,
+        operation: "http",
+        outcome: "deny",
+        reason: "no_token",
+        status: 401,
+      });
+      const all = lines.join("\n");
+      assert.ok(!all.includes(token), "the token is not logged");
+      assert.ok(!all.includes("a private note"), "arguments are not logged");
+    },
+  );
+});

@@ -70,7 +70,7 @@ for (const sdk of SDKS) {
         throwsTypeError(
           () => call(server, { authoriser: adminOnly() }),
           new RegExp(
-            `^Unknown ${who} option "authoriser" \\(did you mean "authorizer"\\?\\), expected one of "authorizer"$`,
+            `^Unknown ${who} option "authoriser" \\(did you mean "authorizer"\\?\\), expected one of "authorizer", "onDecision", "redactDecision", "listDecisions"$`,
           ),
         );
         throwsTypeError(

@@ -81,6 +81,13 @@ export const TOKENS: Readonly<Record<string, AccessToken>> = {
     scopes: ["read", "write"],
     claims: {},
   },
+  // A subject, for checks that name one (an AuthZEN PDP's request).
+  alice: {
+    token: "alice",
+    clientId: "app",
+    scopes: ["read"],
+    claims: { sub: "alice" },
+  },
   root: {
     token: "root",
     clientId: "app",

@@ -35,6 +35,9 @@ const TEST_ONLY = [
   "ioredis",
   "@modelcontextprotocol/client",
   "@cerbos/cerbos-linux-x64",
+  "@opentelemetry/sdk-trace",
+  "@opentelemetry/sdk-metrics",
+  "@opentelemetry/context-async-hooks",
 ];
 
 interface Result {

@@ -18,6 +18,9 @@ function outcome(extra: Partial<Outcome> = {}): Outcome {
     kid: "k1",
     status: 200,
     granted: true,
+    http: "allow",
+    call: "allow",
+    undecided: false,
     ms: 5,
     cachedAtSend: true,
     jwksDownAtSend: false,
@@ -32,11 +35,20 @@ function result(extra: Partial<RunResult> = {}): RunResult {
     config: DEFAULT_STRESS_CONFIG,
     outcomes: [
       outcome(),
-      outcome({ kind: "expired", expect: "deny", status: 401, granted: false }),
+      outcome({
+        kind: "expired",
+        expect: "deny",
+        status: 401,
+        granted: false,
+        http: "deny",
+        call: undefined,
+      }),
       outcome({
         kind: "cold",
         status: 503,
         granted: false,
+        http: "unavailable",
+        call: undefined,
         cachedAtSend: false,
       }),
     ],
@@ -86,6 +98,59 @@ describe("report()", () => {
       outcomes: [outcome({ kind: "forged", expect: "deny", granted: true })],
     });
     assert.equal(row(r, "invalid tokens admitted").invariant, "= 0: BROKEN");
+    assert.equal(report(r).broken, true);
+  });
+
+  it("counts each layer's decisions, from the server's events", () => {
+    const r = result({
+      outcomes: [
+        outcome(),
+        outcome({
+          expect: "deny",
+          status: 401,
+          granted: false,
+          http: "deny",
+          call: undefined,
+        }),
+        outcome({
+          expect: "deny",
+          status: 403,
+          granted: false,
+          call: "step-up",
+        }),
+        outcome({
+          expect: "deny",
+          status: 200,
+          granted: false,
+          call: "hidden",
+        }),
+        outcome({
+          status: 503,
+          granted: false,
+          http: "unavailable",
+          call: undefined,
+          cachedAtSend: false,
+        }),
+      ],
+    });
+    assert.equal(
+      row(r, "decided, http: allow / deny / step-up / unavailable").value,
+      "3 / 1 / 0 / 1",
+    );
+    assert.equal(
+      row(r, "decided, tools/call: allow / hidden / step-up").value,
+      "1 / 1 / 1",
+    );
+    assert.equal(report(r).broken, false);
+  });
+
+  it("is broken by a response decided other than once per layer", () => {
+    const r = result({ outcomes: [outcome({ undecided: true })] });
+    const undecided = row(
+      r,
+      "responses without exactly one decision per layer",
+    );
+    assert.equal(undecided.invariant, "= 0: BROKEN");
     assert.equal(report(r).broken, true);
   });
 
