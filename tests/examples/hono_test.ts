@@ -8,5 +8,4 @@ describeStack({
   title: "examples/hono (Hono + @hono/mcp)",
   task: "example:hono",
   create: createHonoExample,
-  todo: {},
 });

@@ -10,5 +10,4 @@ describeStack({
   title: "examples/mcp-handler (Vercel mcp-handler)",
   task: "example:mcp-handler",
   create: createMcpHandlerExample,
-  todo: {},
 });
