@@ -175,7 +175,8 @@ try {
 }
 try {
   const { tools } = await withLogin(current, () => client.listTools());
-  console.log("Tools this token may use:");
+  // Under stepUp "always", also the tools a step-up would unlock.
+  console.log("Tools listed for this token:");
   for (const tool of tools) {
     console.log(`  - ${tool.name}: ${tool.description ?? ""}`);
   }

@@ -41,7 +41,7 @@ export const authorizer: Authorizer = new Authorizer({
 export const stackAuthorizer: Authorizer = new Authorizer({
   layers: [restrictTag("admin", { scopes: ["admin"] })],
   scopeHierarchy: SCOPE_HIERARCHY,
-  // stepUp: "always", // w-stepup: uncomment once Authorizer takes stepUp
+  stepUp: "always",
 });
 
 /** A tool no development token may use: its check is opaque (roles). */

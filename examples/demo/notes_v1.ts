@@ -37,6 +37,9 @@ export function guardNotesV1(
 ): GuardedServer {
   const guarded = guardServer(server, {
     authorizer: options.authorizer ?? authorizer,
+    ...(options.onDecision === undefined
+      ? {}
+      : { onDecision: options.onDecision }),
   });
   guarded.tool("list_notes", {
     description: "Lists the notes (scope read)",

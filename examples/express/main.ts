@@ -55,8 +55,5 @@ console.log(stackBanner(example, {
     onDeno
       ? `On Node 22 instead: ${portEnv}npx --yes deno@2.9.6 task example:express:node`
       : `On Deno instead: ${portEnv}npx --yes deno@2.9.6 task example:express`,
-    "MCP SDK 1.x has no hook for an HTTP 403 yet: there, a scope shortfall",
-    "is a -32602 JSON-RPC error naming data.requiredScopes, which clients do",
-    "not step up from.",
   ],
 }, approval));

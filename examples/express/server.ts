@@ -2,9 +2,11 @@
  * The notes server on Express 5 with the MCP SDK 1.x Node transport
  * (`StreamableHTTPServerTransport`, the most common deployment): the MCP
  * endpoint behind `nodeBearerAuth` (the verified token set as `req.auth`,
- * which the transport hands to the server as `authInfo`; the body left in
- * the stream for the transport to read once), its RFC 9728 metadata, and
- * the embedded development authorization server at `/oauth`.
+ * which the transport hands to the server as `authInfo`), the guard's
+ * preflight (it reads the body from the stream once, answers a scope
+ * shortfall with the 403 step-up, and hands the transport the parsed body),
+ * its RFC 9728 metadata, and the embedded development authorization server
+ * at `/oauth`.
  *
  * @module
  */
@@ -21,8 +23,10 @@ import { getRequestListener } from "@hono/node-server";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
+  authOf,
   nodeBearerAuth,
   protectedResourceMetadataRoute,
+  writeNodeResponse,
 } from "@mcp-authz/core/node";
 import type { DevAuthorizationServer } from "@mcp-authz/core/dev";
 import { stackAuthorizer } from "../demo/notes.ts";
@@ -69,6 +73,7 @@ export async function createExpressExample(
   const notes: string[] = [];
   const auth = await stackAuth(options);
   const metadata = protectedResourceMetadataRoute(auth.metadata);
+  const preflight = { resourceMetadataUrl: auth.metadataUrl };
   // The development server is a fetch handler: mounted with the converter
   // the SDK's Node transport uses too (it reads its forms and JSON bodies).
   const dev = getRequestListener(
@@ -92,7 +97,15 @@ export async function createExpressExample(
       notes,
       { authorizer: stackAuthorizer, hiddenTool: true },
     );
-    // preflight: here, `const checked = await guarded.preflight(req, authOf(req))` (it reads the body once); on `checked.response`, `return await writeNodeResponse(res, checked.response)`; else set `req.auth = checked.authInfo` and pass `checked.parsedBody` to handleRequest below (w-stepup)
+    // The 1.x SDK has no pre-dispatch hook: the preflight reads the body from
+    // the stream, once, and answers a scope shortfall with the 403 step-up
+    // (a policy engine down: 503) before the transport.
+    const checked = await guarded.preflight(req, authOf(req), preflight);
+    if (checked.response !== undefined) {
+      return await writeNodeResponse(res, checked.response);
+    }
+    // The token carrying the decisions: dispatch runs no check again.
+    (req as { auth?: unknown }).auth = checked.authInfo;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
     });
@@ -101,8 +114,8 @@ export async function createExpressExample(
       void guarded.server.close();
     });
     await guarded.server.connect(transport);
-    // req.auth -> authInfo; the transport reads the JSON body, once.
-    await transport.handleRequest(req, res);
+    // req.auth -> authInfo; the body already read, handed over.
+    await transport.handleRequest(req, res, checked.parsedBody);
   });
   // Stateless: no server-sent stream to GET, no session to DELETE.
   app.all("/mcp", (_req: Req, res: Res) => {

@@ -12,9 +12,4 @@ import { createHonoExample } from "./server.ts";
 await runStack(createHonoExample, {
   stack: "Hono + @hono/mcp, MCP SDK 1.x",
   task: "example:hono",
-  notes: [
-    "MCP SDK 1.x (under @hono/mcp) has no hook for an HTTP 403 yet: there, a",
-    "scope shortfall is a -32602 JSON-RPC error naming data.requiredScopes,",
-    "which clients do not step up from.",
-  ],
 });

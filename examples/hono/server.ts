@@ -30,6 +30,7 @@ export async function createHonoExample(
   const notes: string[] = [];
   const auth = await stackAuth(options);
   const metadata = protectedResourceMetadataRoute(auth.metadata);
+  const preflight = { resourceMetadataUrl: auth.metadataUrl };
   const app = new Hono();
   // The development authorization server: /oauth/* and its RFC 8414
   // metadata at /.well-known/oauth-authorization-server/oauth.
@@ -42,14 +43,29 @@ export async function createHonoExample(
   app.all("/mcp", mcpBearerAuth(auth.bearer), async (c) => {
     // One McpServer and transport per request: stateless Streamable HTTP.
     const server = new McpServer({ name: "notes-hono", version: "1.0.0" });
-    guardNotesV1(server, notes, {
+    const guarded = guardNotesV1(server, notes, {
       authorizer: stackAuthorizer,
       hiddenTool: true,
     });
-    // preflight: here, with the guarded server, c.var.auth and the body read through c.req.json() (Hono caches it for the transport); return its 403 (w-stepup)
+    // The 1.x SDK has no pre-dispatch hook: the preflight answers a scope
+    // shortfall with the 403, from the body Hono parsed (and caches for the
+    // transport); anything that is not JSON is left to the transport.
+    const body = await c.req.json().catch(() => undefined);
+    let parsedBody: unknown;
+    if (body !== undefined) {
+      const checked = await guarded.preflight(
+        { body, authorization: c.req.header("authorization") },
+        c.var.auth,
+        preflight,
+      );
+      if (checked.response !== undefined) return checked.response;
+      // The token carrying the decisions: dispatch runs no check again.
+      if (checked.authInfo !== undefined) c.set("auth", checked.authInfo);
+      parsedBody = checked.parsedBody;
+    }
     const transport = new StreamableHTTPTransport();
     await server.connect(transport);
-    return await transport.handleRequest(c) ?? c.body(null, 202);
+    return await transport.handleRequest(c, parsedBody) ?? c.body(null, 202);
   });
   return {
     handler: async (request) => await app.fetch(request),

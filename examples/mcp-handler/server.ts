@@ -35,7 +35,9 @@ export async function createMcpHandlerExample(
     });
   }, { serverInfo: { name: "notes-mcp-handler", version: "1.0.0" } });
   const handleMcp = withMcpAuth(
-    // preflight: none needed (SDK v2's scope-challenge hook answers the 403 before dispatch); a request-level one goes here, reading request.clone() (mcp-handler reads the body itself)
+    // No preflight: mcp-handler builds its McpServer itself, so SDK v2's
+    // scope-challenge hook (which the guard installs) answers each scope
+    // shortfall with the 403 before dispatch, and dispatch decides again.
     (request) => mcp(request),
     auth.bearer,
   );

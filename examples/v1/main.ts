@@ -14,9 +14,4 @@ import { createV1Example } from "./server.ts";
 await runStack(createV1Example, {
   stack: "MCP SDK 1.x, Web-standard transport on Deno.serve",
   task: "example:v1",
-  notes: [
-    "MCP SDK 1.x has no hook for an HTTP 403 yet: there, a scope shortfall",
-    "is a -32602 JSON-RPC error naming data.requiredScopes, which clients do",
-    "not step up from.",
-  ],
 });

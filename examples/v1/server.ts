@@ -37,6 +37,7 @@ export async function createV1Example(
   const notes: string[] = [];
   const auth = await stackAuth(options);
   const metadata = protectedResourceMetadata(auth.metadata);
+  const preflight = { resourceMetadataUrl: auth.metadataUrl };
   const mcp = withBearerAuth(async (request, token) => {
     if (request.method !== "POST") return methodNotAllowed();
     // One McpServer and transport per request: stateless Streamable HTTP.
@@ -45,15 +46,18 @@ export async function createV1Example(
       notes,
       { authorizer: stackAuthorizer, hiddenTool: true },
     );
-    // preflight: here, `const checked = await guarded.preflight(request, token)`; `if (checked.response) return checked.response;` then hand the transport `checked.request` and `checked.sdkOptions` below instead of `request` and `{ authInfo }` (w-stepup)
+    // The 1.x SDK has no pre-dispatch hook: the preflight reads the body
+    // once and answers a scope shortfall with the 403 (a policy engine
+    // down: 503) before the transport sees the request.
+    const checked = await guarded.preflight(request, token, preflight);
+    if (checked.response !== undefined) return checked.response;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
     });
     await guarded.server.connect(transport);
-    return await transport.handleRequest(
-      request,
-      token === undefined ? {} : { authInfo: token },
-    );
+    // The body already read, and the token carrying the decisions:
+    // dispatch runs no check again.
+    return await transport.handleRequest(checked.request, checked.sdkOptions);
   }, auth.bearer);
   return {
     async handler(request) {

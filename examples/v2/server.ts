@@ -8,8 +8,9 @@
  * @module
  */
 
-import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+import { McpServer } from "@modelcontextprotocol/server";
 import { protectedResourceMetadata, withBearerAuth } from "@mcp-authz/core";
+import { guardedMcpHandler } from "@mcp-authz/core/mcp";
 import { guardNotes, stackAuthorizer } from "../demo/notes.ts";
 import { type StackApp, type StackAppOptions, stackAuth } from "../_stack.ts";
 
@@ -26,24 +27,20 @@ export async function createV2Example(
   const auth = await stackAuth(options);
   const metadata = protectedResourceMetadata(auth.metadata);
   // One guarded McpServer per request: stateless Streamable HTTP.
-  // preflight: here, `guardedMcpHandler(() => guardNotes(new McpServer(...), notes, { ... }))` of @mcp-authz/core/mcp in place of createMcpHandler (same fetch below; it preflights each request) (w-stepup)
-  const mcp = createMcpHandler(() => {
-    const server = new McpServer({ name: "notes-v2", version: "1.0.0" });
-    guardNotes(server, notes, {
-      authorizer: stackAuthorizer,
-      hiddenTool: true,
-    });
-    return server;
-  });
-  const href = auth.metadataUrl.href;
+  // createMcpHandler with the guard's preflight in front: it reads the body
+  // once and answers a scope shortfall with the 403 step-up (a policy
+  // engine down: 503) before the SDK; dispatch then reuses its decisions.
+  const mcp = guardedMcpHandler(
+    () =>
+      guardNotes(new McpServer({ name: "notes-v2", version: "1.0.0" }), notes, {
+        authorizer: stackAuthorizer,
+        hiddenTool: true,
+      }),
+    { preflight: { resourceMetadataUrl: auth.metadataUrl } },
+  );
   const protectedMcp = withBearerAuth(
     (request, token) =>
-      mcp.fetch(request, {
-        // SDK v2's own 403 step-up challenge names the metadata document too.
-        ...(token === undefined
-          ? {}
-          : { authInfo: { ...token, resourceMetadataUrl: href } }),
-      }),
+      mcp.fetch(request, token === undefined ? {} : { authInfo: token }),
     auth.bearer,
   );
   return {

@@ -97,7 +97,8 @@ console.log([
   `Authorization server: ${origin}/oauth (embedded in the Worker, development only: approves everyone as "dev-user")`,
   "",
   "Tools: list_notes and whoami (scope read), add_note (scope write),",
-  "delete_all_notes (tag admin: scope admin).",
+  "delete_all_notes (tag admin: scope admin), export_notes (auditors only:",
+  "hidden from every development token).",
   "",
   "Connect the MCP Inspector (it registers, logs in with OAuth and lists the tools):",
   `  npx --yes -p @modelcontextprotocol/inspector@2.12.0 mcp-inspector --cli ${mcpUrl} --transport http --method tools/list`,
@@ -106,6 +107,7 @@ console.log([
   "Or the MCP SDK client of this repository (logs in with OAuth, lists the tools, calls one):",
   `  ${portEnv}npx --yes deno@2.9.6 task client`,
   `  ${portEnv}TOOL=delete_all_notes npx --yes deno@2.9.6 task client   # 403: steps up to "admin"`,
+  `  ${portEnv}SCOPE=write TOOL=add_note ARGS='{"text":"hi"}' npx --yes deno@2.9.6 task client`,
   "",
   "Stop with Ctrl-C.",
 ].join("\n"));

@@ -14,6 +14,7 @@
  */
 
 import { createMcpHandler } from "agents/mcp/server";
+import { McpServer } from "@modelcontextprotocol/server";
 import {
   JwtVerifier,
   protectedResourceMetadata,
@@ -21,7 +22,13 @@ import {
   withBearerAuth,
 } from "@mcp-authz/core";
 import { createDevAuthorizationServer } from "@mcp-authz/core/dev";
-import { notesServer, SCOPE_HIERARCHY, SCOPES } from "../demo/notes.ts";
+import type { GuardedServer } from "@mcp-authz/core/mcp";
+import {
+  guardNotes,
+  SCOPE_HIERARCHY,
+  SCOPES,
+  stackAuthorizer,
+} from "../demo/notes.ts";
 
 /** The Worker's bindings. */
 export interface Env {
@@ -34,7 +41,25 @@ type Handler = (request: Request) => Promise<Response>;
 // Per isolate: the notes, and one stateless MCP handler (a fresh guarded
 // McpServer per request).
 const notes: string[] = [];
-const mcp = createMcpHandler(() => notesServer(notes), { route: "/mcp" });
+
+/** A fresh guarded notes server: the framework examples' policy and tools. */
+function notesServer(): GuardedServer {
+  return guardNotes(
+    new McpServer({ name: "notes-workers", version: "1.0.0" }),
+    notes,
+    { authorizer: stackAuthorizer, hiddenTool: true },
+  );
+}
+
+// The server each request was preflighted with, for the handler's factory
+// (agents hands it the same Request): the one whose decisions dispatch
+// reuses. A request the preflight did not read gets a fresh one.
+const preflighted = new WeakMap<Request, McpServer>();
+const mcp = createMcpHandler(
+  ({ requestInfo }) =>
+    (requestInfo && preflighted.get(requestInfo)) ?? notesServer().server,
+  { route: "/mcp" },
+);
 
 /** Builds the routes once per isolate (keys cannot be made at load time). */
 async function build(env: Env): Promise<Handler> {
@@ -51,16 +76,18 @@ async function build(env: Env): Promise<Handler> {
     scopesSupported: SCOPES,
     resourceName: "mcp-authz notes on Workers",
   });
+  const preflight = { resourceMetadataUrl: metadataUrl };
   const protectedMcp = withBearerAuth(
-    (request, token) => {
-      // preflight: the transport-level step-up (w-stepup) goes here, with
-      // `request` and `token`, before the MCP handler reads the body.
-      return mcp.fetch(request, {
-        // The SDK's 403 step-up challenge names the metadata document too.
-        ...(token === undefined ? {} : {
-          authInfo: { ...token, resourceMetadataUrl: metadataUrl.href },
-        }),
-      });
+    async (request, token) => {
+      // The preflight reads the body once and answers a scope shortfall
+      // with the 403 step-up (a policy engine down: 503) before the MCP
+      // handler; otherwise the handler gets the body and a token carrying
+      // the decisions, so dispatch runs no check again.
+      const guarded = notesServer();
+      const checked = await guarded.preflight(request, token, preflight);
+      if (checked.response !== undefined) return checked.response;
+      preflighted.set(checked.request, guarded.server);
+      return await mcp.fetch(checked.request, checked.sdkOptions);
     },
     {
       // The embedded server's key is at hand: no JWKS fetch to ourselves.

@@ -267,3 +267,28 @@ export function urlOption(
 ): URL {
   return parseEndpointUrl(value, label(owner, name), rules);
 }
+
+/**
+ * Reads an option that is one of a few strings (`stepUp: "always"`).
+ *
+ * @throws {TypeError} When it is set to anything else, listing the choices.
+ */
+export function oneOfOption<T extends string>(
+  owner: string,
+  name: string,
+  value: unknown,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "string" || !(choices as readonly string[]).includes(value)
+  ) {
+    throw new TypeError(
+      `${label(owner, name)} must be one of ${
+        choices.map((choice) => JSON.stringify(choice)).join(", ")
+      }, got ${show(value)}`,
+    );
+  }
+  return value as T;
+}

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { writeToNode } from "../_internal/node_response.ts";
+
 /**
  * The parts of a Node `IncomingMessage` (an Express or Connect request
  * too) that the Node adapter reads. Its body is never read.
@@ -102,18 +104,9 @@ export interface NodeResponse {
  * assert.equal(JSON.parse(sent[2] as string).error, "insufficient_scope");
  * ```
  */
-export async function writeNodeResponse(
+export function writeNodeResponse(
   res: NodeResponse,
   response: Response,
 ): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
-  const body = new Uint8Array(await response.arrayBuffer());
-  res.writeHead(response.status, headers);
-  if (body.byteLength > 0) res.end(body);
-  else res.end();
+  return writeToNode(res, response);
 }

@@ -17,7 +17,7 @@
 import { type Tracker, tracker } from "./runner.ts";
 import type { AccessToken, Component, ComponentKind } from "./context.ts";
 import type { ErrorReporter } from "./_evaluate.ts";
-import { isAuthorizationError } from "./_evaluate.ts";
+import { isAuthorizationError, isUnavailableError } from "./_evaluate.ts";
 import { InsufficientScopeError } from "../errors.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
 import type { DecisionOperation } from "./decision.ts";
@@ -155,6 +155,15 @@ export class AuthorizeWatch {
       return { operation, outcome: "hidden", reason: "unknown_component" };
     }
     const layer = this.layer ?? "component";
+    // The engine behind a check could not decide: the caller says retry.
+    if (isUnavailableError(error)) {
+      return {
+        operation,
+        outcome: "unavailable",
+        reason: "unavailable",
+        layer,
+      };
+    }
     // A shortfall that does not read as scopes (a hostile error) asks for
     // nothing: the guard answers it as not found.
     const missing = error instanceof InsufficientScopeError

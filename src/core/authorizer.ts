@@ -4,7 +4,7 @@
  * @module
  */
 
-import { functionOption, optionsObject, show } from "../_internal/options.ts";
+import { functionOption, optionsObject } from "../_internal/options.ts";
 import {
   type AccessToken,
   type AuthCheck,
@@ -12,24 +12,27 @@ import {
   type Component,
   seeded,
 } from "./context.ts";
-import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { AuthorizationError } from "../errors.ts";
 import { reportSafely } from "../_internal/report.ts";
 import {
   type ErrorReporter,
   evaluateAll,
   isAuthorizationError,
-  isUnavailableError,
-  toCheckList,
   warnOnError,
 } from "./_evaluate.ts";
 import { BatchScope, isBatchCheck } from "./batch.ts";
-import {
-  addRequirements,
-  evaluateShortfall,
-  scopeRequirements,
-  tracker,
-} from "./runner.ts";
+import { type Tracker, tracker } from "./runner.ts";
 import { named } from "./checks.ts";
+import { authorizeLayers, compileLayers, componentShape } from "./_layers.ts";
+// stepUp (issue 11): the "always" and "never" policies.
+import {
+  authorizeAlways,
+  concealed,
+  lenient,
+  lenientAuth,
+  stepUpOption,
+  type StepUpPolicy,
+} from "./step_up.ts";
 import type { DecisionOptions } from "./decision.ts";
 import * as events from "./_decision_watch.ts";
 import {
@@ -69,6 +72,12 @@ export interface AuthorizerOptions extends DecisionOptions {
    * `console.warn` naming the check. Called without a receiver.
    */
   onError?: ((error: unknown, check: AuthCheck) => void) | undefined;
+  /**
+   * What lists show and calls answer when only scopes stand between the
+   * token and a component: `"layers"` (default, FastMCP's), `"always"` or
+   * `"never"` (see {@linkcode StepUpPolicy}).
+   */
+  stepUp?: StepUpPolicy | undefined;
 }
 
 /**
@@ -95,42 +104,21 @@ const NOT_FOUND_MESSAGE = "Component not found or not authorized";
 
 const EMPTY: ReadonlySet<string> = new Set();
 
+/** Every option `new Authorizer` takes: any other key is refused. */
+const OPTION_KEYS: readonly (keyof AuthorizerOptions)[] = [
+  ...(["layers", "scopeHierarchy", "onError", "stepUp"] as const),
+  ...events.OPTION_NAMES,
+];
+
 /**
  * `authorizer[layerChecks]`: every check of every layer, in order. Internal:
  * the MCP guard asks them what they advertise about a listed tool.
  */
 export const layerChecks: unique symbol = Symbol();
 
-// Stand-ins named in `onError` reports for failures that are not a check's:
-// a malformed component, or a component list that threw while iterated.
-// Named explicitly: a minifier renames function expressions.
-const componentShape: AuthCheck = named(() => false, "invalidComponent");
+// Stand-in named in `onError` reports when a component list threw while
+// iterated. Named explicitly: a minifier renames function expressions.
 const componentList: AuthCheck = named(() => false, "unreadableComponentList");
-
-function compileLayers(layers: unknown): readonly (readonly AuthCheck[])[] {
-  if (layers === undefined) return [];
-  if (!Array.isArray(layers)) {
-    throw new TypeError(
-      `Authorizer option "layers" must be an array of checks or check lists, got ${
-        show(layers)
-      }`,
-    );
-  }
-  return Object.freeze(
-    layers.map((layer, i) =>
-      Object.freeze(
-        toCheckList(layer).map((check, j) => {
-          if (typeof check === "function") return check;
-          throw new TypeError(
-            `Authorizer layer ${i}${
-              Array.isArray(layer) ? `, check ${j},` : ""
-            } must be a function (ctx) => boolean, got ${show(check)}`,
-          );
-        }),
-      )
-    ),
-  );
-}
 
 /**
  * Decides which components a token may see and use: a component's own
@@ -179,28 +167,37 @@ export class Authorizer {
   #ownBatched: WeakMap<object, boolean> = new WeakMap();
   #compiled: CompiledHierarchy | undefined;
   #report: ErrorReporter;
+  #stepUp: StepUpPolicy;
+  /** The layers as `filter` runs them: lenient under `"always"`. */
+  #listFlat: readonly AuthCheck[];
   #decisions: events.DecisionSink | undefined;
 
   /**
    * Validates the layers and hierarchy once.
    *
-   * @param options Layers, scope hierarchy and error reporter.
+   * @param options Layers, scope hierarchy, error reporter, step-up policy.
    * @throws {TypeError} When `options` is not an object or has a key other
-   * than `layers`, `scopeHierarchy`, `onError`, `onDecision`,
+   * than `layers`, `scopeHierarchy`, `onError`, `stepUp`, `onDecision`,
    * `redactDecision` and `listDecisions` (a misspelt `layers` would load
    * none), a layer is not a check or list of checks, the hierarchy is not
-   * scope -> scope list, or `onError` / `onDecision` is not a function.
+   * scope -> scope list, `onError` / `onDecision` is not a function, or
+   * `stepUp` is not `"layers"`, `"always"` or `"never"`.
    */
   constructor(options: AuthorizerOptions = {}) {
-    const { layers, scopeHierarchy, onError } = optionsObject(
+    const { layers, scopeHierarchy, onError, stepUp } = optionsObject(
       "Authorizer",
       options,
-      ["layers", "scopeHierarchy", "onError", ...events.OPTION_NAMES],
+      OPTION_KEYS,
       "an options object such as { layers: [...] }",
     );
+    // stepUp (issue 11): read first, the layers' list form depends on it.
+    this.#stepUp = stepUpOption("Authorizer", stepUp);
     this.#layers = compileLayers(layers);
     this.#flat = Object.freeze(this.#layers.flat());
     this.#batched = this.#flat.some(isBatchCheck);
+    this.#listFlat = this.#stepUp === "always"
+      ? Object.freeze(this.#flat.map(lenient))
+      : this.#flat;
     this.#compiled = scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(scopeHierarchy);
@@ -218,11 +215,7 @@ export class Authorizer {
     return this.#decisions;
   }
 
-  /**
-   * Internal. Every check of every layer, in order.
-   *
-   * @ignore
-   */
+  /** @ignore Internal. Every check of every layer, in order. */
   get [layerChecks](): readonly AuthCheck[] {
     return this.#flat;
   }
@@ -235,8 +228,9 @@ export class Authorizer {
   }
 
   /**
-   * Own auth, then every layer (`flat`): one AND chain, synchronous until a
-   * check is not. Batch checks answer through `batch`, once per list.
+   * Own auth, then every layer (`flat`), as lists judge them (lenient
+   * under `"always"`): one AND chain, synchronous until a check is not.
+   * Batch checks answer through `batch`, once per list.
    */
   #decide(
     token: AccessToken | undefined,
@@ -251,8 +245,10 @@ export class Authorizer {
       this.#report,
     );
     const own = component.auth;
+    // stepUp (issue 11): under "always", own scope checks are lenient too.
+    const auth = this.#listFlat === this.#flat ? own : lenientAuth(own);
     const first = own === undefined ||
-      batch.evaluateOwn(own, ctx, this.#report, this.#ownBatched);
+      batch.evaluateOwn(auth, ctx, this.#report, this.#ownBatched);
     return first === true
       ? evaluateAll(flat, ctx, this.#report)
       : first && first.then((ok) => ok && evaluateAll(flat, ctx, this.#report));
@@ -286,7 +282,9 @@ export class Authorizer {
    * @typeParam C The component type, kept in the result.
    * @param token The verified token, or `undefined` when unauthenticated.
    * @param components The components to filter.
-   * @returns The components that pass their own `auth` and every layer.
+   * @returns The components that pass their own `auth` and every layer
+   * (with `stepUp: "always"`, also those whose every failing check is
+   * scope-aware and names what the token lacks).
    *
    * @example Usage
    * ```ts
@@ -328,7 +326,9 @@ export class Authorizer {
       const granted = this.#granted(token);
       // Batch checks (decideMany) are asked once for the whole list.
       const batch = new BatchScope(this.#report);
-      const flat = this.#batched ? batch.substitute(this.#flat) : this.#flat;
+      // stepUp (issue 11): the layers as lists judge them (lenient under "always").
+      const base = this.#listFlat;
+      const flat = this.#batched ? batch.substitute(base) : base;
       const kept: C[] = [];
       // Once a check goes async, the rest are collected in order and awaited.
       let pending: [C, boolean | Promise<boolean>][] | undefined;
@@ -365,7 +365,10 @@ export class Authorizer {
    * scope shortfall (no step-up can help, so existence is not revealed).
    * @throws {InsufficientScopeError} When a layer denies for want of scopes:
    * `requiredScopes` is that layer's shortfall widened by the requirements of
-   * the following scope-only layers, up to the first opaque one.
+   * the following scope-only layers, up to the first opaque one. With
+   * `stepUp: "always"`, whenever every failing check (own `auth` included)
+   * is scope-aware, naming all they lack; with `stepUp: "never"`, never (the
+   * unknown component's `AuthorizationError` instead).
    * @throws {AuthorizationUnavailableError} When a check (own `auth` or a
    * layer) throws it: the engine behind it could not decide, so the caller
    * answers "retry" (HTTP 503), not "not found".
@@ -396,80 +399,48 @@ export class Authorizer {
       options,
       NOT_FOUND_MESSAGE,
     );
-    const decided = this.#authorize(token, component, options, watch);
+    // One tracker per decision: it notes masked errors (and, for the
+    // watch, what a redactor may see) whichever engine decides.
+    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
+    const decided = this.#byPolicy(token, component, options, watch, tracked);
     return watch === undefined ? decided : watch.settle(decided);
   }
 
-  async #authorize(
+  /** The decision of `authorize`, by the engine of the step-up policy. */
+  #byPolicy(
     token: AccessToken | undefined,
     component: Component | undefined,
     options: AuthorizeOptions | undefined,
     watch: events.AuthorizeWatch | undefined,
+    tracked: Tracker,
   ): Promise<void> {
-    // One context for the whole decision, reporting through a tracker: a
-    // layer whose check threw is opaque, whatever it claims to lack.
-    const tracked = watch?.track(this.#report) ?? tracker(this.#report);
-    let ctx: AuthContext | undefined;
-    let visible = false;
-    try {
-      if (component != null) {
-        ctx = AuthContext[seeded](
-          { token, component, arguments: options?.arguments },
-          this.#granted(token),
-          tracked.report,
-        );
-        visible = component.auth === undefined ||
-          await evaluateAll(toCheckList(component.auth), ctx, tracked.report);
-      }
-    } catch (error) {
-      // An engine that could not decide is not a "not found": say retry.
-      if (isUnavailableError(error)) throw error;
-      // A malformed component is reported; own auth's errors already were.
-      if (ctx === undefined) reportSafely(this.#report, error, componentShape);
+    // What both engines take first: the call, the layers, the token's scopes.
+    const call = [
+      token,
+      component,
+      options,
+      this.#layers,
+      () => this.#granted(token),
+    ] as const;
+    // stepUp (issue 11): the policy picks the engine.
+    if (this.#stepUp === "always") {
+      return authorizeAlways(...call, tracked, notFoundError, watch);
     }
-    // Unknown, malformed, or hidden by its own auth (whatever the reason):
-    // one answer, so that existence never leaks.
-    if (!visible) throw new AuthorizationError(NOT_FOUND_MESSAGE);
-
-    for (let i = 0; i < this.#layers.length; i++) {
-      if (watch !== undefined) watch.layer = i;
-      const result = await evaluateShortfall(this.#layers[i]!, ctx!, tracked);
-      if (result.authorized) continue;
-      // No step-up can help: answer exactly as for an unknown component, so
-      // a hidden component cannot be told from a missing one.
-      if (result.missingScopes.length === 0) {
-        throw new AuthorizationError(NOT_FOUND_MESSAGE);
-      }
-      const required = new Set(result.missingScopes);
-      let end = i + 1;
-      for (; end < this.#layers.length; end++) {
-        const more = scopeRequirements(this.#layers[end]!, ctx!, {
-          onError: this.#report,
-        });
-        if (more === undefined) break; // an opaque layer: say nothing beyond it
-        for (const scope of more) required.add(scope);
-      }
-      throw new InsufficientScopeError([...required], {
-        challengeScopes: this.#challengeScopes(ctx!, end),
-      });
-    }
+    const decided = authorizeLayers(
+      ...call,
+      this.#report,
+      tracked,
+      notFoundError,
+      watch,
+    );
+    // "never": the watch sees the concealed answer (a shortfall: hidden).
+    return this.#stepUp === "never"
+      ? concealed(decided, notFoundError)
+      : decided;
   }
+}
 
-  /**
-   * What a step-up challenge names beside the missing scopes (RFC 6750 §3):
-   * every scope the component's own auth and the layers before `end`
-   * require, held or not, so that a client which replaces its scopes with
-   * the challenge's (MCP 2025-11-25) keeps the ones this call needs.
-   */
-  #challengeScopes(ctx: AuthContext, end: number): string[] {
-    const scopes = new Set<string>();
-    const own = ctx.component.auth;
-    if (own !== undefined) {
-      addRequirements(toCheckList(own), ctx, this.#report, scopes);
-    }
-    for (let i = 0; i < end; i++) {
-      addRequirements(this.#layers[i]!, ctx, this.#report, scopes);
-    }
-    return [...scopes];
-  }
+/** The one error of an unknown component and of one that reads as such. */
+function notFoundError(): AuthorizationError {
+  return new AuthorizationError(NOT_FOUND_MESSAGE);
 }

@@ -72,7 +72,7 @@ export interface SdkBinding {
   readonly bypasses: readonly (readonly [method: string, instead: string])[];
   /** The `authInfo` the transport gave a request, from a handler's `ctx`. */
   authInfo(ctx: unknown): unknown;
-  /** The JSON-RPC id of the request a handler's `ctx` is for. */
+  /** The JSON-RPC id of the request a handler's `ctx` serves. */
   requestId(ctx: unknown): unknown;
   /** The error class the SDK turns into a JSON-RPC error response. */
   error(denial: Denial): Error;

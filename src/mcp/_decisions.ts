@@ -13,7 +13,11 @@
 
 import { isRecord } from "../_internal/options.ts";
 import type { AccessToken, ComponentKind } from "../core/context.ts";
-import type { DecisionOperation } from "../core/decision.ts";
+import type {
+  DecisionDetails,
+  DecisionEvent,
+  DecisionOperation,
+} from "../core/decision.ts";
 import {
   componentFields,
   decisionEvent,
@@ -161,4 +165,99 @@ export function authorizeOptions(
   return asked === undefined
     ? { arguments: args }
     : { arguments: args, [asking]: asked } as AuthorizeOptions;
+}
+
+/**
+ * A decision event held back: made before dispatch (the preflight), it is
+ * emitted by whoever answers with that decision (the preflight's own 403
+ * or 503, the v2 hook's 403, or dispatch reusing it), once. A decision
+ * nobody answers with (decided again in dispatch, or a request the SDK
+ * refuses before dispatch) emits nothing: the decision that does answer
+ * the request reports it.
+ */
+export class HeldEvent {
+  #sink: DecisionSink;
+  #event: DecisionEvent | undefined;
+  #details: DecisionDetails = NO_DETAILS;
+
+  constructor(sink: DecisionSink) {
+    this.#sink = sink;
+  }
+
+  /** The sink the Authorizer emits into: it holds the event instead. */
+  holder(): DecisionSink {
+    return {
+      each: false,
+      redacts: this.#sink.redacts,
+      emit: (event, details) => {
+        this.#event = event;
+        this.#details = details;
+      },
+    };
+  }
+
+  /** Emits the held event, the first time only. */
+  release(): void {
+    const event = this.#event;
+    if (event === undefined) return;
+    this.#event = undefined;
+    this.#sink.emit(event, this.#details);
+  }
+}
+
+/**
+ * What the preflight tells the Authorizer about one call of a body, and
+ * where the event is held; `undefined` when nobody listens.
+ */
+export function askingAhead(
+  guard: Scope,
+  method: string,
+  id: unknown,
+): { asked: Asking; held: HeldEvent } | undefined {
+  const sink = guard.decisions;
+  if (sink === undefined) return undefined;
+  try {
+    const held = new HeldEvent(sink);
+    const asked = askingWith(held.holder(), method, id);
+    return asked === undefined ? undefined : { asked, held };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For a list whose items share components (resources a template lists):
+ * the Authorizer decides each component once, and the list's event counts
+ * the items the client is sent, as for any other list. `count` emits it.
+ */
+export function askingShared(
+  asked: Asking | undefined,
+): { asked: Asking; count: (shown: number, hidden: number) => void } | {
+  asked: undefined;
+  count: undefined;
+} {
+  if (asked === undefined) return { asked, count: undefined };
+  const sink = asked.sink;
+  let summary: [DecisionEvent, DecisionDetails] | undefined;
+  const holder: DecisionSink = {
+    each: sink.each,
+    redacts: sink.redacts,
+    emit: (event, details) => {
+      // Per component events go on; the summary waits for the items' count.
+      if (event.shown === undefined) sink.emit(event, details);
+      else summary = [event, details];
+    },
+  };
+  return {
+    asked: { ...asked, sink: holder },
+    count: (shown, hidden) => {
+      if (summary === undefined) return;
+      const [event, details] = summary;
+      try {
+        sink.emit(decisionEvent({ ...event, shown, hidden }), details);
+      } catch {
+        // An event that cannot be built changes nothing.
+      }
+    },
+  };
 }

@@ -32,11 +32,12 @@ export interface ComponentAuth {
   auth?: AuthCheck | readonly AuthCheck[] | undefined;
 }
 
-/** A registration's configuration, split into ours and the SDK's. */
-export interface Declaration {
-  /** The `tags` and `auth`, checked. */
-  readonly declared: ComponentAuth;
-  /** Everything else, for the SDK. */
+/**
+ * A registration's configuration, split into ours (`tags` and `auth`,
+ * checked) and the SDK's. One object: this is made per registration.
+ */
+export interface Declaration extends ComponentAuth {
+  /** Everything else, for the SDK: the guard's own copy. */
   readonly sdkConfig: Record<string, unknown>;
 }
 
@@ -72,25 +73,38 @@ export function nameOf(name: unknown, kind: string): string {
  * declares and what goes to the SDK.
  *
  * @param config The configuration given at registration.
- * @param where Names the registration in messages (`Tool "wipe"`).
+ * @param kind What is registered, for messages (`Tool`).
+ * @param name Its name, for messages: `Tool "wipe"` (only built for one).
  * @throws {TypeError} When `config` is not an object, `tags` or `auth` are
  * malformed or misspelt, or `config` sets the `scopeChallenge` the guard owns.
  */
-export function declarationOf(config: unknown, where: string): Declaration {
+export function declarationOf(
+  config: unknown,
+  kind: string,
+  name: string,
+): Declaration {
+  // Runs for every registration of a per-request server: nothing is built
+  // for messages unless one is thrown.
   if (!isRecord(config)) {
+    const where = `${kind} "${name}"`;
     throw new TypeError(
       `${where} config must be an object, got ${show(config)}`,
     );
   }
   const { tags, auth, ...sdkConfig } = config;
   if (sdkConfig.scopeChallenge !== undefined) {
+    const where = `${kind} "${name}"`;
     throw new TypeError(
       `${where} config has a scopeChallenge: the guard sets it from the Authorizer, so declare auth checks or tags instead`,
     );
   }
-  for (const key of Object.keys(sdkConfig)) {
+  // One pass over the SDK's keys, lower-casing only those as short as a
+  // near miss (this runs for every registration of a per-request server).
+  for (const key in sdkConfig) {
+    if (key.length < 3 || key.length > 5) continue;
     const meant = NEAR_MISSES.get(key.toLowerCase());
     if (meant !== undefined) {
+      const where = `${kind} "${name}"`;
       throw new TypeError(
         `${where} config has ${
           JSON.stringify(key)
@@ -98,63 +112,87 @@ export function declarationOf(config: unknown, where: string): Declaration {
       );
     }
   }
-  if (tags !== undefined && !Array.isArray(tags) && !(tags instanceof Set)) {
+  if (tags !== undefined) checkTags(tags, kind, name);
+  if (Array.isArray(auth)) {
+    for (const check of auth) checkCheck(check, kind, name);
+  } else if (auth !== undefined) checkCheck(auth, kind, name);
+  return {
+    tags: tags as ComponentAuth["tags"],
+    auth: auth as ComponentAuth["auth"],
+    sdkConfig,
+  };
+}
+
+/** The tags in their order, each once. */
+function distinct(tags: readonly string[] | ReadonlySet<string>): string[] {
+  if (!Array.isArray(tags)) return [...tags];
+  const list = tags as readonly string[];
+  for (let i = 1; i < list.length; i++) {
+    // A repeat: keep the first of each (rare: tags are few).
+    if (list.indexOf(list[i]!) < i) {
+      return list.filter((tag, j) => list.indexOf(tag) === j);
+    }
+  }
+  return list.slice();
+}
+
+function checkTags(tags: unknown, kind: string, name: string): void {
+  if (!Array.isArray(tags) && !(tags instanceof Set)) {
     throw new TypeError(
-      `${where} tags must be an array or Set of strings, got ${show(tags)}`,
+      `${kind} "${name}" tags must be an array or Set of strings, got ${
+        show(tags)
+      }`,
     );
   }
-  for (const tag of tags ?? []) {
+  for (const tag of tags) {
     if (typeof tag !== "string") {
       throw new TypeError(
-        `${where} tags must be an array or Set of strings, got ${
+        `${kind} "${name}" tags must be an array or Set of strings, got ${
           show(tag)
         } in it`,
       );
     }
   }
-  const checks = auth === undefined ? [] : Array.isArray(auth) ? auth : [auth];
-  for (const check of checks) {
-    if (typeof check !== "function") {
-      throw new TypeError(
-        `${where} auth must be a check (ctx) => boolean or a list of them, got ${
-          show(check)
-        }`,
-      );
-    }
+}
+
+function checkCheck(check: unknown, kind: string, name: string): void {
+  if (typeof check !== "function") {
+    throw new TypeError(
+      `${kind} "${name}" auth must be a check (ctx) => boolean or a list of them, got ${
+        show(check)
+      }`,
+    );
   }
-  return {
-    declared: {
-      tags: tags as ComponentAuth["tags"],
-      auth: auth as ComponentAuth["auth"],
-    },
-    sdkConfig,
-  };
 }
 
 /**
- * The frozen component checks and layers see, from what was declared.
+ * The frozen component checks and layers see, from what was declared. Its
+ * tags are a frozen array (a frozen `Set` could still be added to, and
+ * costs ten times the memory on a server built per request).
  *
  * @param kind What was registered.
  * @param name Its name.
  * @param declared Its `tags` and `auth`.
- * @param extra Its URI (resources, templates) and `_meta`.
+ * @param uri Its URI or URI template (resources, templates).
+ * @param meta Its `_meta`.
  */
 export function componentOf(
   kind: Component["kind"],
   name: string,
   declared: ComponentAuth,
-  extra: { uri?: string | undefined; meta?: unknown },
+  uri: string | undefined,
+  meta: unknown,
 ): Component {
   const component: Component = { kind, name };
   if (declared.tags !== undefined) {
-    component.tags = Object.freeze(new Set(declared.tags));
+    component.tags = Object.freeze(distinct(declared.tags));
   }
   if (declared.auth !== undefined) {
     component.auth = Array.isArray(declared.auth)
       ? Object.freeze([...declared.auth])
       : declared.auth;
   }
-  if (extra.uri !== undefined) component.uri = extra.uri;
-  if (isRecord(extra.meta)) component.meta = extra.meta;
+  if (uri !== undefined) component.uri = uri;
+  if (isRecord(meta)) component.meta = meta;
   return Object.freeze(component);
 }

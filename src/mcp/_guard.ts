@@ -16,20 +16,22 @@ import {
   declarationOf,
   nameOf,
 } from "./_declaration.ts";
-import {
-  type ArgumentsOf,
-  guardedHandler,
-  type GuardScope,
-  withScopeChallenge,
-} from "./_handlers.ts";
+import { guardedHandler, type GuardScope } from "./_handlers.ts";
+import { challengeHook, type ScopeChallengeHook } from "./_hook.ts";
 import { calleeOf, guardConfig, type GuardOwner } from "./_options.ts";
+import {
+  type Preflight,
+  type PreflightInput,
+  preflightOf,
+  type PreflightOptions,
+} from "./preflight.ts";
+import type { AccessToken } from "../core/context.ts";
 import {
   ComponentRegistry,
   type Entry,
   type Handle,
   producing,
   type TemplateHandle,
-  variablesOf,
 } from "./_registry.ts";
 import {
   assertInstalled,
@@ -45,16 +47,6 @@ const RESOURCE_METHODS = Object.freeze([
   "resources/templates/list",
   "resources/read",
 ]);
-
-/** Tools and prompts: checks see `params.arguments`. */
-const namedArguments: ArgumentsOf = (request) => {
-  const args = request.params?.arguments;
-  return isRecord(args) ? args : undefined;
-};
-const noArguments: ArgumentsOf = () => undefined;
-/** Templates: checks see the URI's variables. */
-const templateVariables: ArgumentsOf = (request, entry) =>
-  variablesOf(entry.handle as TemplateHandle, request.params?.uri);
 
 /**
  * Checks what `owner` was given, before anything is changed.
@@ -78,6 +70,9 @@ export class Guard {
   #scope: GuardScope;
   #registry = new ComponentRegistry();
   #installed = new Set<string>();
+  #checked = new Set<readonly string[]>();
+  /** The v2 pre-dispatch hook every registration carries, if the SDK takes one. */
+  #hook: ScopeChallengeHook | undefined;
   #sdk: SdkRegistration;
 
   /**
@@ -105,6 +100,9 @@ export class Guard {
       registry: this.#registry,
       decisions,
     });
+    this.#hook = binding.scopeChallenge
+      ? challengeHook(this.#scope)
+      : undefined;
     this.#sdk = takeOver(
       server,
       binding,
@@ -119,32 +117,43 @@ export class Guard {
     );
   }
 
+  /** The HTTP preflight of one request (`preflight.ts`). */
+  preflight(
+    input: PreflightInput,
+    token: AccessToken | undefined,
+    options: PreflightOptions | undefined,
+  ): Promise<Preflight> {
+    return preflightOf(this.#scope, input, token, options);
+  }
+
   /** Registers a tool with its `tags` and `auth`. */
   tool(name: unknown, config: unknown, handler: unknown): unknown {
     const key = nameOf(name, "Tool");
-    return this.#register({
-      kind: "tool",
-      name: key,
-      declaration: declarationOf(config, `Tool "${key}"`),
-      argumentsOf: namedArguments,
-      register: (sdkConfig) => this.#sdk.tool(name, sdkConfig, handler),
-      index: (entry) => this.#registry.addTool(key, entry),
-      methods: TOOL_METHODS,
-    });
+    const declaration = declarationOf(config, "Tool", key);
+    const entry = this.#entry("tool", key, declaration, undefined);
+    const handle = this.#sdk.tool(
+      name,
+      this.#sdkConfig(declaration),
+      handler,
+    ) as Handle;
+    entry.handle = handle;
+    this.#registry.addTool(key, entry);
+    return this.#verified(handle, TOOL_METHODS);
   }
 
   /** Registers a prompt with its `tags` and `auth`. */
   prompt(name: unknown, config: unknown, handler: unknown): unknown {
     const key = nameOf(name, "Prompt");
-    return this.#register({
-      kind: "prompt",
-      name: key,
-      declaration: declarationOf(config, `Prompt "${key}"`),
-      argumentsOf: namedArguments,
-      register: (sdkConfig) => this.#sdk.prompt(name, sdkConfig, handler),
-      index: (entry) => this.#registry.addPrompt(key, entry),
-      methods: PROMPT_METHODS,
-    });
+    const declaration = declarationOf(config, "Prompt", key);
+    const entry = this.#entry("prompt", key, declaration, undefined);
+    const handle = this.#sdk.prompt(
+      name,
+      this.#sdkConfig(declaration),
+      handler,
+    ) as Handle;
+    entry.handle = handle;
+    this.#registry.addPrompt(key, entry);
+    return this.#verified(handle, PROMPT_METHODS);
   }
 
   /** Registers a resource (a URI) or a template with its `tags` and `auth`. */
@@ -155,90 +164,102 @@ export class Guard {
     read: unknown,
   ): unknown {
     const key = nameOf(name, "Resource");
-    const where = `Resource "${key}"`;
-    const declaration = declarationOf(config, where);
+    const declaration = declarationOf(config, "Resource", key);
     if (typeof uriOrTemplate === "string") {
-      const register = (sdkConfig: Record<string, unknown>) =>
-        this.#sdk.resource(name, uriOrTemplate, sdkConfig, read);
-      return this.#register({
-        kind: "resource",
-        name: key,
-        uri: uriOrTemplate,
-        declaration,
-        argumentsOf: noArguments,
-        register,
-        index: (entry) => this.#registry.addResource(uriOrTemplate, entry),
-        methods: RESOURCE_METHODS,
-      });
+      const entry = this.#entry("resource", key, declaration, uriOrTemplate);
+      const handle = this.#sdk.resource(
+        name,
+        uriOrTemplate,
+        this.#sdkConfig(declaration),
+        read,
+      ) as Handle;
+      entry.handle = handle;
+      this.#registry.addResource(uriOrTemplate, entry);
+      return this.#verified(handle, RESOURCE_METHODS);
     }
     const template = isRecord(uriOrTemplate)
       ? uriOrTemplate.uriTemplate
       : undefined;
     if (!isRecord(template)) {
       throw new TypeError(
-        `${where} needs a URI string or a ResourceTemplate, got ${
+        `Resource "${key}" needs a URI string or a ResourceTemplate, got ${
           show(uriOrTemplate)
         }`,
       );
     }
-    return this.#register({
-      kind: "resourceTemplate",
-      name: key,
-      uri: String(template),
+    const entry = this.#entry(
+      "resourceTemplate",
+      key,
       declaration,
-      argumentsOf: templateVariables,
-      register: (sdkConfig, entry) => {
-        const handle = this.#sdk.resource(
-          name,
-          producing(uriOrTemplate as object, entry),
-          sdkConfig,
-          read,
-        );
-        listsAs(handle, entry);
-        return handle;
-      },
-      index: (entry) =>
-        this.#registry.addTemplate(key, entry as Entry<TemplateHandle>),
-      methods: RESOURCE_METHODS,
-    });
+      String(template),
+    );
+    // Its listed resources are marked as produced by this entry, so that a
+    // list judges them by this template's checks (not by URI matching).
+    const handle = this.#sdk.resource(
+      name,
+      producing(uriOrTemplate as object, entry),
+      this.#sdkConfig(declaration),
+      read,
+    ) as TemplateHandle;
+    listsAs(handle, entry);
+    entry.handle = handle;
+    this.#registry.addTemplate(key, entry as Entry<TemplateHandle>);
+    return this.#verified(handle, RESOURCE_METHODS);
+  }
+
+  /** The index entry of a registration; its handle is set once the SDK has one. */
+  #entry(
+    kind: Component["kind"],
+    name: string,
+    declaration: Declaration,
+    uri: string | undefined,
+  ): Entry {
+    // Both fields from the start: one shape, no property added later.
+    return {
+      component: componentOf(
+        kind,
+        name,
+        declaration,
+        uri,
+        declaration.sdkConfig._meta,
+      ),
+      handle: undefined,
+    } as unknown as Entry;
   }
 
   /**
-   * Registers with the SDK (the hook added), indexes the component, and
-   * undoes the registration if its handlers bypassed the guard.
+   * The configuration the SDK registers with: the guard's own copy, with
+   * the v2 hook set on it (no further copy: this runs per registration).
    */
-  #register(registration: Registration): unknown {
-    const { declaration, methods } = registration;
-    const entry = {
-      component: componentOf(
-        registration.kind,
-        registration.name,
-        declaration.declared,
-        {
-          uri: registration.uri,
-          meta: declaration.sdkConfig._meta,
-        },
-      ),
-    } as Entry;
-    const handle = registration.register(
-      withScopeChallenge(
-        declaration.sdkConfig,
-        entry,
-        registration.argumentsOf,
-        this.#scope,
-      ),
-      entry,
-    ) as Handle;
-    entry.handle = handle;
-    registration.index(entry);
-    assertInstalled(
-      this.#installed,
-      methods,
-      () => handle.remove(),
-      this.#binding,
-    );
+  #sdkConfig(declaration: Declaration): Record<string, unknown> {
+    const sdkConfig = declaration.sdkConfig;
+    if (this.#hook !== undefined) sdkConfig.scopeChallenge = this.#hook;
+    return sdkConfig;
+  }
+
+  /**
+   * Undoes the registration if its handlers bypassed the guard. Checked
+   * once per group of methods: the guard only ever adds to `#installed`,
+   * so once a group went through it, later registrations cannot change that.
+   */
+  #verified(handle: Handle, methods: readonly string[]): Handle {
+    if (!this.#checked.has(methods)) {
+      verify(this.#installed, methods, handle, this.#binding);
+      this.#checked.add(methods);
+    }
     return handle;
   }
+}
+
+/** `assertInstalled` for `handle`: a function of its own, so that the
+ * closure's context is made only when it runs, not per registration. */
+function verify(
+  installed: ReadonlySet<string>,
+  methods: readonly string[],
+  handle: Handle,
+  binding: SdkBinding,
+): void {
+  assertInstalled(installed, methods, () => handle.remove(), binding);
 }
 
 /**
@@ -254,19 +275,4 @@ function listsAs(handle: unknown, entry: Entry): void {
         ? { ...updates, template: producing(updates.template, entry) }
         : updates,
     );
-}
-
-/** One registration, as `Guard.#register` carries it out. */
-interface Registration {
-  readonly kind: Component["kind"];
-  readonly name: string;
-  readonly uri?: string;
-  readonly declaration: Declaration;
-  readonly argumentsOf: ArgumentsOf;
-  readonly register: (
-    sdkConfig: Record<string, unknown>,
-    entry: Entry,
-  ) => unknown;
-  readonly index: (entry: Entry) => void;
-  readonly methods: readonly string[];
 }

@@ -2,9 +2,9 @@
  * The guarded handler of each request method, in front of the SDK's own:
  * lists filtered to what the token may use, calls, reads and gets
  * authorized before they run, completions answered only for usable prompts
- * and templates, per-token results marked `cacheScope: "private"`. Plus the
- * v2 pre-dispatch hook that turns a scope shortfall into an HTTP 403.
- * Internal.
+ * and templates, per-token results marked `cacheScope: "private"`. (The v2
+ * pre-dispatch hook that turns a scope shortfall into an HTTP 403 is in
+ * `_hook.ts`.) Internal.
  *
  * @module
  */
@@ -14,21 +14,16 @@ import type { Authorizer } from "../core/authorizer.ts";
 import type { AccessToken, Component } from "../core/context.ts";
 import { advertisedTools } from "./_advertise.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
-import {
-  denialOf,
-  type GuardedKind,
-  notFound,
-  scopeChallengeOf,
-  type ScopeChallengeShape,
-} from "./_denial.ts";
+import { denialOf, type GuardedKind, notFound } from "./_denial.ts";
 import type { ComponentRegistry, Entry } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
-import { reportStepUp } from "../http/_step_up.ts";
+// preflight (issue 11): decisions made before dispatch, reused here.
+import { recall } from "./_preflight.ts";
 import type { DecisionSink } from "../core/_decision_sink.ts";
 import { type Asking, listing } from "../core/_decision_watch.ts";
 import {
-  askingBeforeDispatch,
   askingFor,
+  askingShared,
   authorizeOptions,
   reportUnknown,
 } from "./_decisions.ts";
@@ -45,16 +40,6 @@ export interface GuardScope {
   readonly decisions?: DecisionSink | undefined;
 }
 
-/** The arguments checks see as `ctx.arguments`, from a request for `entry`. */
-export type ArgumentsOf = (
-  request: { params?: Record<string, unknown> },
-  entry: Entry,
-) => Record<string, unknown> | undefined;
-
-/** An SDK list item, carried through `Authorizer.filter` beside its component. */
-const ITEM: unique symbol = Symbol("mcp-authz.item");
-type Listed = Component & { [ITEM]: unknown };
-
 type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 
 /**
@@ -64,7 +49,9 @@ type EntryOf = (item: Record<string, unknown>) => Entry | undefined;
 type Decorate = () => (item: unknown, component: Component) => unknown;
 
 /**
- * Throws the SDK's not-found error unless the token may use `entry`.
+ * Throws the SDK's not-found error unless the token may use `entry`. With
+ * the handler's `ctx` and `method`, a decision the preflight made for this
+ * very call is reused (its checks do not run again).
  *
  * @param uri For a `resources/read`, the URI the client sent, echoed in
  * the not-found error.
@@ -77,17 +64,34 @@ async function authorize(
   kind: GuardedKind,
   asked: Asking | undefined,
   uri?: unknown,
+  ctx?: unknown,
+  method?: string,
 ): Promise<void> {
   if (entry === undefined || entry.handle?.enabled !== true) {
     reportUnknown(asked, kind, entry, token);
     throw guard.binding.error(notFound(kind, uri));
   }
   try {
-    await guard.authorizer.authorize(
-      token,
-      entry.component,
-      authorizeOptions(args, asked),
+    // preflight (issue 11): the decision made before dispatch, if any.
+    const early = method === undefined ? undefined : recall(
+      guard,
+      guard.binding.authInfo(ctx),
+      method,
+      guard.binding.requestId(ctx),
+      entry,
+      args,
     );
+    if (early === undefined) {
+      await guard.authorizer.authorize(
+        token,
+        entry.component,
+        authorizeOptions(args, asked),
+      );
+    } else {
+      // Dispatch answers with it: its event (held since) is this call's.
+      early.held?.release();
+      if (!early.allowed) throw early.error;
+    }
   } catch (error) {
     throw guard.binding.error(denialOf(error, kind, uri));
   }
@@ -114,22 +118,64 @@ async function filterItems(
   items: unknown,
   entryOf: EntryOf,
   asked: Asking | undefined,
-  decorate?: Decorate,
+  decorate: Decorate | undefined,
+  shared: boolean,
 ): Promise<unknown[]> {
   if (!Array.isArray(items)) return [];
-  const listed: Listed[] = [];
+  // Each item's component as the index holds it (frozen, one per entry):
+  // no copy per item. Only what was registered through the guard is ever
+  // listed.
+  // Sized once (a list can be long), trimmed to what the index knows.
+  const listed: unknown[] = new Array(items.length);
+  const components: Component[] = new Array(items.length);
+  let n = 0;
   for (const item of items) {
     const entry = isRecord(item) ? entryOf(item) : undefined;
-    // Only what was registered through the guard is ever listed.
-    if (entry !== undefined) {
-      listed.push({ ...entry.component, [ITEM]: item });
+    if (entry === undefined) continue;
+    listed[n] = item;
+    components[n++] = entry.component;
+  }
+  listed.length = components.length = n;
+  // Resources a template lists share its component: decided once.
+  if (shared) {
+    return await filterShared(guard, token, listed, components, asked);
+  }
+  // One entry per item (tools, prompts, templates are indexed by the name
+  // the SDK lists them under): `filter` keeps a subsequence, in order.
+  const kept = await guard.authorizer[listing](token, components, asked);
+  const shown: unknown[] = [];
+  const keptComponents: Component[] = [];
+  for (let i = 0, j = 0; i < components.length && j < kept.length; i++) {
+    if (components[i] === kept[j]) {
+      shown.push(listed[i]);
+      keptComponents.push(kept[j]!);
+      j++;
     }
   }
-  const kept = await guard.authorizer[listing](token, listed, asked);
-  const send = decorate?.();
-  return kept.map((component) =>
-    send === undefined ? component[ITEM] : send(component[ITEM], component)
+  if (decorate === undefined) return shown;
+  const send = decorate();
+  for (let i = 0; i < shown.length; i++) {
+    shown[i] = send(shown[i], keptComponents[i]!);
+  }
+  return shown;
+}
+
+/** {@linkcode filterItems} when items share components. */
+async function filterShared(
+  guard: GuardScope,
+  token: AccessToken | undefined,
+  listed: readonly unknown[],
+  components: readonly Component[],
+  asked: Asking | undefined,
+): Promise<unknown[]> {
+  // Decided per component; the list's event counts the items.
+  const counted = askingShared(asked);
+  const kept = new Set(
+    await guard.authorizer[listing](token, new Set(components), counted.asked),
   );
+  const shown = listed.filter((_, i) => kept.has(components[i]!));
+  counted.count?.(shown.length, listed.length - shown.length);
+  return shown;
 }
 
 function listHandler(
@@ -138,6 +184,7 @@ function listHandler(
   key: string,
   entryOf: EntryOf,
   decorate?: Decorate,
+  shared = false,
 ): Handler {
   return async (request, ctx) => {
     const result = await handler(request, ctx);
@@ -152,6 +199,7 @@ function listHandler(
         entryOf,
         askingFor(guard, request, ctx),
         decorate,
+        shared,
       ),
     });
   };
@@ -166,13 +214,25 @@ function namedCallHandler(
   handler: Handler,
   entryOf: (name: unknown) => Entry | undefined,
   kind: GuardedKind,
+  method: string,
 ): Handler {
   return async (request, ctx) => {
     const params = request?.params;
     const args = isRecord(params?.arguments) ? params.arguments : undefined;
     const token = accessTokenOf(guard.binding.authInfo(ctx));
+    const entry = entryOf(params?.name);
     const asked = askingFor(guard, request, ctx);
-    await authorize(guard, token, entryOf(params?.name), args, kind, asked);
+    await authorize(
+      guard,
+      token,
+      entry,
+      args,
+      kind,
+      asked,
+      undefined,
+      ctx,
+      method,
+    );
     return handler(request, ctx);
   };
 }
@@ -223,15 +283,24 @@ export function guardedHandler(
         handler,
         "resources",
         (item) => registry.listed(item),
+        undefined,
+        true,
       );
     case "tools/call":
-      return namedCallHandler(guard, handler, (n) => registry.tool(n), "Tool");
+      return namedCallHandler(
+        guard,
+        handler,
+        (n) => registry.tool(n),
+        "Tool",
+        method,
+      );
     case "prompts/get":
       return namedCallHandler(
         guard,
         handler,
         (n) => registry.prompt(n),
         "Prompt",
+        method,
       );
     case "resources/read":
       return async (request, ctx) => {
@@ -246,6 +315,8 @@ export function guardedHandler(
           "Resource",
           asked,
           uri,
+          ctx,
+          method,
         );
         return markPrivate(guard, await handler(request, ctx));
       };
@@ -283,50 +354,4 @@ export function guardedHandler(
       // Unreachable: only the guarded methods are wrapped. Fail closed anyway.
       return () => Promise.reject(binding.error(notFound("Tool")));
   }
-}
-
-/**
- * Adds the v2 pre-dispatch hook to a registration's SDK configuration: the
- * transport calls it before dispatch, and a scope shortfall becomes an
- * HTTP 403 `insufficient_scope` challenge (RFC 6750 §3.1). Any other denial
- * returns nothing, so it is answered in dispatch with the not-found error.
- *
- * @param sdkConfig The configuration for the SDK.
- * @param entry The component, read when the hook runs (it may be renamed).
- * @param argumentsOf The arguments checks see, from the request.
- * @param guard The server's authorizer and SDK.
- * @returns `sdkConfig`, with the hook when the SDK takes one.
- */
-export function withScopeChallenge(
-  sdkConfig: Record<string, unknown>,
-  entry: Entry,
-  argumentsOf: ArgumentsOf,
-  guard: GuardScope,
-): Record<string, unknown> {
-  if (!guard.binding.scopeChallenge) return sdkConfig;
-  const scopeChallenge = async (
-    context: { request?: unknown; authInfo?: unknown },
-  ): Promise<ScopeChallengeShape | undefined> => {
-    try {
-      const request = isRecord(context?.request) ? context.request : {};
-      await guard.authorizer.authorize(
-        accessTokenOf(context?.authInfo),
-        entry.component,
-        authorizeOptions(
-          argumentsOf(request, entry),
-          askingBeforeDispatch(guard, context?.request),
-        ),
-      );
-      return undefined;
-    } catch (error) {
-      // Only a shortfall challenges, and the hook never throws.
-      const challenge = scopeChallengeOf(error);
-      // withBearerAuth then answers the SDK's 403 in the client's scheme.
-      if (challenge !== undefined) {
-        reportStepUp(context?.authInfo, challenge.scopes);
-      }
-      return challenge;
-    }
-  };
-  return { ...sdkConfig, scopeChallenge };
 }

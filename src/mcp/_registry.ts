@@ -110,44 +110,46 @@ export function variablesOf(
 
 /** The index of one guard: one per `McpServer`. */
 export class ComponentRegistry {
-  #tools = new Map<string, Entry>();
-  #prompts = new Map<string, Entry>();
-  #resources = new Map<string, Entry>();
-  #templates = new Map<string, Entry<TemplateHandle>>();
+  // Made on first use: a server built per request that registers only
+  // tools pays for one map, not four.
+  #tools: Map<string, Entry> | undefined;
+  #prompts: Map<string, Entry> | undefined;
+  #resources: Map<string, Entry> | undefined;
+  #templates: Map<string, Entry<TemplateHandle>> | undefined;
 
   /** Indexes a tool under its name. */
   addTool(name: string, entry: Entry): void {
-    track(this.#tools, name, entry, "name");
+    track(this.#tools ??= new Map(), name, entry, "name");
   }
 
   /** Indexes a prompt under its name. */
   addPrompt(name: string, entry: Entry): void {
-    track(this.#prompts, name, entry, "name");
+    track(this.#prompts ??= new Map(), name, entry, "name");
   }
 
   /** Indexes a resource under its URI. */
   addResource(uri: string, entry: Entry): void {
-    track(this.#resources, uri, entry, "uri");
+    track(this.#resources ??= new Map(), uri, entry, "uri");
   }
 
   /** Indexes a resource template under its name. */
   addTemplate(name: string, entry: Entry<TemplateHandle>): void {
-    track(this.#templates, name, entry, "name");
+    track(this.#templates ??= new Map(), name, entry, "name");
   }
 
   /** The tool named `name`, if any. */
   tool(name: unknown): Entry | undefined {
-    return typeof name === "string" ? this.#tools.get(name) : undefined;
+    return typeof name === "string" ? this.#tools?.get(name) : undefined;
   }
 
   /** The prompt named `name`, if any. */
   prompt(name: unknown): Entry | undefined {
-    return typeof name === "string" ? this.#prompts.get(name) : undefined;
+    return typeof name === "string" ? this.#prompts?.get(name) : undefined;
   }
 
   /** The resource template named `name`, if any. */
   template(name: unknown): Entry | undefined {
-    return typeof name === "string" ? this.#templates.get(name) : undefined;
+    return typeof name === "string" ? this.#templates?.get(name) : undefined;
   }
 
   /**
@@ -160,7 +162,7 @@ export class ComponentRegistry {
     const producer = (item as { [PRODUCER]?: Entry })[PRODUCER];
     if (producer !== undefined) return producer;
     return typeof item.uri === "string"
-      ? this.#resources.get(item.uri)
+      ? this.#resources?.get(item.uri)
       : undefined;
   }
 
@@ -177,9 +179,9 @@ export class ComponentRegistry {
     } catch {
       return UNRESOLVED;
     }
-    const direct = this.#resources.get(href);
+    const direct = this.#resources?.get(href);
     if (direct !== undefined) return { entry: direct, args: undefined };
-    for (const entry of this.#templates.values()) {
+    for (const entry of this.#templates?.values() ?? []) {
       const args = variablesOf(entry.handle, href);
       if (args !== undefined) return { entry, args };
     }
@@ -192,12 +194,12 @@ export class ComponentRegistry {
    */
   completionTarget(uri: unknown): Entry | undefined {
     if (typeof uri !== "string") return undefined;
-    for (const entry of this.#templates.values()) {
+    for (const entry of this.#templates?.values() ?? []) {
       if (String(entry.handle.resourceTemplate.uriTemplate) === uri) {
         return entry;
       }
     }
-    return this.#resources.get(uri);
+    return this.#resources?.get(uri);
   }
 }
 

@@ -3,8 +3,9 @@
  * installed with `setRequestHandler(schema, handler)` (the SDK's zod request
  * schema, matched by identity), a handler finds `authInfo` at
  * `extra.authInfo`, and the deprecated `tool()`, `resource()` and `prompt()`
- * would bypass the guard. 1.x has no scope-challenge hook: a scope shortfall
- * is a JSON-RPC error whose `data.requiredScopes` names the scopes.
+ * would bypass the guard. 1.x has no scope-challenge hook: in dispatch, a
+ * scope shortfall is a JSON-RPC error whose `data.requiredScopes` names the
+ * scopes (over HTTP, the preflight answers it with a 403 first).
  * Internal.
  *
  * @module

@@ -7,8 +7,6 @@
  */
 
 import type {
-  CacheHint,
-  Icon,
   McpServer,
   PromptCallback,
   ReadResourceCallback,
@@ -17,104 +15,30 @@ import type {
   RegisteredResource,
   RegisteredResourceTemplate,
   RegisteredTool,
-  ResourceMetadata,
   ResourceTemplate,
   StandardSchemaWithJSON,
-  ToolAnnotations,
   ToolCallback,
 } from "@modelcontextprotocol/server";
+import type { AccessToken } from "../core/context.ts";
 import type { ComponentAuth } from "./_declaration.ts";
 import { checkGuardArguments, Guard } from "./_guard.ts";
 import type { GuardOptions } from "./_options.ts";
 import { SDK_V2 } from "./_sdk.ts";
+import type {
+  NodeRequestLike,
+  Preflight,
+  PreflightBody,
+  PreflightOptions,
+  RequestPreflight,
+} from "./preflight.ts";
+import type {
+  GuardedMcpServer,
+  GuardedPromptConfig,
+  GuardedResourceConfig,
+  GuardedToolConfig,
+} from "./registration.ts";
 
 export type { ComponentAuth, GuardOptions };
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.tool}: the SDK's
- * `registerTool` configuration plus {@linkcode ComponentAuth}.
- *
- * @typeParam InputArgs The input schema (a Standard Schema with JSON
- * Schema, e.g. a zod object), or `undefined` for a tool without arguments.
- * @typeParam OutputArgs The output schema.
- *
- * @example Usage
- * ```ts
- * import { requireScopes } from "@mcp-authz/core";
- * import type { GuardedToolConfig } from "@mcp-authz/core/mcp";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedToolConfig = { description: "Deletes a file", auth: requireScopes("write") };
- * assert.equal(config.description, "Deletes a file");
- * ```
- */
-export interface GuardedToolConfig<
-  InputArgs extends StandardSchemaWithJSON | undefined = undefined,
-  OutputArgs extends StandardSchemaWithJSON = StandardSchemaWithJSON,
-> extends ComponentAuth {
-  /** Human-readable title. */
-  title?: string;
-  /** What the tool does. */
-  description?: string;
-  /** Schema of the arguments. */
-  inputSchema?: InputArgs;
-  /** Schema of the structured result. */
-  outputSchema?: OutputArgs;
-  /** Behaviour hints for clients. */
-  annotations?: ToolAnnotations;
-  /** Icons for clients. */
-  icons?: Icon[];
-  /** Free-form metadata, sent to clients; checks see it as `component.meta`. */
-  _meta?: Record<string, unknown>;
-}
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.prompt}: the
- * SDK's `registerPrompt` configuration plus {@linkcode ComponentAuth}.
- *
- * @typeParam Args The arguments schema, or `undefined` for none.
- *
- * @example Usage
- * ```ts
- * import type { GuardedPromptConfig } from "@mcp-authz/core/mcp";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedPromptConfig = { description: "Greets", tags: ["public"] };
- * assert.equal(config.description, "Greets");
- * ```
- */
-export interface GuardedPromptConfig<
-  Args extends StandardSchemaWithJSON | undefined = undefined,
-> extends ComponentAuth {
-  /** Human-readable title. */
-  title?: string;
-  /** What the prompt is for. */
-  description?: string;
-  /** Schema of the arguments. */
-  argsSchema?: Args;
-  /** Icons for clients. */
-  icons?: Icon[];
-  /** Free-form metadata, sent to clients; checks see it as `component.meta`. */
-  _meta?: Record<string, unknown>;
-}
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.resource}: the
- * SDK's resource metadata plus {@linkcode ComponentAuth}.
- *
- * @example Usage
- * ```ts
- * import type { GuardedResourceConfig } from "@mcp-authz/core/mcp";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedResourceConfig = { mimeType: "text/plain", tags: ["admin"] };
- * assert.equal(config.mimeType, "text/plain");
- * ```
- */
-export type GuardedResourceConfig = ResourceMetadata & ComponentAuth & {
-  /** Cache hint for `resources/read` results (protocol 2026-07-28). */
-  cacheHint?: CacheHint;
-};
 
 /**
  * An `McpServer` whose lists are filtered and whose calls, reads and gets
@@ -135,8 +59,12 @@ export type GuardedResourceConfig = ResourceMetadata & ComponentAuth & {
  * ```
  */
 export class GuardedServer {
-  /** The guarded SDK server: connect it to a transport as usual. */
-  readonly server: McpServer;
+  /**
+   * The guarded SDK server: connect it to a transport as usual. Its
+   * `registerTool`, `registerPrompt` and `registerResource` take `tags`
+   * and `auth` too (the guard took them over).
+   */
+  readonly server: GuardedMcpServer;
   #guard: Guard;
 
   /**
@@ -151,7 +79,118 @@ export class GuardedServer {
    */
   constructor(server: McpServer, options: GuardOptions = {}) {
     this.#guard = new Guard(server, options, SDK_V2, "GuardedServer");
-    this.server = server;
+    this.server = server as GuardedMcpServer;
+  }
+
+  /**
+   * The HTTP preflight of one request, to run before the request reaches
+   * the SDK's transport (`createMcpHandler`, or a
+   * `WebStandardStreamableHTTPServerTransport`): it reads the JSON-RPC body
+   * once (single or batch, at most `maxBodySize`), authorizes each
+   * `tools/call`, `resources/read` and `prompts/get` in it, and answers
+   *
+   * - a scope shortfall with the RFC 6750 §3.1 403 step-up challenge
+   *   (`WWW-Authenticate: Bearer error="insufficient_scope",
+   *   scope="<InsufficientScopeError.challengeScopes>",
+   *   resource_metadata="..."`, or on `DPoP` for a DPoP client;
+   *   `Cache-Control: no-store`), which SDK clients follow to re-authorize;
+   * - a check that could not decide (`AuthorizationUnavailableError`) with
+   *   503 and `Retry-After`;
+   * - a body over `maxBodySize` with 413.
+   *
+   * Otherwise hand the transport `request` and `sdkOptions` (`{
+   * parsedBody, authInfo }`): `parsedBody` so that nothing reads the body
+   * again, `authInfo` because it carries the decisions, so that dispatch
+   * runs no check again. Everything else (other
+   * methods, unknown or hidden components, malformed JSON, other content
+   * types) passes through for the SDK and the guard's dispatch to answer
+   * as they would, so an unknown and a hidden tool stay indistinguishable.
+   * What a shortfall shows depends on the Authorizer's `stepUp`.
+   *
+   * Works with a guard made per request (stateless servers) and with one
+   * server serving many requests at once: each request's decisions ride on
+   * its own `authInfo`. A request without a token carries none (its checks
+   * run again in dispatch).
+   *
+   * @param request The request, its body unread.
+   * @param token The verified token (`bearerAuth`'s), or `undefined`.
+   * @param options Where challenges point (`resourceMetadataUrl`, default:
+   * the token's own), `realm`, `dpop`, `maxBodySize`.
+   * @returns The answer to send, or what to hand the transport.
+   * @throws {TypeError} When the body was already read, or `options` are
+   * wrong.
+   *
+   * @example A 403 step-up before the SDK sees the request
+   * ```ts
+   * import { Authorizer, restrictTag } from "@mcp-authz/core";
+   * import { guardServer } from "@mcp-authz/core/mcp";
+   * import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+   * import assert from "node:assert/strict";
+   *
+   * const authorizer = new Authorizer({ layers: [restrictTag("admin", { scopes: ["admin"] })] });
+   * const token = { token: "t", clientId: "app", scopes: ["read"], claims: {} };
+   * const call = (name: string) =>
+   *   new Request("https://mcp.example.com/mcp", {
+   *     method: "POST",
+   *     headers: {
+   *       authorization: "Bearer t",
+   *       "content-type": "application/json",
+   *       accept: "application/json, text/event-stream",
+   *     },
+   *     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name } }),
+   *   });
+   * const build = () => {
+   *   const guarded = guardServer(new McpServer({ name: "notes", version: "1.0.0" }), { authorizer });
+   *   guarded.tool("purge", { tags: ["admin"] }, () => ({ content: [] }));
+   *   guarded.tool("read", {}, () => ({ content: [{ type: "text", text: "notes" }] }));
+   *   return guarded;
+   * };
+   *
+   * const denied = await build().preflight(call("purge"), token, {
+   *   resourceMetadataUrl: "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+   * });
+   * assert.equal(denied.response?.status, 403);
+   * assert.match(denied.response?.headers.get("www-authenticate") ?? "", /scope="admin"/);
+   *
+   * const guarded = build();
+   * const passed = await guarded.preflight(call("read"), token);
+   * assert.equal(passed.response, undefined);
+   * const mcp = createMcpHandler(() => guarded.server);
+   * const answered = await mcp.fetch(passed.request, passed.sdkOptions);
+   * assert.match(await answered.text(), /notes/);
+   * ```
+   */
+  preflight(
+    request: Request,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<RequestPreflight>;
+  /**
+   * The HTTP preflight of a Node request (`IncomingMessage`, Express's
+   * `Request`), or of a body a framework already parsed: see the overload
+   * above. A Node request's body is read from its stream unless a body
+   * parser left it in `req.body` (then it is used as it is); a body read
+   * that is not JSON is left on `req.rawBody` for the SDK's Node transport.
+   *
+   * @param input The Node request, or `{ body, authorization }`.
+   * @param token The verified token, or `undefined`.
+   * @param options As above.
+   * @returns The answer to send (write it with `writeResponse`), or what to
+   * hand the transport (`req.auth = authInfo`, `parsedBody`).
+   * @throws {TypeError} When the body was already read, or `options` are
+   * wrong.
+   */
+  preflight(
+    input: NodeRequestLike | PreflightBody,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<Preflight>;
+  preflight(
+    input: Request | NodeRequestLike | PreflightBody,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<Preflight | RequestPreflight> {
+    return this.#guard.preflight(input, token, options);
   }
 
   /**
@@ -316,16 +355,17 @@ export class GuardedServer {
  *   first. An unknown component and one the token may not use get the same
  *   JSON-RPC error (`-32602`, "Tool not found or not authorized"; a
  *   `resources/read` echoes the client's URI as `data.uri`). A scope
- *   shortfall is, on the Streamable HTTP transport, an HTTP 403
- *   `insufficient_scope` challenge naming the scopes to ask for (the SDK's
- *   scope-challenge hook): every scope the call requires that the
- *   scope-aware checks know of, held ones too (RFC 6750 §3), so that a
- *   client replacing its scopes with the challenge's keeps them; on any
- *   other transport it is a `-32602` error naming the missing scopes,
- *   whose `data.requiredScopes` names the same scopes as the 403.
- *   A check that could not decide (`AuthorizationUnavailableError`, a
- *   policy engine down) is the retryable `-32603` error with
- *   `data.retryAfter`.
+ *   shortfall is, over HTTP, a 403 `insufficient_scope` challenge naming
+ *   the scopes to ask for: from {@linkcode GuardedServer.prototype.preflight}
+ *   (or `guardedMcpHandler`), else from the SDK's scope-challenge hook;
+ *   every scope the call requires that the scope-aware checks know of, held
+ *   ones too (RFC 6750 §3), so that a client replacing its scopes with the
+ *   challenge's keeps them. On any other transport it is a `-32602` error
+ *   naming the missing scopes, whose `data.requiredScopes` names the same
+ *   scopes as the 403. What a shortfall shows depends on the Authorizer's
+ *   `stepUp`. A check that could not decide (`AuthorizationUnavailableError`,
+ *   a policy engine down) is, over HTTP with the preflight, a 503 with
+ *   `Retry-After`, else the retryable `-32603` error with `data.retryAfter`.
  * - in `tools/list`, a check of the tool's own `auth` or of a layer with an
  *   `advertise(component)` method adds the `x-...` keywords it returns to
  *   the tool's `inputSchema` (never replacing one): the AuthZEN check's
@@ -337,9 +377,9 @@ export class GuardedServer {
  * Register components with {@linkcode GuardedServer.prototype.tool},
  * `.resource()` and `.prompt()` (or the server's own `registerTool`,
  * `registerResource` and `registerPrompt`, which the guard takes over),
- * adding `tags` and `auth`. Over HTTP, a call's checks run twice: in the
- * transport's pre-dispatch hook and in dispatch, so checks should have no
- * side effects.
+ * adding `tags` and `auth`. With the preflight, a call's checks run once per
+ * HTTP request; without it, twice (the SDK's pre-dispatch hook, then
+ * dispatch), so checks should have no side effects.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

@@ -14,7 +14,6 @@ import type {
   RegisteredResource,
   RegisteredResourceTemplate,
   RegisteredTool,
-  ResourceMetadata,
   ResourceTemplate,
   ToolCallback,
 } from "@modelcontextprotocol/sdk/server/mcp";
@@ -22,89 +21,26 @@ import type {
   AnySchema,
   ZodRawShapeCompat,
 } from "@modelcontextprotocol/sdk/server/zod-compat";
-import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types";
+import type { AccessToken } from "../core/context.ts";
 import type { ComponentAuth } from "./_declaration.ts";
 import { checkGuardArguments, Guard } from "./_guard.ts";
 import type { GuardOptions } from "./_options.ts";
 import { SDK_V1 } from "./_sdk_v1.ts";
+import type {
+  NodeRequestLike,
+  Preflight,
+  PreflightBody,
+  PreflightOptions,
+  RequestPreflight,
+} from "./preflight.ts";
+import type {
+  GuardedMcpServer,
+  GuardedPromptConfig,
+  GuardedResourceConfig,
+  GuardedToolConfig,
+} from "./registration_v1.ts";
 
 export type { ComponentAuth, GuardOptions };
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.tool} for the 1.x
- * SDK: its `registerTool` configuration plus {@linkcode ComponentAuth}.
- *
- * @typeParam InputArgs A zod object or raw shape, or `undefined`.
- * @typeParam OutputArgs The output schema.
- *
- * @example Usage
- * ```ts
- * import { requireScopes } from "@mcp-authz/core";
- * import type { GuardedToolConfig } from "@mcp-authz/core/mcp/v1";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedToolConfig = { description: "Deletes", auth: requireScopes("write") };
- * assert.equal(config.description, "Deletes");
- * ```
- */
-export interface GuardedToolConfig<
-  InputArgs extends undefined | ZodRawShapeCompat | AnySchema = undefined,
-  OutputArgs extends ZodRawShapeCompat | AnySchema = AnySchema,
-> extends ComponentAuth {
-  /** Human-readable title. */
-  title?: string;
-  /** What the tool does. */
-  description?: string;
-  /** Schema of the arguments. */
-  inputSchema?: InputArgs;
-  /** Schema of the structured result. */
-  outputSchema?: OutputArgs;
-  /** Behaviour hints for clients. */
-  annotations?: ToolAnnotations;
-  /** Free-form metadata, sent to clients; checks see it as `component.meta`. */
-  _meta?: Record<string, unknown>;
-}
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.prompt} for the
- * 1.x SDK: its `registerPrompt` configuration plus {@linkcode ComponentAuth}.
- *
- * @typeParam Args A raw shape of zod string schemas, or `undefined`.
- *
- * @example Usage
- * ```ts
- * import type { GuardedPromptConfig } from "@mcp-authz/core/mcp/v1";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedPromptConfig = { description: "Greets", tags: ["public"] };
- * assert.equal(config.description, "Greets");
- * ```
- */
-export interface GuardedPromptConfig<
-  Args extends undefined | ZodRawShapeCompat = undefined,
-> extends ComponentAuth {
-  /** Human-readable title. */
-  title?: string;
-  /** What the prompt is for. */
-  description?: string;
-  /** Schema of the arguments. */
-  argsSchema?: Args;
-}
-
-/**
- * The configuration of {@linkcode GuardedServer.prototype.resource} for the
- * 1.x SDK: its resource metadata plus {@linkcode ComponentAuth}.
- *
- * @example Usage
- * ```ts
- * import type { GuardedResourceConfig } from "@mcp-authz/core/mcp/v1";
- * import assert from "node:assert/strict";
- *
- * const config: GuardedResourceConfig = { mimeType: "text/plain", tags: ["admin"] };
- * assert.equal(config.mimeType, "text/plain");
- * ```
- */
-export type GuardedResourceConfig = ResourceMetadata & ComponentAuth;
 
 /**
  * An `McpServer` of the 1.x SDK whose lists are filtered and whose calls,
@@ -126,7 +62,12 @@ export type GuardedResourceConfig = ResourceMetadata & ComponentAuth;
  */
 export class GuardedServer {
   /** The guarded SDK server: connect it to a transport as usual. */
-  readonly server: McpServer;
+  /**
+   * The guarded SDK server: connect it to a transport as usual. Its
+   * `registerTool`, `registerPrompt` and `registerResource` take `tags`
+   * and `auth` too (the guard took them over).
+   */
+  readonly server: GuardedMcpServer;
   #guard: Guard;
 
   /**
@@ -142,7 +83,112 @@ export class GuardedServer {
    */
   constructor(server: McpServer, options: GuardOptions = {}) {
     this.#guard = new Guard(server, options, SDK_V1, "GuardedServer");
-    this.server = server;
+    this.server = server as GuardedMcpServer;
+  }
+
+  /**
+   * The HTTP preflight of one request, to run before the request reaches
+   * the SDK's transport: the 1.x SDK has no pre-dispatch hook, so this is
+   * what answers a scope shortfall with the RFC 6750 §3.1 403 step-up
+   * (`WWW-Authenticate: Bearer error="insufficient_scope", scope="...",
+   * resource_metadata="..."`, `Cache-Control: no-store`) that clients
+   * follow to re-authorize, instead of a `-32602` no client acts on. It
+   * reads the JSON-RPC body once (single or batch, at most `maxBodySize`),
+   * authorizes each `tools/call`, `resources/read` and `prompts/get`, and
+   * answers a shortfall with 403, a check that could not decide with 503
+   * and `Retry-After`, a body over `maxBodySize` with 413. Otherwise hand
+   * the transport `request` and `sdkOptions` (`{ parsedBody, authInfo }`:
+   * the body read once, and the token carrying the decisions, so that
+   * dispatch runs no check again). Everything else passes through for the
+   * SDK and the guard's dispatch to answer as they would.
+   *
+   * Works with a guard made per request (stateless servers) and with one
+   * server serving many requests at once: each request's decisions ride on
+   * its own `authInfo`. A request without a token carries none.
+   *
+   * @param request The request, its body unread.
+   * @param token The verified token (`bearerAuth`'s), or `undefined`.
+   * @param options Where challenges point (`resourceMetadataUrl`, default:
+   * the token's own), `realm`, `dpop`, `maxBodySize`.
+   * @returns The answer to send, or what to hand the transport.
+   * @throws {TypeError} When the body was already read, or `options` are
+   * wrong.
+   *
+   * @example With the Web-standard transport
+   * ```ts
+   * import { Authorizer, restrictTag } from "@mcp-authz/core";
+   * import { guardServer } from "@mcp-authz/core/mcp/v1";
+   * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
+   * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+   * // @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
+   * import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+   * import assert from "node:assert/strict";
+   *
+   * const authorizer = new Authorizer({ layers: [restrictTag("admin", { scopes: ["admin"] })] });
+   * const token = { token: "t", clientId: "app", scopes: ["read"], claims: {} };
+   * const call = (name: string) =>
+   *   new Request("https://mcp.example.com/mcp", {
+   *     method: "POST",
+   *     headers: {
+   *       authorization: "Bearer t",
+   *       "content-type": "application/json",
+   *       accept: "application/json, text/event-stream",
+   *     },
+   *     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name } }),
+   *   });
+   * // Stateless: one guarded server and transport per request.
+   * async function handle(request: Request): Promise<Response> {
+   *   const guarded = guardServer(new McpServer({ name: "notes", version: "1.0.0" }), { authorizer });
+   *   guarded.tool("purge", { tags: ["admin"] }, () => ({ content: [] }));
+   *   guarded.tool("read", {}, () => ({ content: [{ type: "text", text: "notes" }] }));
+   *   const checked = await guarded.preflight(request, token, {
+   *     resourceMetadataUrl: "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+   *   });
+   *   if (checked.response !== undefined) return checked.response;
+   *   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+   *   await guarded.server.connect(transport);
+   *   return transport.handleRequest(checked.request, checked.sdkOptions);
+   * }
+   *
+   * const denied = await handle(call("purge"));
+   * assert.equal(denied.status, 403);
+   * assert.match(denied.headers.get("www-authenticate") ?? "", /scope="admin"/);
+   * assert.match(await (await handle(call("read"))).text(), /notes/);
+   * ```
+   */
+  preflight(
+    request: Request,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<RequestPreflight>;
+  /**
+   * The HTTP preflight of a Node request (`IncomingMessage`, Express's
+   * `Request`), for the SDK's `StreamableHTTPServerTransport`, or of a body
+   * a framework already parsed: see the overload above. A Node request's
+   * body is read from its stream unless a body parser left it in
+   * `req.body` (then it is used as it is); a body read that is not JSON is
+   * left on `req.rawBody`, where the SDK's Node transport reads it.
+   *
+   * @param input The Node request, or `{ body, authorization }`.
+   * @param token The verified token, or `undefined`.
+   * @param options As above.
+   * @returns The answer to send (write it with `writeResponse`), or what to
+   * hand the transport: `req.auth = authInfo`, then
+   * `transport.handleRequest(req, res, parsedBody)`.
+   * @throws {TypeError} When the body was already read, or `options` are
+   * wrong.
+   */
+  preflight(
+    input: NodeRequestLike | PreflightBody,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<Preflight>;
+  preflight(
+    input: Request | NodeRequestLike | PreflightBody,
+    token: AccessToken | undefined,
+    options?: PreflightOptions,
+  ): Promise<Preflight | RequestPreflight> {
+    return this.#guard.preflight(input, token, options);
   }
 
   /**
@@ -286,13 +332,14 @@ export class GuardedServer {
  * (`@modelcontextprotocol/sdk`), per request, from the verified token the
  * transport was given as `authInfo`: lists filtered, calls, reads and gets
  * authorized first, an unknown and a forbidden component answered with the
- * same `-32602` error. The 1.x SDK has no scope-challenge hook, so a scope
- * shortfall is a `-32602` error whose `data.requiredScopes` names the
- * scopes to ask for, held ones too (use the v2 SDK and
- * `@mcp-authz/core/mcp` for the HTTP 403 step-up). A check that could
- * not decide (`AuthorizationUnavailableError`) is the retryable `-32603`
- * error with `data.retryAfter`; `tools/list` carries what checks advertise
- * in each tool's `inputSchema`, as with the v2 guard.
+ * same `-32602` error. The 1.x SDK has no scope-challenge hook: over HTTP,
+ * run {@linkcode GuardedServer.prototype.preflight} before its transport,
+ * and a scope shortfall is the RFC 6750 403 step-up challenge (a check that
+ * could not decide: 503 with `Retry-After`); elsewhere it is a `-32602`
+ * error whose `data.requiredScopes` names the scopes to ask for, held ones
+ * too, and a check that could not decide is the retryable `-32603` error
+ * with `data.retryAfter`. `tools/list` carries what checks advertise in
+ * each tool's `inputSchema`, as with the v2 guard.
  *
  * @param server A new `McpServer` with nothing registered yet.
  * @param options The authorizer holding the server-wide layers.

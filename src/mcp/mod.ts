@@ -4,8 +4,10 @@
  * and from the verified token, lists show only what the token may use,
  * calls are authorized first, an unknown and a forbidden component are
  * indistinguishable, and a scope shortfall becomes an HTTP 403
- * `insufficient_scope` step-up challenge. Only this entry point imports the
- * SDK; the root entry point never does.
+ * `insufficient_scope` step-up challenge (`GuardedServer.preflight`, before
+ * the transport reads the request, or `guardedMcpHandler`, which wraps
+ * `createMcpHandler`). Only this entry point imports the SDK; the root
+ * entry point never does.
  *
  * @example Usage
  * ```ts
@@ -41,11 +43,31 @@
  * @module
  */
 
+export type { ComponentAuth, GuardOptions } from "./guard.ts";
+export { GuardedServer, guardServer } from "./guard.ts";
 export type {
-  ComponentAuth,
+  GuardedMcpServer,
   GuardedPromptConfig,
+  GuardedRegistration,
   GuardedResourceConfig,
   GuardedToolConfig,
-  GuardOptions,
-} from "./guard.ts";
-export { GuardedServer, guardServer } from "./guard.ts";
+} from "./registration.ts";
+export type {
+  NodeRequestLike,
+  NodeResponseLike,
+  Preflight,
+  PreflightBody,
+  PreflightInput,
+  PreflightOptions,
+  RequestPreflight,
+  SdkRequestOptions,
+} from "./preflight.ts";
+export { writeResponse } from "./preflight.ts";
+export type {
+  GuardedFetchOptions,
+  GuardedMcpHandlerOptions,
+  GuardedMcpHttpHandler,
+  GuardedServerContext,
+  GuardedServerFactory,
+} from "./handler.ts";
+export { guardedMcpHandler } from "./handler.ts";

@@ -3,9 +3,11 @@
  * guard as `@mcp-authz/core/mcp`, for an `McpServer` of
  * `@modelcontextprotocol/sdk` (1.x), which most servers still run. Lists
  * show only what the token may use; calls, reads and gets are authorized
- * first; an unknown and a forbidden component are indistinguishable; a
- * scope shortfall is a JSON-RPC error naming the scopes in
- * `data.requiredScopes` (1.x has no hook for an HTTP 403 step-up).
+ * first; an unknown and a forbidden component are indistinguishable; over
+ * HTTP, `GuardedServer.preflight` (run before the transport, from a Web
+ * `Request` or a Node `IncomingMessage`) answers a scope shortfall with the
+ * RFC 6750 403 step-up challenge; elsewhere it is a JSON-RPC error naming
+ * the scopes in `data.requiredScopes`.
  *
  * @example Usage
  * ```ts
@@ -26,11 +28,23 @@
  * @module
  */
 
+export type { ComponentAuth, GuardOptions } from "./guard_v1.ts";
+export { GuardedServer, guardServer } from "./guard_v1.ts";
 export type {
-  ComponentAuth,
+  GuardedMcpServer,
   GuardedPromptConfig,
+  GuardedRegistration,
   GuardedResourceConfig,
   GuardedToolConfig,
-  GuardOptions,
-} from "./guard_v1.ts";
-export { GuardedServer, guardServer } from "./guard_v1.ts";
+} from "./registration_v1.ts";
+export type {
+  NodeRequestLike,
+  NodeResponseLike,
+  Preflight,
+  PreflightBody,
+  PreflightInput,
+  PreflightOptions,
+  RequestPreflight,
+  SdkRequestOptions,
+} from "./preflight.ts";
+export { writeResponse } from "./preflight.ts";

@@ -7,6 +7,7 @@ import {
   isRecord,
   label,
   numberOption,
+  oneOfOption,
   optionsObject,
   refuseUnknownKeys,
   show,
@@ -260,6 +261,33 @@ describe("stringOption()", () => {
     );
     assert.throws(() => stringOption("T", "s", 1), TypeError);
     assert.throws(() => stringOption("T", "s", null), TypeError);
+  });
+});
+
+describe("oneOfOption()", () => {
+  const choices = ["layers", "always", "never"] as const;
+
+  it("returns the fallback when unset, the choice otherwise", () => {
+    assert.equal(
+      oneOfOption("T", "mode", undefined, choices, "layers"),
+      "layers",
+    );
+    assert.equal(oneOfOption("T", "mode", "never", choices, "layers"), "never");
+  });
+
+  it("refuses anything else, listing the choices", () => {
+    throwsExactly(
+      () => oneOfOption("T", "mode", "Always", choices, "layers"),
+      'T option "mode" must be one of "layers", "always", "never", got "Always"',
+    );
+    assert.throws(
+      () => oneOfOption("T", "m", true, choices, "layers"),
+      TypeError,
+    );
+    assert.throws(
+      () => oneOfOption("T", "m", null, choices, "layers"),
+      TypeError,
+    );
   });
 });
 

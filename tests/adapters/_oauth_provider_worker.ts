@@ -1,15 +1,23 @@
 // A Worker fronted by @cloudflare/workers-oauth-provider (its own
 // authorization server, tokens in KV) instead of our withBearerAuth: the
 // provider verifies the token, withOAuthProviderAuth maps ctx.auth and
-// ctx.props to an AccessToken, and agents' createMcpHandler serves the
-// demo's guarded notes server with it as authInfo. Bundled and run in
+// ctx.props to an AccessToken, the guard's preflight answers a scope
+// shortfall with the 403 step-up, and agents' createMcpHandler serves the
+// framework examples' guarded notes server (stackAuthorizer, the hidden
+// tool) with the token, carrying the preflight's decisions, as authInfo. Bundled and run in
 // workerd by workers_test.ts. /authorize approves every request as
 // "dev-user" with the scopes asked for (a test stand-in for a consent page).
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import { createMcpHandler } from "agents/mcp/server";
+import { McpServer } from "@modelcontextprotocol/server";
 import { protectedResourceMetadataUrl } from "../../mod.ts";
 import { withOAuthProviderAuth } from "../../src/adapters/mod_workers.ts";
-import { notesServer, SCOPES } from "../../examples/demo/notes.ts";
+import type { GuardedServer } from "../../src/mcp/mod.ts";
+import {
+  guardNotes,
+  SCOPES,
+  stackAuthorizer,
+} from "../../examples/demo/notes.ts";
 
 interface OAuthHelpers {
   parseAuthRequest(request: Request): Promise<{ scope: string[] }>;
@@ -27,7 +35,23 @@ interface Env {
 }
 
 const notes: string[] = [];
-const mcp = createMcpHandler(() => notesServer(notes), { route: "/mcp" });
+
+function notesServer(): GuardedServer {
+  return guardNotes(
+    new McpServer({ name: "notes-oauth-provider", version: "1.0.0" }),
+    notes,
+    { authorizer: stackAuthorizer, hiddenTool: true },
+  );
+}
+
+// The server each request was preflighted with (agents hands its factory
+// the same Request); a fresh one for a request the preflight did not read.
+const preflighted = new WeakMap<Request, McpServer>();
+const mcp = createMcpHandler(
+  ({ requestInfo }) =>
+    (requestInfo && preflighted.get(requestInfo)) ?? notesServer().server,
+  { route: "/mcp" },
+);
 
 async function authorize(request: Request, env: Env): Promise<Response> {
   if (new URL(request.url).pathname !== "/authorize") {
@@ -52,11 +76,14 @@ function provider(origin: string): OAuthProvider<Env> {
   return new OAuthProvider<Env>({
     apiRoute: "/mcp",
     apiHandler: withOAuthProviderAuth<Env>(
-      (request, token) => {
-        // preflight: the transport-level step-up (w-stepup) goes here.
-        return mcp.fetch(request, {
-          authInfo: { ...token, resourceMetadataUrl: resourceMetadataUrl.href },
+      async (request, token) => {
+        const guarded = notesServer();
+        const checked = await guarded.preflight(request, token, {
+          resourceMetadataUrl,
         });
+        if (checked.response !== undefined) return checked.response;
+        preflighted.set(checked.request, guarded.server);
+        return await mcp.fetch(checked.request, checked.sdkOptions);
       },
       { resourceMetadataUrl },
     ),

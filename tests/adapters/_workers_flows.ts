@@ -1,9 +1,9 @@
 // What both Workers stacks (withBearerAuth + the dev AS, and
 // workers-oauth-provider) must show beyond the SDK clients' login flows
-// (tests/dev/_sdk_flows.ts): a tool its own check denies answers exactly as
-// an unknown one, and an own-auth scope shortfall is a 403 the client steps
-// up from (with the Authorizer's stepUp: "always" and the transport-level
-// preflight, both from w-stepup).
+// (tests/dev/_sdk_flows.ts): a tool an opaque check hides answers exactly
+// as an unknown one, and an own-auth scope shortfall is a 403 the client
+// steps up from (the Authorizer's stepUp: "always" and the guard's
+// preflight).
 import assert from "node:assert/strict";
 import {
   Client,
@@ -11,6 +11,7 @@ import {
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
 import { HeadlessProvider } from "../dev/_headless.ts";
+import { HIDDEN_TOOL } from "../../examples/demo/notes.ts";
 
 /** The SDK v2 client logged in for "read", and its provider. */
 export async function loggedIn(
@@ -55,13 +56,16 @@ export async function rawCall(
   };
 }
 
-/** A read token calls add_note (own auth: write) and an unknown tool. */
+/**
+ * A read token calls the hidden tool (an opaque check: no step-up can
+ * help) and an unknown tool: the answers are the same bytes.
+ */
 export async function assertUnknownLikeDenied(
   mcpUrl: URL,
   token: string,
 ): Promise<void> {
   const denied = await rawCall(mcpUrl, token, "tools/call", {
-    name: "add_note",
+    name: HIDDEN_TOOL,
     arguments: { text: "x" },
   });
   const unknown = await rawCall(mcpUrl, token, "tools/call", {
@@ -70,36 +74,6 @@ export async function assertUnknownLikeDenied(
   });
   assert.equal(denied.status, 200);
   assert.match(denied.body, /-32602/);
+  assert.doesNotMatch(denied.body, new RegExp(HIDDEN_TOOL));
   assert.deepEqual(denied, unknown);
-}
-
-/** SDK v2: a read token calls add_note, gets a 403, steps up to write. */
-export async function ownAuthStepUp(mcpUrl: URL): Promise<void> {
-  const { client, provider } = await loggedIn(mcpUrl);
-  try {
-    let result;
-    try {
-      result = await client.callTool({
-        name: "add_note",
-        arguments: { text: "stepped up" },
-      });
-    } catch (error) {
-      if (!(error instanceof UnauthorizedError)) throw error;
-      const transport = client.transport as StreamableHTTPClientTransport;
-      await transport.finishAuth(provider.take());
-      result = await client.callTool({
-        name: "add_note",
-        arguments: { text: "stepped up" },
-      });
-    }
-    assert.equal(provider.authorizations.length, 2, "asked again");
-    assert.match(
-      provider.authorizations[1]!.searchParams.get("scope")!,
-      /\bwrite\b/,
-    );
-    const content = result.content as { text: string }[];
-    assert.match(content[0]!.text, /^added note #\d+$/);
-  } finally {
-    await client.close();
-  }
 }

@@ -1,8 +1,10 @@
 // src/adapters/workers.ts: the token @cloudflare/workers-oauth-provider
 // hands a Worker, as an AccessToken; withOAuthProviderAuth's answers; and,
 // in workerd, the real provider (its own authorization server, tokens in KV)
-// in front of agents' createMcpHandler and the demo's guarded notes server,
-// logged into by the SDK clients with their OAuth providers.
+// in front of agents' createMcpHandler and the examples' guarded notes server
+// (stackAuthorizer, the preflight), logged into by the SDK clients with
+// their OAuth providers: list, call, own-auth and layer step-ups, hidden
+// == unknown.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -11,11 +13,8 @@ import {
 } from "../../src/adapters/mod_workers.ts";
 import { AuthorizationError, InsufficientScopeError } from "../../mod.ts";
 import { v1Flow, v2Flow } from "../dev/_sdk_flows.ts";
-import {
-  assertUnknownLikeDenied,
-  loggedIn,
-  ownAuthStepUp,
-} from "./_workers_flows.ts";
+import { assertUnknownLikeDenied, loggedIn } from "./_workers_flows.ts";
+import { assertSteppedUp, login, SDKS } from "../examples/_stack_flows.ts";
 
 const RESOURCE = "https://mcp.example.com/mcp";
 const METADATA =
@@ -246,6 +245,9 @@ describe("withOAuthProviderAuth", () => {
 
 const skip = typeof Deno === "undefined" && "bundles the Worker with Deno";
 
+/** What a read token is listed under stackAuthorizer (stepUp: "always"). */
+const STACK_LISTED = ["list_notes", "add_note", "delete_all_notes", "whoami"];
+
 describe("workers-oauth-provider + agents' createMcpHandler in workerd", () => {
   let worker: { origin: string; stop(): Promise<void> } | undefined;
   let mcpUrl: URL;
@@ -268,7 +270,7 @@ describe("workers-oauth-provider + agents' createMcpHandler in workerd", () => {
     "SDK v2: logs in through the provider, lists, calls, steps up for admin",
     { skip },
     async () => {
-      await v2Flow(mcpUrl, { clientId: /./ });
+      await v2Flow(mcpUrl, { clientId: /./, listed: STACK_LISTED });
     },
   );
 
@@ -276,12 +278,12 @@ describe("workers-oauth-provider + agents' createMcpHandler in workerd", () => {
     "SDK 1.x: logs in through the provider, lists, steps up for admin",
     { skip },
     async () => {
-      await v1Flow(mcpUrl);
+      await v1Flow(mcpUrl, { listed: STACK_LISTED });
     },
   );
 
   it(
-    "answers a tool its own check denies exactly as an unknown one",
+    "answers a tool an opaque check hides exactly as an unknown one",
     { skip },
     async () => {
       const { client, token } = await loggedIn(mcpUrl);
@@ -293,11 +295,20 @@ describe("workers-oauth-provider + agents' createMcpHandler in workerd", () => {
     },
   );
 
-  it(
-    "answers an own-auth shortfall with a 403 the client steps up from",
-    { skip, todo: "needs stepUp: always and the preflight (w-stepup)" },
-    async () => {
-      await ownAuthStepUp(mcpUrl);
-    },
-  );
+  for (const sdk of SDKS) {
+    it(
+      `SDK ${sdk}: an own-auth shortfall is a 403 the client steps up from`,
+      { skip },
+      async () => {
+        const session = await login(sdk, mcpUrl);
+        try {
+          const added = await session.callTool("add_note", { text: sdk });
+          assert.match(added, /^added note #\d+$/);
+          assertSteppedUp(session, "write");
+        } finally {
+          await session.close();
+        }
+      },
+    );
+  }
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   type AuthCheck,
   AuthorizationError,
+  AuthorizationUnavailableError,
   Authorizer,
   type AuthorizerOptions,
   type Component,
@@ -37,6 +38,10 @@ const alice = token(["mcp"], { sub: "alice" });
 const boom = (message: string): AuthCheck => () => {
   throw new Error(message);
 };
+/** A check asking a policy engine that is down. */
+const down: AuthCheck = () =>
+  Promise.reject(new AuthorizationUnavailableError("pdp down"));
+const who = { clientId: "client", subject: "alice" };
 
 describe("Authorizer.authorize() decision events", () => {
   const cases: {
@@ -200,6 +205,130 @@ describe("Authorizer.authorize() decision events", () => {
     },
   ];
 
+  // The step-up policies, and an engine that could not decide.
+  cases.push(
+    {
+      title: 'stepUp "always": an own-auth shortfall',
+      options: { stepUp: "always" },
+      component: tool("vault", { auth: requireScopes("vault") }),
+      expected: {
+        operation: "authorize",
+        outcome: "step-up",
+        reason: "insufficient_scope",
+        kind: "tool",
+        name: "vault",
+        missingScopes: ["vault"],
+        layer: "component",
+        ...who,
+      },
+    },
+    {
+      title: 'stepUp "always": own auth and a layer short, the first named',
+      options: {
+        stepUp: "always",
+        layers: [
+          requireScopes("mcp"),
+          restrictTag("admin", { scopes: ["admin"] }),
+        ],
+      },
+      component: tool("reset", {
+        tags: ["admin"],
+        auth: requireScopes("write"),
+      }),
+      expected: {
+        operation: "authorize",
+        outcome: "step-up",
+        reason: "insufficient_scope",
+        kind: "tool",
+        name: "reset",
+        missingScopes: ["admin", "write"],
+        layer: "component",
+        ...who,
+      },
+    },
+    {
+      title: 'stepUp "always": a layer short, then an opaque one',
+      options: {
+        stepUp: "always",
+        layers: [
+          restrictTag("admin", { scopes: ["admin"] }),
+          requireRoles(["editor"], { extract: (claims) => claims.roles }),
+        ],
+      },
+      component: tool("reset", { tags: ["admin"] }),
+      expected: {
+        operation: "authorize",
+        outcome: "hidden",
+        reason: "opaque_denial",
+        kind: "tool",
+        name: "reset",
+        layer: 1,
+        ...who,
+      },
+    },
+    {
+      title: 'stepUp "never": a layer\'s shortfall reads as an opaque denial',
+      options: {
+        stepUp: "never",
+        layers: [
+          requireScopes("mcp"),
+          restrictTag("admin", { scopes: ["admin"] }),
+        ],
+      },
+      component: tool("reset", { tags: ["admin"] }),
+      expected: {
+        operation: "authorize",
+        outcome: "hidden",
+        reason: "opaque_denial",
+        kind: "tool",
+        name: "reset",
+        layer: 1,
+        ...who,
+      },
+    },
+    {
+      title: 'stepUp "never": an unknown component',
+      options: { stepUp: "never" },
+      component: undefined,
+      expected: {
+        operation: "authorize",
+        outcome: "hidden",
+        reason: "unknown_component",
+        ...who,
+      },
+    },
+    ...(["layers", "always", "never"] as const).flatMap((stepUp) => [
+      {
+        title: `stepUp "${stepUp}": a layer that could not decide`,
+        options: { stepUp, layers: [requireScopes("mcp"), down] },
+        component: tool("search"),
+        expected: {
+          operation: "authorize" as const,
+          outcome: "unavailable" as const,
+          reason: "unavailable" as const,
+          kind: "tool" as const,
+          name: "search",
+          layer: 1,
+          ...who,
+        },
+      },
+      {
+        title: `stepUp "${stepUp}": own auth that could not decide`,
+        options: { stepUp },
+        component: tool("search", { auth: down }),
+        expected: {
+          operation: "authorize" as const,
+          outcome: "unavailable" as const,
+          reason: "unavailable" as const,
+          kind: "tool" as const,
+          name: "search",
+          layer: "component" as const,
+          ...who,
+        },
+      },
+    ]),
+  );
+
   for (const { title, options, component, expected } of cases) {
     it(`emits exactly one event for ${title}`, async () => {
       const { authorizer, events } = watched(options);
@@ -355,6 +484,30 @@ describe("Authorizer.filter() decision events", () => {
       subject: "alice",
     }]);
   });
+
+  for (
+    const [stepUp, shown] of [
+      ["layers", ["a", "d"]],
+      ["always", ["a", "b", "e", "d"]],
+      ["never", ["a", "d"]],
+    ] as const
+  ) {
+    it(`stepUp "${stepUp}": one event per list, counting what the policy shows`, async () => {
+      const { authorizer, events } = watched({ layers, stepUp });
+      const listed = [...tools, tool("e", { auth: requireScopes("write") })];
+      // "d" last: the list keeps its order whatever the policy shows.
+      listed.push(listed.splice(3, 1)[0]!);
+      const kept = await authorizer.filter(alice, listed);
+      assert.deepEqual(kept.map((t) => t.name), shown);
+      assert.deepEqual(events, [{
+        operation: "filter",
+        outcome: "allow",
+        shown: shown.length,
+        hidden: listed.length - shown.length,
+        ...who,
+      }]);
+    });
+  }
 
   it("counts any iterable, a generator included", async () => {
     const { authorizer, events } = watched({ layers });

@@ -10,6 +10,7 @@ import {
   anyOf,
   type AuthCheck,
   AuthorizationError,
+  AuthorizationUnavailableError,
   Authorizer,
   bearerAuth,
   type Component,
@@ -20,6 +21,7 @@ import {
   InvalidTokenError,
   requireScopes,
   restrictTag,
+  type StepUpPolicy,
   withBearerAuth,
 } from "../../mod.ts";
 import type { Handler } from "../../src/mcp/_binding.ts";
@@ -27,16 +29,20 @@ import { guardedHandler, type GuardScope } from "../../src/mcp/_handlers.ts";
 import { ComponentRegistry, type Entry } from "../../src/mcp/_registry.ts";
 import { SDK_V2 } from "../../src/mcp/_sdk.ts";
 import { compileDecisions } from "../../src/core/_decision_sink.ts";
+import { preflightOf } from "../../src/mcp/preflight.ts";
 
 const SCOPES = ["read", "write", "admin"];
 
 /** A secret: a marker no event field could hold by chance. */
 const secret = fc.stringMatching(/^[A-Za-z0-9]{10,20}$/).map((s) => `Zq${s}`);
 
-/** A check that allows, denies, needs scopes, or throws a secret. */
+/**
+ * A check that allows, denies, needs scopes, throws a secret, or cannot
+ * decide (a policy engine down).
+ */
 function checkOf(kind: number, secrets: string[], scope: string): AuthCheck {
   const message = secrets[kind % secrets.length]!;
-  switch (kind % 9) {
+  switch (kind % 10) {
     case 0:
       return () => true;
     case 1:
@@ -59,6 +65,11 @@ function checkOf(kind: number, secrets: string[], scope: string): AuthCheck {
       return () => {
         throw new InsufficientScopeError([scope], { message });
       };
+    case 8:
+      return () =>
+        Promise.reject(
+          new AuthorizationUnavailableError(message, { retryAfter: 3 }),
+        );
     default:
       return anyOf(() => {
         throw new TypeError(message);
@@ -85,6 +96,7 @@ const plan = fc.record({
     { minLength: 1, maxLength: 4 },
   ),
   anonymous: fc.boolean(),
+  stepUp: fc.constantFrom<StepUpPolicy>("layers", "always", "never"),
 });
 
 type Plan = typeof plan extends fc.Arbitrary<infer P> ? P : never;
@@ -107,6 +119,46 @@ function componentsOf(p: Plan): Component[] {
       ? {}
       : { auth: checkOf(c.own[0], p.secrets, c.own[1]) }),
   }));
+}
+
+/**
+ * Asserts that `event` says what `authorize` answered (`error`: what it
+ * threw, or `undefined` when it allowed), under the plan's policy.
+ */
+function assertSays(
+  event: DecisionEvent,
+  error: unknown,
+  p: Plan,
+  unknown: boolean,
+): void {
+  const said = JSON.stringify(event);
+  if (error === undefined) {
+    assert.equal(event.outcome, "allow", said);
+  } else if (unknown) {
+    assert.deepEqual([event.outcome, event.reason], [
+      "hidden",
+      "unknown_component",
+    ], said);
+  } else if (error instanceof AuthorizationUnavailableError) {
+    assert.deepEqual([event.outcome, event.reason], [
+      "unavailable",
+      "unavailable",
+    ], said);
+  } else if (error instanceof InsufficientScopeError) {
+    assert.notEqual(p.stepUp, "never", "never reveals a shortfall");
+    assert.deepEqual([event.outcome, event.reason], [
+      "step-up",
+      "insufficient_scope",
+    ], said);
+    assert.deepEqual(event.missingScopes, error.requiredScopes);
+  } else {
+    assert.ok(["hidden", "deny"].includes(event.outcome), said);
+    assert.ok(
+      ["opaque_denial", "masked_error"].includes(event.reason!),
+      said,
+    );
+    if (p.stepUp === "never") assert.equal(event.outcome, "hidden", said);
+  }
 }
 
 /** Asserts that no event holds a secret of the plan. */
@@ -132,6 +184,7 @@ describe("decision events, whatever the inputs", () => {
           layers: p.layers.map(([kind, scope]) =>
             checkOf(kind, p.secrets, scope)
           ),
+          stepUp: p.stepUp,
           onError: () => {},
           onDecision: (event) => void events.push(event),
           listDecisions: "each",
@@ -140,10 +193,11 @@ describe("decision events, whatever the inputs", () => {
         const components = componentsOf(p);
         for (const component of [...components, undefined]) {
           const before = events.length;
-          await authorizer.authorize(token, component, {
+          const error = await authorizer.authorize(token, component, {
             arguments: { path: p.argument, nested: [p.argument] },
-          }).catch(() => {});
+          }).then(() => undefined, (thrown: unknown) => thrown);
           assert.equal(events.length, before + 1);
+          assertSays(events.at(-1)!, error, p, component === undefined);
         }
         const before = events.length;
         await authorizer.filter(token, components);
@@ -251,6 +305,80 @@ describe("decision events, whatever the inputs", () => {
         await list({ method: "tools/list" }, ctx);
         assert.equal(events.length, before + 1);
         assert.ok(events.every((event) => event.requestId === 9));
+        assertClean(events, p);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("the MCP guard behind the preflight: one per call, answered by the preflight or reused by dispatch; no secret", async () => {
+    await fc.assert(
+      fc.asyncProperty(plan, async (p) => {
+        const events: DecisionEvent[] = [];
+        const registry = new ComponentRegistry();
+        const handle = { enabled: true, update() {}, remove() {} };
+        for (const component of componentsOf(p)) {
+          registry.addTool(component.name, { component, handle } as Entry);
+        }
+        const guard: GuardScope = {
+          authorizer: new Authorizer({
+            layers: p.layers.map(([kind, scope]) =>
+              checkOf(kind, p.secrets, scope)
+            ),
+            stepUp: p.stepUp,
+            onError: () => {},
+          }),
+          binding: SDK_V2,
+          registry,
+          decisions: compileDecisions("guardServer", {
+            onDecision: (event: DecisionEvent) => void events.push(event),
+          }),
+        };
+        const sdk: Handler = () => ({ content: [] });
+        const call = guardedHandler("tools/call", sdk, guard);
+        const token = tokenOf(p);
+        const names = [...p.components.map((_, i) => `tool_${i}`), p.argument];
+        for (const [id, name] of names.entries()) {
+          const before = events.length;
+          const body = {
+            jsonrpc: "2.0",
+            id,
+            method: "tools/call",
+            params: { name, arguments: { text: p.argument } },
+          };
+          const checked = await preflightOf(
+            guard,
+            {
+              body,
+              authorization: token === undefined
+                ? undefined
+                : `Bearer ${p.raw}`,
+            },
+            token,
+            undefined,
+          );
+          if (checked.response !== undefined) {
+            // The preflight answered: its event, and dispatch never runs.
+            await checked.response.body?.cancel();
+            assert.equal(events.length, before + 1);
+            const event = events.at(-1)!;
+            const expected = checked.response.status === 503
+              ? "unavailable"
+              : "step-up";
+            assert.equal(event.outcome, expected);
+            assert.equal(event.requestId, id);
+            assert.equal(event.name, name);
+            continue;
+          }
+          // Dispatch: the preflight's decision reused (or, without a token,
+          // made again), reported once either way.
+          await Promise.resolve(call(body, {
+            http: { authInfo: checked.authInfo },
+            mcpReq: { id },
+          })).catch(() => {});
+          assert.equal(events.length, before + 1, JSON.stringify(events));
+          assert.equal(events.at(-1)!.requestId, id);
+        }
         assertClean(events, p);
       }),
       { numRuns: 100 },

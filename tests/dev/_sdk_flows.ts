@@ -56,13 +56,24 @@ export async function assertDiscoverable(mcpUrl: URL): Promise<void> {
   assert.deepEqual(server.scopes_supported, resource.scopes_supported);
 }
 
-/**
- * SDK v2: registers, logs in for read, then steps up for admin. `clientId`:
- * what the registered client id looks like (the dev server's: `dev-...`).
- */
+/** What a flow expects of the server it logs into. */
+export interface FlowOptions {
+  /** What the registered client id looks like (the dev server's: `dev-...`). */
+  clientId?: RegExp;
+  /**
+   * The tools a `read` token is listed: the demo's policy (default) lists
+   * only what it may call; `stepUp: "always"` also the scope-only ones.
+   */
+  listed?: readonly string[];
+}
+
+/** The demo's policy: a `read` token is listed what it may call. */
+const READ_LISTED = ["list_notes", "whoami"];
+
+/** SDK v2: registers, logs in for read, then steps up for admin. */
 export async function v2Flow(
   mcpUrl: URL,
-  options: { clientId?: RegExp } = {},
+  options: FlowOptions = {},
 ): Promise<void> {
   const provider = new HeadlessProvider();
   const newTransport = () =>
@@ -84,7 +95,10 @@ export async function v2Flow(
   await client.connect(transport);
   try {
     const tools = await client.listTools();
-    assert.deepEqual(tools.tools.map((t) => t.name), ["list_notes", "whoami"]);
+    assert.deepEqual(
+      tools.tools.map((t) => t.name),
+      options.listed ?? READ_LISTED,
+    );
     const who = await client.callTool({ name: "whoami", arguments: {} });
     assert.equal(text(who), `${provider.registered[0]} with scopes "read"`);
     // 403 insufficient_scope -> authorize again for read + admin -> success.
@@ -109,7 +123,10 @@ export async function v2Flow(
 }
 
 /** SDK 1.x: registers, logs in for read, then steps up for admin. */
-export async function v1Flow(mcpUrl: URL): Promise<void> {
+export async function v1Flow(
+  mcpUrl: URL,
+  options: FlowOptions = {},
+): Promise<void> {
   // No refresh grant: 1.x would otherwise refresh (same scope) instead of
   // asking again on a 403.
   const provider = new HeadlessProvider({ grantTypes: ["authorization_code"] });
@@ -125,10 +142,10 @@ export async function v1Flow(mcpUrl: URL): Promise<void> {
   await client.connect(transport);
   try {
     const tools = await client.listTools();
-    assert.deepEqual(tools.tools.map((t: { name: string }) => t.name), [
-      "list_notes",
-      "whoami",
-    ]);
+    assert.deepEqual(
+      tools.tools.map((t: { name: string }) => t.name),
+      options.listed ?? READ_LISTED,
+    );
     const current = transport;
     const deleted = await withLogin(
       provider,

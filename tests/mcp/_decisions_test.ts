@@ -1,8 +1,11 @@
 // The guard's decision events (src/mcp/_decisions.ts): exactly one per
 // guarded request (list, call, read, get, complete), on both SDK majors,
-// with the MCP method and the JSON-RPC id; and, over v2 Streamable HTTP,
-// one per request although the pre-dispatch hook asks the Authorizer too.
-import { describe, it } from "node:test";
+// with the MCP method and the JSON-RPC id; over v2 Streamable HTTP, one per
+// request although the pre-dispatch hook asks the Authorizer too; and behind
+// the preflight, on every stack it serves and under every stepUp policy, one
+// per request whether the preflight answers it (403, 503) or dispatch reuses
+// its decision.
+import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as z from "zod";
 import { Client as ClientV2 } from "@modelcontextprotocol/client";
@@ -23,14 +26,19 @@ import {
 } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   type AccessToken,
+  type AuthCheck,
+  AuthorizationUnavailableError,
   Authorizer,
   type DecisionEvent,
   type DecisionOptions,
+  requireRoles,
   requireScopes,
   restrictTag,
   StaticTokenVerifier,
+  type StepUpPolicy,
   withBearerAuth,
 } from "../../mod.ts";
+import { type Build, call, post, STACKS, type Started } from "./_stacks.ts";
 import * as v2 from "../../src/mcp/mod.ts";
 import * as v1 from "../../src/mcp/mod_v1.ts";
 
@@ -215,6 +223,52 @@ for (const sdk of SDKS) {
           ["resources/list", "resource", 1, 0],
           ["resources/templates/list", "resourceTemplate", 0, 1],
         ],
+      );
+    });
+
+    it("resources/list counts the resources a template lists, one by one", async () => {
+      const events: DecisionEvent[] = [];
+      const server = sdk.server();
+      const guarded = sdk.guard(server, {
+        authorizer: new Authorizer({
+          layers: [restrictTag("admin", { scopes: ["admin"] })],
+        }),
+        onDecision: (event: DecisionEvent) => void events.push(event),
+      });
+      const listing = (prefix: string) => ({
+        list: () => ({
+          resources: ["1", "2", "3"].map((id) => ({
+            uri: `file:///${prefix}/${id}`,
+            name: `${prefix} ${id}`,
+          })),
+        }),
+      });
+      const Template = sdk.name === "v2"
+        ? ResourceTemplateV2
+        : ResourceTemplateV1;
+      const read = (uri: URL) => ({ contents: [{ uri: uri.href, text: "" }] });
+      guarded.resource(
+        "users",
+        new Template("file:///users/{id}", listing("users")),
+        { tags: ["admin"] },
+        read,
+      );
+      guarded.resource(
+        "notes",
+        new Template("file:///notes/{id}", listing("notes")),
+        {},
+        read,
+      );
+      const client = await connect(sdk, server, token(["mcp"]));
+      events.length = 0;
+      const { resources } = await client.listResources() as {
+        resources: { uri: string }[];
+      };
+      await client.close();
+      assert.equal(resources.length, 3);
+      assert.deepEqual(
+        events.map((e) => [e.operation, e.shown, e.hidden]),
+        [["resources/list", 3, 3]],
       );
     });
 
@@ -494,6 +548,221 @@ describe("guard decision events over v2 Streamable HTTP", () => {
       } finally {
         await close();
       }
+    });
+  }
+});
+
+describe("guard decision events behind the preflight, over HTTP on both SDKs", () => {
+  /** How many times the echo tool's own check ran. */
+  let runs = 0;
+  const counting: AuthCheck = () => (runs++, true);
+  const roles = requireRoles(["ops"], { extract: (claims) => claims.roles });
+  /** A layer asking a policy engine that is down, for the tool "down". */
+  const policyEngine: AuthCheck = (ctx) => {
+    if (ctx.component.name === "down") {
+      throw new AuthorizationUnavailableError("pdp.internal down", {
+        retryAfter: 5,
+      });
+    }
+    return true;
+  };
+
+  function notes(stepUp: StepUpPolicy, events: DecisionEvent[]): Build {
+    const authorizer = new Authorizer({
+      layers: [restrictTag("admin", { scopes: ["admin"] }), policyEngine],
+      stepUp,
+    });
+    const onDecision = (event: DecisionEvent) => void events.push(event);
+    return (guard) => {
+      const guarded = guard({ authorizer, onDecision });
+      guarded.tool("echo", { auth: counting }, () => text("echo"));
+      guarded.tool(
+        "add_note",
+        { auth: requireScopes("write") },
+        () => text("added"),
+      );
+      guarded.tool("purge", { tags: ["admin"] }, () => text("purged"));
+      guarded.tool("ops", { auth: roles }, () => text("ops"));
+      guarded.tool("down", {}, () => text("never"));
+      return guarded;
+    };
+  }
+
+  /** What one request is answered, and the one event it must cause. */
+  interface Case {
+    tool: string;
+    token: string;
+    status: number;
+    event: Partial<DecisionEvent>;
+  }
+
+  const hidden = (layer: number | "component"): Partial<DecisionEvent> => ({
+    outcome: "hidden",
+    reason: "opaque_denial",
+    layer,
+  });
+  const stepUp = (
+    missingScopes: string[],
+    layer: number | "component",
+  ): Partial<DecisionEvent> => ({
+    outcome: "step-up",
+    reason: "insufficient_scope",
+    missingScopes,
+    layer,
+  });
+
+  function cases(policy: StepUpPolicy): Case[] {
+    return [
+      // Allowed by the preflight, reused by dispatch: one event, one run.
+      {
+        tool: "echo",
+        token: "reader",
+        status: 200,
+        event: { outcome: "allow" },
+      },
+      // An own-auth shortfall: a step-up only under "always".
+      {
+        tool: "add_note",
+        token: "reader",
+        status: policy === "always" ? 403 : 200,
+        event: policy === "always"
+          ? stepUp(["write"], "component")
+          : hidden("component"),
+      },
+      // A layer's shortfall: a step-up but under "never".
+      {
+        tool: "purge",
+        token: "writer",
+        status: policy === "never" ? 200 : 403,
+        event: policy === "never" ? hidden(0) : stepUp(["admin"], 0),
+      },
+      { tool: "ops", token: "reader", status: 200, event: hidden("component") },
+      {
+        tool: "nope",
+        token: "reader",
+        status: 200,
+        event: { outcome: "hidden", reason: "unknown_component" },
+      },
+      // The policy engine down: the preflight's 503.
+      {
+        tool: "down",
+        token: "reader",
+        status: 503,
+        event: { outcome: "unavailable", reason: "unavailable", layer: 1 },
+      },
+    ];
+  }
+
+  const running: Started[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((started) => started.close()));
+  });
+
+  for (const stack of STACKS) {
+    for (const policy of ["layers", "always", "never"] as const) {
+      it(`${stack.name}, stepUp "${policy}": exactly one event per list and per call`, async () => {
+        const events: DecisionEvent[] = [];
+        const started = await stack.start(notes(policy, events));
+        running.push(started);
+        const listed = await post(
+          started.url,
+          { jsonrpc: "2.0", id: 30, method: "tools/list" },
+          "Bearer reader",
+        );
+        assert.equal(listed.status, 200);
+        await listed.body?.cancel();
+        const shown = policy === "always" ? 3 : 1;
+        assert.deepEqual(events, [{
+          operation: "tools/list",
+          outcome: "allow",
+          kind: "tool",
+          shown,
+          hidden: 5 - shown,
+          clientId: "app",
+          requestId: 30,
+        }]);
+        const all: Case[] = cases(policy);
+        for (const [i, c] of all.entries()) {
+          events.length = 0;
+          runs = 0;
+          const id = 40 + i;
+          const response = await post(
+            started.url,
+            call(c.tool, { text: SECRET_ARG }, id),
+            `Bearer ${c.token}`,
+          );
+          const body = await response.text();
+          const what: string = `${c.tool}: ${response.status} ${body} ${
+            JSON.stringify(events)
+          }`;
+          assert.equal(response.status, c.status, what);
+          if (c.status === 503) {
+            assert.equal(response.headers.get("retry-after"), "5");
+          }
+          assert.equal(events.length, 1, what);
+          const only: DecisionEvent = events[0]!;
+          const { name, ...event } = only;
+          assert.deepEqual(event, {
+            operation: "tools/call",
+            kind: "tool",
+            clientId: "app",
+            requestId: id,
+            ...c.event,
+          } as never, what);
+          assert.equal(name, c.tool === "nope" ? undefined : c.tool);
+          if (c.tool === "echo") assert.equal(runs, 1, "checks ran once");
+          assert.ok(!JSON.stringify(events).includes(SECRET_ARG));
+        }
+      });
+    }
+
+    it(`${stack.name}: one event for an anonymous call (decided again in dispatch)`, async () => {
+      const events: DecisionEvent[] = [];
+      const started = await stack.start(notes("always", events));
+      running.push(started);
+      const response = await post(started.url, call("echo", {}, 7), undefined);
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+      assert.deepEqual(events, [{
+        operation: "tools/call",
+        outcome: "allow",
+        kind: "tool",
+        name: "echo",
+        requestId: 7,
+      }]);
+    });
+
+    it(`${stack.name}: a batch: one event per call dispatched, only the refused one's when the preflight answers`, async () => {
+      const events: DecisionEvent[] = [];
+      const started = await stack.start(notes("layers", events));
+      running.push(started);
+      const legacy = { "mcp-protocol-version": "2025-03-26" };
+      const served = await post(
+        started.url,
+        [call("echo", {}, 1), call("ops", {}, 2), call("echo", {}, 2)],
+        "Bearer writer",
+        legacy,
+      );
+      assert.equal(served.status, 200);
+      await served.body?.cancel();
+      // The repeated id is decided again in dispatch: still one each.
+      assert.deepEqual(
+        events.map((e) => [e.requestId, e.name, e.outcome]).sort(),
+        [[1, "echo", "allow"], [2, "echo", "allow"], [2, "ops", "hidden"]],
+      );
+      events.length = 0;
+      const refused = await post(
+        started.url,
+        [call("echo", {}, 1), call("purge", {}, 2)],
+        "Bearer writer",
+        legacy,
+      );
+      assert.equal(refused.status, 403);
+      await refused.body?.cancel();
+      // echo was allowed, but the request was refused: it was never run.
+      assert.deepEqual(events.map((e) => [e.requestId, e.name, e.outcome]), [
+        [2, "purge", "step-up"],
+      ]);
     });
   }
 });

@@ -83,11 +83,12 @@ describe("declarationOf()", () => {
   it("splits tags and auth off, and hands the rest over unchanged", () => {
     const check = requireScopes("x");
     const schema = { type: "object" };
-    const { declared, sdkConfig } = declarationOf(
+    const { tags, auth, sdkConfig } = declarationOf(
       { tags: ["a"], auth: check, inputSchema: schema, title: "T" },
-      'Tool "t"',
+      "Tool",
+      "t",
     );
-    assert.deepEqual(declared, { tags: ["a"], auth: check });
+    assert.deepEqual({ tags, auth }, { tags: ["a"], auth: check });
     assert.deepEqual(sdkConfig, { inputSchema: schema, title: "T" });
     assert.equal(sdkConfig.inputSchema, schema);
   });
@@ -97,9 +98,13 @@ describe("componentOf()", () => {
   it("builds a frozen component with its own copy of tags and checks", () => {
     const tags = ["admin"];
     const checks = [requireScopes("x")];
-    const component = componentOf("tool", "t", { tags, auth: checks }, {
-      meta: { a: 1 },
-    });
+    const component = componentOf(
+      "tool",
+      "t",
+      { tags, auth: checks },
+      undefined,
+      { a: 1 },
+    );
     tags.push("public");
     checks.length = 0;
     assert.ok(Object.isFrozen(component));
@@ -107,11 +112,37 @@ describe("componentOf()", () => {
     assert.equal((component.auth as unknown[]).length, 1);
     assert.deepEqual(component.meta, { a: 1 });
     assert.equal("uri" in component, false);
-    const listed = componentOf("resource", "r", {}, {
-      uri: "file:///r",
-      meta: "not an object",
-    });
+    const listed = componentOf(
+      "resource",
+      "r",
+      {},
+      "file:///r",
+      "not an object",
+    );
     assert.equal(listed.uri, "file:///r");
     assert.equal("meta" in listed, false);
+  });
+});
+
+describe("componentOf() tags", () => {
+  it("are a frozen list, each tag once, that no check can add to", () => {
+    const component = componentOf(
+      "tool",
+      "t",
+      { tags: ["admin", "ops", "admin"] },
+      undefined,
+      undefined,
+    );
+    assert.deepEqual(component.tags, ["admin", "ops"]);
+    assert.ok(Object.isFrozen(component.tags));
+    assert.throws(() => (component.tags as string[]).push("public"), TypeError);
+    const fromSet = componentOf(
+      "tool",
+      "t",
+      { tags: new Set(["a", "b"]) },
+      undefined,
+      undefined,
+    );
+    assert.deepEqual(fromSet.tags, ["a", "b"]);
   });
 });

@@ -11,11 +11,7 @@ import {
   restrictTag,
 } from "../../mod.ts";
 import type { Handler, SdkBinding } from "../../src/mcp/_binding.ts";
-import {
-  guardedHandler,
-  type GuardScope,
-  withScopeChallenge,
-} from "../../src/mcp/_handlers.ts";
+import { guardedHandler, type GuardScope } from "../../src/mcp/_handlers.ts";
 import {
   ComponentRegistry,
   type Entry,
@@ -374,90 +370,3 @@ for (const binding of [SDK_V2, SDK_V1]) {
     });
   });
 }
-
-describe("withScopeChallenge()", () => {
-  const authorizer = new Authorizer({
-    layers: [restrictTag("admin", { scopes: ["admin"] })],
-    onError: () => {},
-  });
-  const scope = (binding: SdkBinding): GuardScope =>
-    Object.freeze({ authorizer, binding, registry: new ComponentRegistry() });
-  type Hook = (context: unknown) => Promise<unknown>;
-
-  it("adds a v2 hook that challenges a scope shortfall, and only that", async () => {
-    const sdkConfig = { description: "d" };
-    const target = entry({
-      kind: "tool",
-      name: "t",
-      tags: new Set(["admin"]),
-    });
-    const config = withScopeChallenge(
-      sdkConfig,
-      target,
-      (request) => request.params?.arguments as Record<string, unknown>,
-      scope(SDK_V2),
-    );
-    assert.deepEqual(sdkConfig, { description: "d" });
-    assert.equal(config.description, "d");
-    const hook = config.scopeChallenge as Hook;
-    assert.deepEqual(await hook({ authInfo: tokenWith([]) }), {
-      scopes: ["admin"],
-      errorDescription: "Insufficient scope",
-    });
-    assert.equal(await hook({ authInfo: tokenWith(["admin"]) }), undefined);
-    // No token (or a malformed context) is no step-up, and never a throw:
-    // dispatch answers it as not found.
-    assert.equal(await hook(undefined), undefined);
-    assert.equal(await hook({ authInfo: { token: 7 } }), undefined);
-  });
-
-  it("answers nothing for an opaque denial or a throwing check", async () => {
-    for (
-      const auth of [() => false, () => {
-        throw new Error("db down");
-      }]
-    ) {
-      const target = entry({ kind: "tool", name: "t", auth });
-      const hook = withScopeChallenge(
-        {},
-        target,
-        () => undefined,
-        scope(SDK_V2),
-      )
-        .scopeChallenge as Hook;
-      assert.equal(await hook({ authInfo: tokenWith(["admin"]) }), undefined);
-    }
-  });
-
-  it("judges the component as it is when the hook runs, and shows checks the arguments", async () => {
-    const seen: unknown[] = [];
-    const target = entry({ kind: "tool", name: "t" });
-    const hook = withScopeChallenge(
-      {},
-      target,
-      (request, current) => (seen.push(current), { id: request.params?.id }),
-      scope(SDK_V2),
-    ).scopeChallenge as Hook;
-    const renamed: Component = {
-      kind: "tool",
-      name: "renamed",
-      auth: (ctx) => (seen.push(ctx.arguments), true),
-      tags: new Set(["admin"]),
-    };
-    target.component = Object.freeze(renamed);
-    assert.deepEqual(
-      await hook({ request: { params: { id: 7 } }, authInfo: tokenWith([]) }),
-      { scopes: ["admin"], errorDescription: "Insufficient scope" },
-    );
-    assert.deepEqual(seen, [target, { id: 7 }]);
-  });
-
-  it("leaves a 1.x config as it is: 1.x has no hook", () => {
-    const sdkConfig = { description: "d" };
-    const target = entry({ kind: "tool", name: "t" });
-    assert.equal(
-      withScopeChallenge(sdkConfig, target, () => undefined, scope(SDK_V1)),
-      sdkConfig,
-    );
-  });
-});

@@ -1,8 +1,10 @@
 // A decision that could not be made (AuthorizationUnavailableError: a policy
 // engine down) as an MCP client sees it: the component hidden from lists, a
 // call answered with the retryable JSON-RPC error -32603 and data.retryAfter
-// (src/mcp/_denial.ts), the handler never run. On both SDKs in memory, and
-// over Streamable HTTP, where it stays that JSON-RPC error for now.
+// (src/mcp/_denial.ts), the handler never run. On both SDKs in memory; over
+// Streamable HTTP without the preflight, that same JSON-RPC error in a 200;
+// with the guard's preflight, on every stack it serves (and behind
+// withBearerAuth, as the examples wire it), an HTTP 503 with Retry-After.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
@@ -19,9 +21,16 @@ import {
   Authorizer,
   bearerAuth,
   StaticTokenVerifier,
+  withBearerAuth,
 } from "../../mod.ts";
-import { guardServer } from "../../src/mcp/mod.ts";
+import { guardedMcpHandler, guardServer } from "../../src/mcp/mod.ts";
+import * as v1 from "../../src/mcp/mod_v1.ts";
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
+import { McpServer as McpServerV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { serve } from "../_serve.ts";
+import { type Build, post, STACKS, type Started } from "./_stacks.ts";
+import { authzenCheck } from "../../src/authzen/mod.ts";
+import { closedPort } from "../authzen/_helpers.ts";
 import { SDKS, text, tokenWith } from "./_sdks.ts";
 
 const down: AuthCheck = () =>
@@ -166,7 +175,7 @@ describe("an unavailable decision over Streamable HTTP (v2)", () => {
     await Promise.all(closers.splice(0).map((close) => close()));
   });
 
-  it("is, for now, the JSON-RPC error -32603 in a 200 (the 503 needs a transport-level layer)", async () => {
+  it("without the preflight, is the JSON-RPC error -32603 in a 200", async () => {
     const mcp = createMcpHandler(() => {
       const server = new McpServer({ name: "t", version: "1.0.0" });
       guardServer(server, {
@@ -206,5 +215,147 @@ describe("an unavailable decision over Streamable HTTP (v2)", () => {
     assert.equal(message.error.code, -32603);
     assert.deepEqual(message.error.data, { retryAfter: 4 });
     assert.doesNotMatch(body, /pdp\.internal/);
+  });
+});
+
+/** The JSON-RPC messages that ask for a tool, a prompt and a resource. */
+const ASKS = [
+  { method: "tools/call", params: { name: "search", arguments: {} } },
+  { method: "prompts/get", params: { name: "greet" } },
+  { method: "resources/read", params: { uri: "file:///readme" } },
+];
+
+/** A guarded server whose every component asks the engine that is down. */
+function outage(where: "layer" | "own auth", ran: { count: number }): Build {
+  const authorizer = new Authorizer({
+    layers: where === "layer" ? [down] : [],
+  });
+  const auth = where === "own auth" ? down : undefined;
+  return (guard) => {
+    const guarded = guard({ authorizer });
+    guarded.tool("search", { auth }, () => (ran.count++, text("ran")));
+    guarded.prompt("greet", { auth }, () => (ran.count++, { messages: [] }));
+    guarded.resource("readme", "file:///readme", { auth }, (uri: URL) => (
+      ran.count++, { contents: [{ uri: uri.href, text: "hello" }] }
+    ));
+    return guarded;
+  };
+}
+
+/** The preflight's 503: retry later, never cached, nothing of the error. */
+async function assertUnavailable(response: Response): Promise<void> {
+  const body = await response.text();
+  assert.equal(response.status, 503, body);
+  assert.equal(response.headers.get("retry-after"), "4");
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  assert.equal(JSON.parse(body).error, "temporarily_unavailable");
+  assert.doesNotMatch(body, /pdp\.internal/);
+}
+
+describe("an unavailable decision over HTTP, with the preflight", () => {
+  const running: Started[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((started) => started.close()));
+  });
+
+  for (const stack of STACKS) {
+    it(`${stack.name}: a call, get or read is a 503 with Retry-After, the handler never run`, async () => {
+      for (const where of ["layer", "own auth"] as const) {
+        const ran = { count: 0 };
+        const started = await stack.start(outage(where, ran));
+        running.push(started);
+        for (const [i, ask] of ASKS.entries()) {
+          await assertUnavailable(
+            await post(
+              started.url,
+              { jsonrpc: "2.0", id: i + 1, ...ask },
+              "Bearer reader",
+            ),
+          );
+        }
+        assert.equal(ran.count, 0, where);
+      }
+    });
+
+    it(`${stack.name}: an AuthZEN PDP that is down (authzenCheck) is a 503 with Retry-After`, async () => {
+      let ran = 0;
+      const authorizer = new Authorizer({
+        layers: [authzenCheck({ pdp: await closedPort() })],
+        onError: () => {},
+      });
+      const started = await stack.start((guard) => {
+        const guarded = guard({ authorizer });
+        guarded.tool("search", {}, () => (ran++, text("ran")));
+        return guarded;
+      });
+      running.push(started);
+      const response = await post(
+        started.url,
+        { jsonrpc: "2.0", id: 1, ...ASKS[0] },
+        "Bearer alice",
+      );
+      const body = await response.text();
+      assert.equal(response.status, 503, body);
+      assert.match(response.headers.get("retry-after") ?? "", /^\d+$/);
+      assert.equal(JSON.parse(body).error, "temporarily_unavailable");
+      assert.doesNotMatch(body, /127\.0\.0\.1/);
+      assert.equal(ran, 0);
+    });
+  }
+
+  it("SDK v2 guardedMcpHandler behind withBearerAuth: the 503 goes through as it is", async () => {
+    const ran = { count: 0 };
+    const mcp = guardedMcpHandler(() =>
+      outage("layer", ran)((options) =>
+        guardServer(
+          new McpServer({ name: "t", version: "1.0.0" }),
+          options as never,
+        ) as never
+      ) as never
+    );
+    const handler = withBearerAuth(
+      (request, token) => mcp.fetch(request, { authInfo: token }),
+      {
+        verifier: new StaticTokenVerifier({
+          tokens: { reader: { clientId: "reader", scopes: [] } },
+        }),
+      },
+    );
+    const served = await serve(handler);
+    running.push({
+      url: new URL("/mcp", served.origin),
+      close: async () => {
+        await served.close();
+        await mcp.close();
+      },
+    });
+    await assertUnavailable(
+      await post(
+        new URL("/mcp", served.origin),
+        { jsonrpc: "2.0", id: 1, ...ASKS[0] },
+        "Bearer reader",
+      ),
+    );
+    assert.equal(ran.count, 0);
+  });
+
+  it("a body the framework parsed ({ body, authorization }, as with Hono): the 503", async () => {
+    const ran = { count: 0 };
+    const guarded = outage("own auth", ran)((options) =>
+      v1.guardServer(
+        new McpServerV1({ name: "t", version: "1.0.0" }),
+        options as never,
+      ) as never
+    );
+    const checked = await guarded.preflight(
+      {
+        body: { jsonrpc: "2.0", id: 1, ...ASKS[1] },
+        authorization: "Bearer reader",
+      },
+      tokenWith([]),
+    );
+    assert.ok(checked.response !== undefined);
+    await assertUnavailable(checked.response);
+    assert.equal(ran.count, 0);
   });
 });
