@@ -147,10 +147,12 @@ export class AuthorizeWatch {
     );
   }
 
-  /** What a rejection of `authorize` means, as the caller answers it. */
-  #denial(
+  /** What the call's answer means, as the caller answers it. */
+  #outcome(
+    denied: boolean,
     error: unknown,
-  ): [DecisionOutcome, DecisionReason, (readonly string[])?] {
+  ): [DecisionOutcome, DecisionReason?, (readonly string[])?] {
+    if (!denied) return ["allow"];
     if (this.#component == null) return ["hidden", "unknown_component"];
     // The engine behind a check could not decide: the caller says retry.
     if (isUnavailableError(error)) return ["unavailable", "unavailable"];
@@ -173,9 +175,7 @@ export class AuthorizeWatch {
 
   #emit(denied: boolean, error?: unknown): void {
     try {
-      const [outcome, reason, missingScopes] = denied
-        ? this.#denial(error)
-        : ALLOWED;
+      const [outcome, reason, missingScopes] = this.#outcome(denied, error);
       const sink = this.#sink;
       sink.emit(
         decisionEvent({
@@ -204,8 +204,6 @@ export class AuthorizeWatch {
     }
   }
 }
-
-const ALLOWED: [DecisionOutcome] = ["allow"];
 
 /** The unmet scopes of a shortfall, frozen, or `undefined` if none reads as one. */
 function scopeTokens(
