@@ -20,12 +20,15 @@ import type { ErrorReporter } from "./_evaluate.ts";
 import { isAuthorizationError, isUnavailableError } from "./_evaluate.ts";
 import { InsufficientScopeError } from "../errors.ts";
 import { isScopeToken } from "../_internal/scope_token.ts";
-import type { DecisionOperation } from "./decision.ts";
+import type {
+  DecisionOperation,
+  DecisionOutcome,
+  DecisionReason,
+} from "./decision.ts";
 import {
   componentFields,
   decisionEvent,
   type DecisionSink,
-  type EventFields,
   identityOf,
   NO_DETAILS,
 } from "./_decision_sink.ts";
@@ -136,70 +139,58 @@ export class AuthorizeWatch {
   /** `decided`, unchanged, having emitted its event once it settles. */
   settle(decided: Promise<void>): Promise<void> {
     return decided.then(
-      () => this.#emit({ operation: this.#operation, outcome: "allow" }),
+      () => this.#emit(false),
       (error: unknown) => {
-        this.#emit(this.#denial(error));
+        this.#emit(true, error);
         throw error;
       },
     );
   }
 
-  get #operation(): DecisionOperation {
-    return this.#asked?.operation ?? "authorize";
-  }
-
-  /** What a rejection of `authorize` means, as the caller answers it. */
-  #denial(error: unknown): EventFields {
-    const operation = this.#operation;
-    if (this.#component == null) {
-      return { operation, outcome: "hidden", reason: "unknown_component" };
-    }
-    const layer = this.layer ?? "component";
+  /** What the call's answer means, as the caller answers it. */
+  #outcome(
+    denied: boolean,
+    error: unknown,
+  ): [DecisionOutcome, DecisionReason?, (readonly string[])?] {
+    if (!denied) return ["allow"];
+    if (this.#component == null) return ["hidden", "unknown_component"];
     // The engine behind a check could not decide: the caller says retry.
-    if (isUnavailableError(error)) {
-      return {
-        operation,
-        outcome: "unavailable",
-        reason: "unavailable",
-        layer,
-      };
-    }
+    if (isUnavailableError(error)) return ["unavailable", "unavailable"];
     // A shortfall that does not read as scopes (a hostile error) asks for
     // nothing: the guard answers it as not found.
     const missing = error instanceof InsufficientScopeError
       ? scopeTokens(error)
       : undefined;
     if (missing !== undefined) {
-      return {
-        operation,
-        outcome: "step-up",
-        reason: "insufficient_scope",
-        missingScopes: missing,
-        layer,
-      };
+      return ["step-up", "insufficient_scope", missing];
     }
-    const reason = this.#tracked?.masked === true
-      ? "masked_error"
-      : "opaque_denial";
     // A check's own AuthorizationError reaches a direct caller as it is.
     const open = this.#asked?.hides !== true && isAuthorizationError(error) &&
       error.message !== this.#notFound;
-    return { operation, outcome: open ? "deny" : "hidden", reason, layer };
+    return [
+      open ? "deny" : "hidden",
+      this.#tracked?.masked === true ? "masked_error" : "opaque_denial",
+    ];
   }
 
-  #emit(fields: EventFields): void {
+  #emit(denied: boolean, error?: unknown): void {
     try {
-      const named = componentFields(this.#component);
-      const who = identityOf(this.#token);
-      fields.kind = named.kind;
-      fields.name = named.name;
-      fields.uri = named.uri;
-      fields.clientId = who.clientId;
-      fields.subject = who.subject;
-      fields.requestId = this.#asked?.requestId;
+      const [outcome, reason, missingScopes] = this.#outcome(denied, error);
       const sink = this.#sink;
       sink.emit(
-        decisionEvent(fields),
+        decisionEvent({
+          operation: this.#asked?.operation ?? "authorize",
+          outcome,
+          reason,
+          ...componentFields(this.#component),
+          missingScopes,
+          // Where a known component was denied: a layer, or its own auth.
+          layer: reason === undefined || reason === "unknown_component"
+            ? undefined
+            : this.layer ?? "component",
+          ...identityOf(this.#token),
+          requestId: this.#asked?.requestId,
+        }),
         sink.redacts
           ? {
             ...(this.#token === undefined ? {} : { token: this.#token }),

@@ -132,8 +132,9 @@ export function runAuthChecks(
 }
 
 // Settled results are immutable, so one promise per outcome serves every call.
-const ALLOW: Promise<boolean> = Promise.resolve(true);
-const DENY: Promise<boolean> = Promise.resolve(false);
+// Pure: a bundle without runAuthChecks drops them.
+const ALLOW: Promise<boolean> = /* @__PURE__ */ Promise.resolve(true);
+const DENY: Promise<boolean> = /* @__PURE__ */ Promise.resolve(false);
 
 /** A denial that names no scope. */
 function opaqueDenial(): Shortfall {

@@ -14,15 +14,12 @@ import {
   show,
   urlOption,
 } from "../_internal/options.ts";
-import {
-  isScopeToken,
-  normalizeScopes,
-  OFFLINE_ACCESS,
-} from "../_internal/scope_token.ts";
+import { isScopeToken } from "../_internal/scope_token.ts";
 import { resourceIdentifierKey } from "../_internal/url.ts";
 import { type CompiledHierarchy, compileHierarchy } from "../core/scopes.ts";
 import { compileDecisions, type DecisionSink } from "../core/_decision_sink.ts";
 import type { TokenVerifier } from "../verify/verifier.ts";
+import { scopesOption } from "../verify/_options.ts";
 import {
   compileChallenge,
   type CompiledChallenge,
@@ -180,20 +177,6 @@ function resourceOptions(
   return { resource: resourceKey(url), metadataUrl: derived };
 }
 
-/** Reads `requiredScopes`; `offline_access` is no resource's scope. */
-function requiredScopesOption(owner: string, value: unknown): string[] {
-  if (value === undefined) return [];
-  const scopes = normalizeScopes(value, label(owner, "requiredScopes"));
-  if (scopes.includes(OFFLINE_ACCESS)) {
-    throw new TypeError(
-      `${
-        label(owner, "requiredScopes")
-      } must not contain "offline_access": it asks the authorization server for a refresh token, and a resource server never requires or advertises it`,
-    );
-  }
-  return scopes;
-}
-
 /** The verifier's own `requiredScopes`, when it names valid ones. */
 function verifierScopes(verifier: TokenVerifier): readonly string[] {
   const scopes = describe(verifier, "requiredScopes");
@@ -234,7 +217,7 @@ export function compileConfig(owner: string, value: unknown): Config {
     );
   }
   const scheme = readScheme(owner, options.dpop);
-  const requiredScopes = requiredScopesOption(owner, options.requiredScopes);
+  const requiredScopes = scopesOption(owner, options.requiredScopes);
   const challengeScopes = [
     ...new Set([...requiredScopes, ...verifierScopes(verifier)]),
   ].sort();

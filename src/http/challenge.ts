@@ -108,7 +108,8 @@ const DEFAULT_DESCRIPTION = {
   use_dpop_nonce: "Invalid DPoP proof",
 } as const;
 
-function json(
+/** A JSON error answer, never cached. Internal: the metadata's too. */
+export function json(
   status: number,
   error: string,
   description: string,

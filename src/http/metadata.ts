@@ -14,6 +14,7 @@ import {
 } from "../_internal/options.ts";
 import { normalizeScopes, OFFLINE_ACCESS } from "../_internal/scope_token.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
+import { json } from "./challenge.ts";
 
 /**
  * Options of {@linkcode protectedResourceMetadata}.
@@ -227,19 +228,6 @@ function addDpopMembers(
   }
 }
 
-function notFound(): Response {
-  return new Response(
-    JSON.stringify({ error: "not_found", error_description: "Not found" }),
-    {
-      status: 404,
-      headers: {
-        "content-type": "application/json",
-        "cache-control": "no-store",
-      },
-    },
-  );
-}
-
 /**
  * Builds a handler that serves the RFC 9728 §3 Protected Resource Metadata
  * document of one resource: `resource`, `authorization_servers`,
@@ -315,7 +303,9 @@ export function protectedResourceMetadata(
   const cacheControl = `public, max-age=${maxAge}`;
 
   return function serveProtectedResourceMetadata(request) {
-    if (pathOf(request.url) !== path) return notFound();
+    if (pathOf(request.url) !== path) {
+      return json(404, "not_found", "Not found", {});
+    }
     switch (request.method) {
       case "GET":
       case "HEAD":
@@ -341,21 +331,10 @@ export function protectedResourceMetadata(
         return new Response(null, { status: 204, headers });
       }
       default:
-        return new Response(
-          JSON.stringify({
-            error: "method_not_allowed",
-            error_description: "Use GET",
-          }),
-          {
-            status: 405,
-            headers: {
-              allow: ALLOW,
-              "content-type": "application/json",
-              "cache-control": "no-store",
-              "access-control-allow-origin": "*",
-            },
-          },
-        );
+        return json(405, "method_not_allowed", "Use GET", {
+          allow: ALLOW,
+          "access-control-allow-origin": "*",
+        });
     }
   };
 }

@@ -174,7 +174,7 @@ const OPTIONS: readonly (keyof JwtVerifierOptions)[] = [
   "fetch",
   "now",
 ];
-const DEFAULT_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
+const DEFAULT_CACHE_MAX_AGE_MS = 600_000; // 10 minutes, a literal (tree-shaken)
 
 /**
  * Verifies JWT access tokens (RFC 9068) with `jose`: the token's canonical
