@@ -23,7 +23,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** One bundle to measure: which exports of which entry point. */
 export interface BundleSpec {
@@ -221,13 +221,17 @@ function entrySpecifier(
   return new URL(target, new URL("../", import.meta.url)).href;
 }
 
-function relative(source: string): string {
-  const path = source.replace(/^(\.\.\/)+/, "/");
+/**
+ * A source map entry as a path inside this repository (`src/core/x.ts`)
+ * or an npm package (`jose/dist/...`). Sources are relative to the map
+ * (§ "sources" of the source map format), so they are resolved against it:
+ * stripping `../` would misread a clone that sits beside the temp folder.
+ */
+function relative(source: string, mapUrl: URL): string {
+  const path = fileURLToPath(new URL(source, mapUrl));
   const modules = path.lastIndexOf("/node_modules/");
   if (modules >= 0) return path.slice(modules + "/node_modules/".length);
-  const repo = REPO.replace(/^\//, "");
-  const at = path.indexOf(repo);
-  return at >= 0 ? path.slice(at + repo.length) : path;
+  return path.startsWith(REPO) ? path.slice(REPO.length) : path;
 }
 
 async function build(
@@ -276,9 +280,10 @@ async function build(
   const bytes = await Deno.readFile(output);
   const code = new TextDecoder().decode(bytes);
   const map = JSON.parse(await Deno.readTextFile(`${output}.map`));
+  const mapUrl = pathToFileURL(`${output}.map`);
   const modules = new Map<string, number>();
   for (const [source, size] of bytesPerSource(code, map)) {
-    const key = relative(source);
+    const key = relative(source, mapUrl);
     modules.set(key, (modules.get(key) ?? 0) + size);
   }
   return {
