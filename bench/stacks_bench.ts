@@ -40,14 +40,15 @@ const authorizer = new Authorizer({
 });
 const text = () => ({ content: [{ type: "text" as const, text: "ok" }] });
 
+// Checks are made once, outside the per-request factory (as README
+// advises): a check is a frozen function, the same for every request.
+const write = requireScopes("write");
+
+/** Tool i's guard configuration: every fifth admin-tagged, every other write. */
 function config(
   i: number,
-): { tags?: string[]; auth?: ReturnType<typeof requireScopes> } {
-  return i % 5 === 0
-    ? { tags: ["admin"] }
-    : i % 2 === 0
-    ? { auth: requireScopes("write") }
-    : {};
+): { tags?: string[]; auth?: typeof write } {
+  return i % 5 === 0 ? { tags: ["admin"] } : i % 2 === 0 ? { auth: write } : {};
 }
 
 function toolsV1(server: McpServerV1, guarded: boolean): void {
