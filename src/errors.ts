@@ -9,63 +9,25 @@
  */
 
 import { normalizeScopes } from "./_internal/scope_token.ts";
+import {
+  type AuthorizationErrorOptions,
+  McpAuthzError,
+  type McpAuthzErrorOptions,
+} from "./errors/base.ts";
+import type { InvalidDpopProofError, UseDpopNonceError } from "./errors/dpop.ts";
 
-/**
- * The stable code of every error class, as `error.code`.
- *
- * @example Usage
- * ```ts
- * import type { ErrorCode } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const code: ErrorCode = "ERR_INSUFFICIENT_SCOPE";
- * assert.equal(code, "ERR_INSUFFICIENT_SCOPE");
- * ```
- */
-export type ErrorCode =
-  | "ERR_AUTHORIZATION"
-  | "ERR_INSUFFICIENT_SCOPE"
-  | "ERR_AUTHORIZATION_UNAVAILABLE"
-  | "ERR_INVALID_TOKEN"
-  | "ERR_VERIFIER_UNAVAILABLE"
-  | "ERR_INVALID_REQUEST"
-  | "ERR_INVALID_DPOP_PROOF"
-  | "ERR_USE_DPOP_NONCE";
-
-/**
- * Options accepted by every error constructor.
- *
- * @example Usage
- * ```ts
- * import { AuthorizationError, type McpAuthzErrorOptions } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const options: McpAuthzErrorOptions = { cause: new Error("policy store down") };
- * assert.equal(new AuthorizationError("Denied", options).cause, options.cause);
- * ```
- */
-export interface McpAuthzErrorOptions {
-  /** The underlying cause, for logs. Never shown to a client. */
-  cause?: unknown;
-}
-
-/**
- * Options of the errors whose first argument is their data
- * ({@linkcode InsufficientScopeError}, {@linkcode UseDpopNonceError}).
- *
- * @example Usage
- * ```ts
- * import { type AuthorizationErrorOptions, InsufficientScopeError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const options: AuthorizationErrorOptions = { message: "Ask for files:write" };
- * assert.equal(new InsufficientScopeError(["files:write"], options).message, "Ask for files:write");
- * ```
- */
-export interface AuthorizationErrorOptions extends McpAuthzErrorOptions {
-  /** Replaces the default message. It reaches the client: keep it generic. */
-  message?: string | undefined;
-}
+export {
+  type AuthorizationErrorOptions,
+  type ErrorCode,
+  McpAuthzError,
+  type McpAuthzErrorOptions,
+} from "./errors/base.ts";
+export {
+  DpopError,
+  type DpopErrorCode,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+} from "./errors/dpop.ts";
 
 /**
  * Options of {@linkcode InsufficientScopeError}.
@@ -99,41 +61,6 @@ export function insufficientScopeMessage(scopes: readonly string[]): string {
   return scopes.length === 0
     ? "Insufficient scope"
     : `Insufficient scope. Required: ${scopes.join(", ")}`;
-}
-
-function errorOptions(
-  options: McpAuthzErrorOptions | undefined,
-): ErrorOptions | undefined {
-  return options?.cause === undefined ? undefined : { cause: options.cause };
-}
-
-/**
- * The root of every error this library throws on purpose. Not constructed
- * directly: catch it to handle any of them, then switch on `code`.
- *
- * @example Usage
- * ```ts
- * import { InvalidTokenError, McpAuthzError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error: unknown = new InvalidTokenError("Token expired");
- * assert.ok(error instanceof McpAuthzError);
- * assert.equal(error.code, "ERR_INVALID_TOKEN");
- * ```
- */
-export abstract class McpAuthzError extends Error {
-  /** Stable code for programmatic handling. */
-  abstract readonly code: ErrorCode;
-
-  /**
-   * Sets the message and the cause.
-   *
-   * @param message What went wrong.
-   * @param options The cause, for logs.
-   */
-  constructor(message: string, options?: McpAuthzErrorOptions) {
-    super(message, errorOptions(options));
-  }
 }
 
 /**
@@ -415,117 +342,6 @@ export class InvalidRequestError extends McpAuthzError {
   constructor(message = "Malformed request", options?: McpAuthzErrorOptions) {
     super(message, options);
     this.name = "InvalidRequestError";
-  }
-}
-
-/**
- * The OAuth error codes of RFC 9449 §7.1 and §9, as they appear in a
- * `WWW-Authenticate: DPoP error="..."` challenge.
- *
- * @example Usage
- * ```ts
- * import type { DpopErrorCode } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const code: DpopErrorCode = "use_dpop_nonce";
- * assert.equal(code, "use_dpop_nonce");
- * ```
- */
-export type DpopErrorCode = "invalid_dpop_proof" | "use_dpop_nonce";
-
-/**
- * A refused DPoP proof: {@linkcode InvalidDpopProofError} or
- * {@linkcode UseDpopNonceError}. `error` is the OAuth error code for the
- * challenge (RFC 9449 §7.1); the message is a fixed, safe description that
- * never contains the proof, the token or a claim.
- *
- * @example Usage
- * ```ts
- * import { DpopError, InvalidDpopProofError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error: DpopError = new InvalidDpopProofError("DPoP proof has been used before");
- * assert.ok(error instanceof DpopError);
- * assert.equal(error.error, "invalid_dpop_proof");
- * ```
- */
-export abstract class DpopError extends McpAuthzError {
-  /** Stable code for programmatic handling. */
-  abstract override readonly code:
-    | "ERR_INVALID_DPOP_PROOF"
-    | "ERR_USE_DPOP_NONCE";
-  /** The OAuth error code for a `WWW-Authenticate` challenge. */
-  abstract readonly error: DpopErrorCode;
-}
-
-/**
- * The DPoP proof is missing, malformed, forged, stale, replayed or made for
- * another request: RFC 9449 §7.1 `invalid_dpop_proof`.
- *
- * @example Usage
- * ```ts
- * import { InvalidDpopProofError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error = new InvalidDpopProofError("DPoP proof is too old");
- * assert.equal(error.code, "ERR_INVALID_DPOP_PROOF");
- * assert.equal(error.error, "invalid_dpop_proof");
- * ```
- */
-export class InvalidDpopProofError extends DpopError {
-  /** Stable code for programmatic handling. */
-  readonly code: "ERR_INVALID_DPOP_PROOF" = "ERR_INVALID_DPOP_PROOF";
-  /** The OAuth error code for the challenge. */
-  readonly error: "invalid_dpop_proof" = "invalid_dpop_proof";
-
-  /**
-   * Creates an invalid-proof error.
-   *
-   * @param message A safe description (default `"Invalid DPoP proof"`).
-   * @param options The cause, for logs. Never shown to a client.
-   */
-  constructor(message = "Invalid DPoP proof", options?: McpAuthzErrorOptions) {
-    super(message, options);
-    this.name = "InvalidDpopProofError";
-  }
-}
-
-/**
- * The proof lacks a valid server nonce (RFC 9449 §9): the client must retry
- * with a proof whose `nonce` claim is `nonce`, sent to it in a `DPoP-Nonce`
- * header.
- *
- * @example Usage
- * ```ts
- * import { UseDpopNonceError } from "@mcp-authz/core";
- * import assert from "node:assert/strict";
- *
- * const error = new UseDpopNonceError("eyJ7S_zG.eyJH0-Z.HX4w-7v");
- * assert.equal(error.error, "use_dpop_nonce");
- * assert.equal(error.nonce, "eyJ7S_zG.eyJH0-Z.HX4w-7v");
- * ```
- */
-export class UseDpopNonceError extends DpopError {
-  /** Stable code for programmatic handling. */
-  readonly code: "ERR_USE_DPOP_NONCE" = "ERR_USE_DPOP_NONCE";
-  /** The OAuth error code for the challenge. */
-  readonly error: "use_dpop_nonce" = "use_dpop_nonce";
-  /** The fresh nonce for the `DPoP-Nonce` response header. */
-  readonly nonce: string;
-
-  /**
-   * Creates a nonce demand.
-   *
-   * @param nonce The fresh nonce the client must use.
-   * @param options A replacement message, and a cause for logs.
-   */
-  constructor(nonce: string, options?: AuthorizationErrorOptions) {
-    super(
-      options?.message ?? "Resource server requires nonce in DPoP proof",
-      options,
-    );
-    this.name = "UseDpopNonceError";
-    this.nonce = nonce;
   }
 }
 

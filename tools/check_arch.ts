@@ -3,8 +3,9 @@
  * Reads every module under `src/` (and the root `mod.ts`), follows each
  * relative `import` / `export ... from` (type-only ones included), and fails
  * on an import cycle, on an import that goes against the layer order, on a
- * module outside an area folder, and on a deno.json `exports` entry that is
- * not the root `mod.ts` or an area's `mod.ts` / `mod_<name>.ts`.
+ * module outside an area folder, on a module over {@linkcode MAX_LINES}
+ * lines, and on a deno.json `exports` entry that is not the root `mod.ts` or
+ * an area's `mod.ts` / `mod_<name>.ts`.
  *
  * @module
  */
@@ -24,6 +25,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   otel: ["_internal", "errors", "core", "verify", "http", "dpop", "mcp"],
   adapters: ["_internal", "errors", "core", "verify", "http", "dpop", "mcp"],
 };
+
+/** The most lines a module of `src/` may have (issue 8): split it by concern. */
+export const MAX_LINES = 450;
 
 const ROOT = new URL("../", import.meta.url);
 const SPECIFIER =
@@ -116,6 +120,12 @@ export function problemsOf(sources: ReadonlyMap<string, string>): string[] {
   for (const [path, text] of sources) {
     const targets = importsOf(text).map((spec) => resolve(path, spec));
     graph.set(path, targets.filter((target) => sources.has(target)));
+    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    if (lines > MAX_LINES) {
+      problems.push(
+        `${path} has ${lines} lines, over ${MAX_LINES}: split it by concern (ARCHITECTURE.md, "Folders")`,
+      );
+    }
     const from = areaOf(path);
     if (from === undefined) {
       problems.push(
@@ -206,6 +216,6 @@ if (import.meta.main) {
   for (const problem of problems) console.error(`check:arch: ${problem}`);
   if (problems.length > 0) Deno.exit(1);
   console.log(
-    "check:arch: no cycle, every import follows the layer order, every entry point is an area's mod.ts",
+    `check:arch: no cycle, every import follows the layer order, no module over ${MAX_LINES} lines, every entry point is an area's mod.ts`,
   );
 }

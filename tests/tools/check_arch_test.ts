@@ -7,6 +7,7 @@ import {
   cycles,
   entryPointProblems,
   importsOf,
+  MAX_LINES,
   problemsOf,
   violations,
 } from "../../tools/check_arch.ts";
@@ -164,6 +165,19 @@ describe("problemsOf()", () => {
       "src/_internal/show.ts": ``,
     }));
     assert.deepEqual(problems, []);
+  });
+
+  it("reports a module over MAX_LINES lines, and accepts one at the limit", () => {
+    const at = "x;\n".repeat(MAX_LINES);
+    const over = at + "y;\n";
+    assert.deepEqual(
+      problemsOf(new Map([["src/core/a.ts", at], ["src/core/b.ts", over]])),
+      [
+        `src/core/b.ts has ${
+          MAX_LINES + 1
+        } lines, over ${MAX_LINES}: split it by concern (ARCHITECTURE.md, "Folders")`,
+      ],
+    );
   });
 
   it("reports an unlisted area, a module outside any area and an import outside src/", () => {
