@@ -14,7 +14,10 @@ import {
   McpAuthzError,
   type McpAuthzErrorOptions,
 } from "./errors/base.ts";
-import type { InvalidDpopProofError, UseDpopNonceError } from "./errors/dpop.ts";
+import type {
+  InvalidDpopProofError,
+  UseDpopNonceError,
+} from "./errors/dpop.ts";
 
 export {
   type AuthorizationErrorOptions,
