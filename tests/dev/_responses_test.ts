@@ -80,7 +80,10 @@ describe("authorizationRedirect", () => {
     );
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get("location")!);
-    assert.equal(location.origin + location.pathname, "https://app.example.com/cb");
+    assert.equal(
+      location.origin + location.pathname,
+      "https://app.example.com/cb",
+    );
     assert.equal(location.searchParams.get("code"), "c-1");
     assert.equal(location.searchParams.get("state"), "s 1&x");
     assert.equal(location.searchParams.get("iss"), ISSUER);

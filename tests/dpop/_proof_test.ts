@@ -80,7 +80,8 @@ describe("readHeader", () => {
   it('refuses every typ but exactly "dpop+jwt" (§4.3 check 4)', () => {
     for (const typ of [undefined, "JWT", "application/dpop+jwt", "DPOP+JWT"]) {
       expectInvalid(
-        () => readHeader(withHeader({ typ, alg: "ES256", jwk: publicJwk }), ALGS),
+        () =>
+          readHeader(withHeader({ typ, alg: "ES256", jwk: publicJwk }), ALGS),
         'DPoP proof typ must be "dpop+jwt"',
       );
     }
@@ -90,19 +91,30 @@ describe("readHeader", () => {
     for (const alg of [undefined, "none", "HS256", "RS256", 1, ["ES256"]]) {
       expectInvalid(
         () =>
-          readHeader(withHeader({ typ: "dpop+jwt", alg, jwk: publicJwk }), ALGS),
+          readHeader(
+            withHeader({ typ: "dpop+jwt", alg, jwk: publicJwk }),
+            ALGS,
+          ),
         "DPoP proof alg is not accepted",
       );
     }
     // Accepted only when in the list given.
-    const header = withHeader({ typ: "dpop+jwt", alg: "ES256", jwk: publicJwk });
-    expectInvalid(() => readHeader(header, ["EdDSA"]), "DPoP proof alg is not accepted");
+    const header = withHeader({
+      typ: "dpop+jwt",
+      alg: "ES256",
+      jwk: publicJwk,
+    });
+    expectInvalid(
+      () => readHeader(header, ["EdDSA"]),
+      "DPoP proof alg is not accepted",
+    );
   });
 
   it("needs a jwk object", () => {
     for (const jwk of [undefined, null, "key", 1, [publicJwk]]) {
       expectInvalid(
-        () => readHeader(withHeader({ typ: "dpop+jwt", alg: "ES256", jwk }), ALGS),
+        () =>
+          readHeader(withHeader({ typ: "dpop+jwt", alg: "ES256", jwk }), ALGS),
         "DPoP proof needs a jwk header",
       );
     }
@@ -119,7 +131,8 @@ describe("readHeader", () => {
     ];
     for (const jwk of cases) {
       expectInvalid(
-        () => readHeader(withHeader({ typ: "dpop+jwt", alg: "ES256", jwk }), ALGS),
+        () =>
+          readHeader(withHeader({ typ: "dpop+jwt", alg: "ES256", jwk }), ALGS),
         "DPoP proof jwk must be a public key",
       );
     }

@@ -89,7 +89,9 @@ describe("reportUnavailable", () => {
 
   it("leaves out a hint that is no number, and survives what throws", () => {
     const { config: c } = config();
-    for (const error of [new Error("x"), null, undefined, { retryAfter: "5" }]) {
+    for (
+      const error of [new Error("x"), null, undefined, { retryAfter: "5" }]
+    ) {
       assert.deepEqual(reportUnavailable(c, error), { type: "unavailable" });
     }
     assert.deepEqual(reportUnavailable(c, HOSTILE), { type: "unavailable" });
@@ -254,7 +256,11 @@ describe("fromSchemeError", () => {
   it("maps a DPoP error to invalid_dpop_proof and InvalidTokenError to invalid_token", () => {
     const { config: c } = config();
     assert.deepEqual(
-      fromSchemeError(c, new InvalidDpopProofError("DPoP proof is too old"), RAW),
+      fromSchemeError(
+        c,
+        new InvalidDpopProofError("DPoP proof is too old"),
+        RAW,
+      ),
       { type: "invalid_dpop_proof", description: "DPoP proof is too old" },
     );
     assert.deepEqual(
@@ -284,7 +290,11 @@ describe("fromHandlerDenial", () => {
       { type: "missing_token", scopes: ["mcp", "write"] },
     );
     assert.deepEqual(
-      fromHandlerDenial(config([]).config, new AuthorizationError("no"), undefined),
+      fromHandlerDenial(
+        config([]).config,
+        new AuthorizationError("no"),
+        undefined,
+      ),
       { type: "missing_token" },
     );
   });
@@ -297,7 +307,11 @@ describe("fromHandlerDenial", () => {
         new InsufficientScopeError(["write"], { message: "Need write" }),
         TOKEN,
       ),
-      { type: "insufficient_scope", scopes: ["mcp", "write"], description: "Need write" },
+      {
+        type: "insufficient_scope",
+        scopes: ["mcp", "write"],
+        description: "Need write",
+      },
     );
     assert.deepEqual(
       fromHandlerDenial(c, new AuthorizationError(`denied ${RAW}`), TOKEN),

@@ -47,7 +47,10 @@ function streamed(body: ReadableStream<Uint8Array>): Request {
 describe("mayCarryFormToken", () => {
   it("is true for a form POST with a body, whatever the parameters or case", () => {
     assert.equal(mayCarryFormToken(post("a=1")), true);
-    assert.equal(mayCarryFormToken(post("a=1", `${FORM}; charset=utf-8`)), true);
+    assert.equal(
+      mayCarryFormToken(post("a=1", `${FORM}; charset=utf-8`)),
+      true,
+    );
     assert.equal(mayCarryFormToken(post("a=1", `${FORM} ;x=y`)), true);
     assert.equal(
       mayCarryFormToken(post("a=1", "Application/X-WWW-Form-URLEncoded")),

@@ -29,7 +29,10 @@ describe("withStepUpSink", () => {
     assert.equal(JSON.stringify(token.extra), '{"tenant":"a"}');
     const symbols = Object.getOwnPropertySymbols(token.extra);
     assert.equal(symbols.length, 1);
-    const descriptor = Object.getOwnPropertyDescriptor(token.extra, symbols[0]!);
+    const descriptor = Object.getOwnPropertyDescriptor(
+      token.extra,
+      symbols[0]!,
+    );
     assert.equal(descriptor?.enumerable, false);
     assert.equal(descriptor?.writable, false);
     // A spread copy carries no sink.
