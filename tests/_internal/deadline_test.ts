@@ -54,7 +54,8 @@ describe("withDeadline()", () => {
 
   it("ignores the late result of an operation that missed its deadline", async () => {
     let finish: (value: string) => void = () => {};
-    const operation = () => new Promise<string>((resolve) => (finish = resolve));
+    const operation = () =>
+      new Promise<string>((resolve) => (finish = resolve));
     const pending = withDeadline(operation, 5, () => new Error("timed out"));
     await assert.rejects(pending, /timed out/);
     finish("too late");

@@ -31,7 +31,10 @@ describe("InvalidDpopProofError", () => {
   });
 
   it("is not a UseDpopNonceError", () => {
-    assert.equal(new InvalidDpopProofError() instanceof UseDpopNonceError, false);
+    assert.equal(
+      new InvalidDpopProofError() instanceof UseDpopNonceError,
+      false,
+    );
   });
 });
 
@@ -76,6 +79,9 @@ describe("UseDpopNonceError", () => {
   });
 
   it("is not an InvalidDpopProofError", () => {
-    assert.equal(new UseDpopNonceError("n") instanceof InvalidDpopProofError, false);
+    assert.equal(
+      new UseDpopNonceError("n") instanceof InvalidDpopProofError,
+      false,
+    );
   });
 });
