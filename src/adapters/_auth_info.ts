@@ -11,6 +11,7 @@ import { isRecord } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { withBearerAuthAs } from "../http/bearer_auth.ts";
 import type { BearerAuthOptions, BearerHandler } from "../http/bearer_auth.ts";
+import { protectedResourceMetadataUrl } from "../http/metadata.ts";
 
 /**
  * A verified token as the MCP SDKs take it (`authInfo`): an
@@ -60,7 +61,12 @@ export function authenticated(
     ? { ...options, onError: warnOneLine(owner) }
     : options;
   const handle = withBearerAuthAs(owner, handler, withDefaults);
-  const url = options.resourceMetadataUrl;
+  // The URL bearerAuth's own challenges name: given, or derived from
+  // `resource` (RFC 9728 §3.1), so that the SDK's 403 never names another.
+  const url = options.resourceMetadataUrl ??
+    (options.resource === undefined
+      ? undefined
+      : protectedResourceMetadataUrl(options.resource));
   const href = url === undefined ? undefined : new URL(url).href;
   // A copy: the token withBearerAuth handed out keeps its `extra` object
   // (and the DPoP step-up sink it may carry).

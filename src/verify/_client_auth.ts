@@ -41,7 +41,10 @@ export function clientAuthentication(options: {
       );
     }
   }
-  const method = options.clientAuthMethod ?? "client_secret_basic";
+  // `=== undefined`, not `??`: a `null` is a wrong value, refused below.
+  const method: unknown = options.clientAuthMethod === undefined
+    ? "client_secret_basic"
+    : options.clientAuthMethod;
   const headers: Record<string, string> = {
     "content-type": "application/x-www-form-urlencoded",
     accept: "application/json",
