@@ -156,7 +156,8 @@ interface Pending {
  * `auth` and runs the rest of the chain. `@hono/mcp`'s transport reads
  * `auth` and hands it to the MCP server as `authInfo`, so the guard of
  * `@mcp-authz/core/mcp/v1` decides with it. The token carries
- * `resourceMetadataUrl` when the options name one.
+ * `resourceMetadataUrl` when the options name one or a `resource` it derives
+ * from (RFC 9728 §3.1, as `bearerAuth`'s challenges name it).
  *
  * With `optional: true`, a request without a token runs the chain with
  * `auth` set to `undefined` (typed so). `auth` is always set by this
