@@ -18,6 +18,7 @@ import {
   type DevAuthorizationServer,
 } from "@mcp-authz/core/dev";
 import { SCOPE_HIERARCHY, SCOPES } from "./demo/notes.ts";
+import { serveWithOrigin } from "./_serve.ts";
 
 /** Options of an example's app. */
 export interface StackAppOptions {
@@ -116,37 +117,8 @@ export async function serveStack(
   create: (options: StackAppOptions) => Promise<StackApp>,
   options: { port: number } & Omit<StackAppOptions, "origin">,
 ): Promise<RunningStack> {
-  const controller = new AbortController();
-  let route: (request: Request) => Promise<Response> = () =>
-    Promise.resolve(new Response(null, { status: 503 }));
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port,
-    signal: controller.signal,
-    onListen() {},
-  }, (request) => route(request));
-  let app: StackApp;
-  try {
-    const { port: _port, ...rest } = options;
-    app = await create({
-      ...rest,
-      origin: `http://127.0.0.1:${server.addr.port}`,
-    });
-  } catch (error) {
-    controller.abort();
-    await server.finished;
-    throw error;
-  }
-  route = app.handler;
-  const { handler: _handler, close, ...running } = app;
-  return {
-    ...running,
-    async close() {
-      controller.abort();
-      await server.finished;
-      await close();
-    },
-  };
+  const { port, ...rest } = options;
+  return await serveWithOrigin(create, port, rest);
 }
 
 function env(name: string): string | undefined {

@@ -21,6 +21,7 @@ import {
   type DevAuthorizationServer,
 } from "@mcp-authz/core/dev";
 import { notesServer, SCOPE_HIERARCHY, SCOPES } from "./notes.ts";
+import { serveWithOrigin } from "../_serve.ts";
 
 /** A real authorization server to trust instead of the development one. */
 export interface ExternalIssuer {
@@ -176,36 +177,6 @@ export interface Demo extends Omit<DemoApp, "handler" | "close"> {
  * @returns The running demo.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
-  const controller = new AbortController();
-  // Routes are bound once the port is known; until then nothing is served.
-  let route: (request: Request) => Promise<Response> = () =>
-    Promise.resolve(new Response(null, { status: 503 }));
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 8000,
-    signal: controller.signal,
-    onListen() {},
-  }, (request) => route(request));
-  let app: DemoApp;
-  try {
-    const { port: _port, ...rest } = options;
-    app = await createDemo({
-      ...rest,
-      origin: `http://127.0.0.1:${server.addr.port}`,
-    });
-  } catch (error) {
-    controller.abort();
-    await server.finished;
-    throw error;
-  }
-  route = app.handler;
-  const { handler: _handler, close, ...demo } = app;
-  return {
-    ...demo,
-    async close() {
-      controller.abort();
-      await server.finished;
-      await close();
-    },
-  };
+  const { port = 8000, ...rest } = options;
+  return await serveWithOrigin(createDemo, port, rest);
 }
