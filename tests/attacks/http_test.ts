@@ -7,7 +7,7 @@
 // and that no token or internal message leaks.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
@@ -46,7 +46,6 @@ import {
   withNodeBearerAuth,
 } from "../../src/adapters/mod_node.ts";
 import { parseBearer, parseChallenges } from "../_challenge_parser.ts";
-import { serve } from "../_serve.ts";
 import { claims, ISSUER, NOW_MS, sign, testKey } from "../_jwt_fixtures.ts";
 
 const RESOURCE = "https://mcp.example.com/mcp";
@@ -1139,7 +1138,7 @@ describe("attack: the metadata route", () => {
     }
   });
 
-  it("answers HEAD like GET without a body, OPTIONS 204, POST/PUT/DELETE 405", async () => {
+  it("answers HEAD like GET without a body, OPTIONS 204, POST/PUT/DELETE 405", () => {
     const head = at(path, { method: "HEAD" });
     assert.equal(head.status, 200);
     assert.equal(head.body, null);
