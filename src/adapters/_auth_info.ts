@@ -46,6 +46,19 @@ function warnOneLine(owner: string): (error: unknown) => void {
 }
 
 /**
+ * The metadata URL `bearerAuth`'s own challenges name for validated
+ * `options`: given, or derived from `resource` (RFC 9728 §3.1), so that the
+ * SDK's 403 never names another; `undefined` when there is none.
+ */
+export function metadataHref(options: BearerAuthOptions): string | undefined {
+  const url = options.resourceMetadataUrl ??
+    (options.resource === undefined
+      ? undefined
+      : protectedResourceMetadataUrl(options.resource));
+  return url === undefined ? undefined : new URL(url).href;
+}
+
+/**
  * `withBearerAuth(handler, options)` under the adapter's name (`owner`, in
  * option errors), plus the function that stamps a token with the metadata
  * URL of these options. The options are validated (a bad one refused with
@@ -61,13 +74,7 @@ export function authenticated(
     ? { ...options, onError: warnOneLine(owner) }
     : options;
   const handle = withBearerAuthAs(owner, handler, withDefaults);
-  // The URL bearerAuth's own challenges name: given, or derived from
-  // `resource` (RFC 9728 §3.1), so that the SDK's 403 never names another.
-  const url = options.resourceMetadataUrl ??
-    (options.resource === undefined
-      ? undefined
-      : protectedResourceMetadataUrl(options.resource));
-  const href = url === undefined ? undefined : new URL(url).href;
+  const href = metadataHref(options);
   // A copy: the token withBearerAuth handed out keeps its `extra` object
   // (and the DPoP step-up sink it may carry).
   const stamp: Stamp = href === undefined

@@ -59,6 +59,7 @@
  */
 
 import type { Context, Handler, MiddlewareHandler, Next } from "hono";
+import { AuthorizationError } from "../errors.ts";
 import type { BearerAuthOptions } from "../http/bearer_auth.ts";
 import {
   protectedResourceMetadata,
@@ -159,6 +160,12 @@ interface Pending {
  * `resourceMetadataUrl` when the options name one or a `resource` it derives
  * from (RFC 9728 §3.1, as `bearerAuth`'s challenges name it).
  *
+ * An `AuthorizationError` that a later handler throws is answered as
+ * `withBearerAuth` answers it (`InsufficientScopeError`: the 403 step-up;
+ * `AuthorizationUnavailableError`: 503; another: 403), in place of what
+ * `app.onError` answered (a 500 by default; Hono runs it first, and its
+ * default one logs the error); any other error is left to `app.onError`.
+ *
  * With `optional: true`, a request without a token runs the chain with
  * `auth` set to `undefined` (typed so). `auth` is always set by this
  * middleware, never left to an earlier one. Without `onError`, a 503 is
@@ -235,6 +242,11 @@ export function mcpBearerAuth(
     entry.ran = true;
     entry.c.set("auth", token === undefined ? undefined : stamp(token));
     await entry.next();
+    // Hono hands what a later handler throws to app.onError (a 500 by
+    // default) before `next()` returns: an authorization error is thrown
+    // on, so that it is answered as withBearerAuth answers it.
+    const thrown: unknown = entry.c.error;
+    if (thrown instanceof AuthorizationError) throw thrown;
     return entry.c.res;
   }, options);
   const middleware: MiddlewareHandler<OptionalMcpAuthEnv> = async (c, next) => {

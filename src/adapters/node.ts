@@ -17,7 +17,8 @@ import { AuthorizationError, InvalidRequestError } from "../errors.ts";
 import { compileConfig, type Config } from "../http/_bearer_config.ts";
 import { fromHandlerDenial } from "../http/_denials.ts";
 import { bearerAuthAs, type BearerAuthOptions } from "../http/bearer_auth.ts";
-import { challengeResponse, renderOutcome } from "../http/challenge.ts";
+import { renderOutcome } from "../http/challenge.ts";
+import { metadataHref } from "./_auth_info.ts";
 import { requestView } from "./_node_request.ts";
 import {
   type NodeRequest,
@@ -134,10 +135,10 @@ function authenticator(
   options: BearerAuthOptions,
 ): { config: () => Config; decide(req: NodeRequest): Promise<Decided> } {
   const authenticate = bearerAuthAs(owner, options);
-  const url = (options as { resourceMetadataUrl?: string | URL })
-    .resourceMetadataUrl;
-  const href = url === undefined ? undefined : new URL(url).href;
-  // Compiled once, on the first handler denial only (withNodeBearerAuth).
+  // Given or derived from `resource`, as the challenges name it.
+  const href = metadataHref(options);
+  // Compiled once, on the first request bearerAuth cannot see (a malformed
+  // Host) or handler denial (withNodeBearerAuth).
   let compiled: Config | undefined;
   const config = () => compiled ??= compileConfig(owner, options);
   async function decide(req: NodeRequest): Promise<Decided> {
@@ -148,10 +149,11 @@ function authenticator(
       const description = error instanceof InvalidRequestError
         ? error.message
         : "Malformed request";
+      // The challenges of these options: resource_metadata, realm, DPoP.
       return {
-        response: challengeResponse(
+        response: renderOutcome(
           { type: "invalid_request", description },
-          url === undefined ? {} : { resourceMetadataUrl: url },
+          config().challenge,
         ),
       };
     }
@@ -189,7 +191,8 @@ function setAuth(req: NodeRequest, token: McpAuthInfo | undefined): void {
  * (`StreamableHTTPServerTransport` of `@modelcontextprotocol/sdk`) hands
  * the server as `authInfo`, so the guard of `@mcp-authz/core/mcp/v1`
  * decides with it; it carries `resourceMetadataUrl` when the options name
- * one. The middleware reads the method, URL and headers only (from
+ * one or a `resource` it derives from (RFC 9728 §3.1, as the challenges
+ * name it). The middleware reads the method, URL and headers only (from
  * `rawHeaders`, so two `Authorization` lines are refused as on the
  * Web-standard path): the body is left in the stream for `express.json()`
  * or the transport, and a refused request's body is never read. With

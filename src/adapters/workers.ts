@@ -12,7 +12,12 @@
 
 import { functionOption, optionsObject, show } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
-import { AuthorizationError, InsufficientScopeError } from "../errors.ts";
+import { normalizeScopes } from "../_internal/scope_token.ts";
+import {
+  AuthorizationError,
+  AuthorizationUnavailableError,
+  InsufficientScopeError,
+} from "../errors.ts";
 import { compileChallenge } from "../http/_challenge_params.ts";
 import { type AuthOutcome, renderOutcome } from "../http/challenge.ts";
 
@@ -177,14 +182,39 @@ const KEYS: readonly (keyof OAuthProviderAuthOptions)[] = [
   "now",
 ];
 
+/**
+ * The outcome of an `AuthorizationError` the handler threw: a policy engine
+ * that could not decide is a 503 (a retry, not a denial); a scope shortfall
+ * names every scope the operation requires (`challengeScopes`, held ones
+ * too, as `withBearerAuth` does); a hostile error (a throwing getter,
+ * scopes altered into non-scopes) is still a 403.
+ */
 function denial(error: AuthorizationError): AuthOutcome {
-  if (
-    error instanceof InsufficientScopeError &&
-    error.requiredScopes.length > 0
-  ) {
-    return { type: "insufficient_scope", scopes: error.requiredScopes };
+  try {
+    if (error instanceof AuthorizationUnavailableError) {
+      const hint: unknown = error.retryAfter;
+      return typeof hint === "number"
+        ? { type: "unavailable", retryAfter: hint }
+        : { type: "unavailable" };
+    }
+    if (error instanceof InsufficientScopeError) {
+      const held: unknown = error.challengeScopes;
+      const scopes = normalizeScopes([
+        ...(Array.isArray(held) ? held : []),
+        ...error.requiredScopes,
+      ], "InsufficientScopeError");
+      if (scopes.length > 0) return { type: "insufficient_scope", scopes };
+    }
+  } catch {
+    // A hostile error: a denial all the same.
   }
   return { type: "forbidden", description: "Not authorized" };
+}
+
+/** Whether the token has expired; a clock that is no number denies. */
+function expired(token: AccessToken, now: () => number): boolean {
+  // Written so that a NaN clock denies (RFC 7519 §4.1.4), as bearerAuth.
+  return token.expiresAt !== undefined && !(now() < token.expiresAt * 1000);
 }
 
 /**
@@ -193,9 +223,13 @@ function denial(error: AuthorizationError): AuthOutcome {
  * token, and answers as `withBearerAuth` does:
  *
  * - no usable `ctx.auth` -> 401 with the bare challenge (authenticate);
- * - a token past its `expiresAt` -> 401 `invalid_token`;
+ * - a token past its `expiresAt` (or a clock that is no number) -> 401
+ *   `invalid_token`; a clock that throws -> 503;
  * - an `InsufficientScopeError` the handler throws -> 403
- *   `insufficient_scope` naming its scopes (the step-up challenge);
+ *   `insufficient_scope` naming its `challengeScopes` (the scopes it lacks
+ *   and the held ones it names: the step-up challenge);
+ * - an `AuthorizationUnavailableError` (a policy engine that could not
+ *   decide) -> 503 with `Retry-After` (its `retryAfter`, else 5 s);
  * - any other `AuthorizationError` -> 403 without a challenge.
  *
  * Every challenge names `resourceMetadataUrl`; bodies never carry the token
@@ -256,7 +290,14 @@ export function withOAuthProviderAuth<
       if (token === undefined) {
         return renderOutcome({ type: "missing_token" }, challenge);
       }
-      if (token.expiresAt !== undefined && token.expiresAt * 1000 <= now()) {
+      let stale: boolean;
+      try {
+        stale = expired(token, now);
+      } catch {
+        // A clock that throws: no decision, never a 500 or a pass.
+        return renderOutcome({ type: "unavailable" }, challenge);
+      }
+      if (stale) {
         return renderOutcome(
           { type: "invalid_token", description: "Token expired" },
           challenge,

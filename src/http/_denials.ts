@@ -109,7 +109,9 @@ export function withConfigScopes(
 
 /**
  * A description fit for a client: a string that does not contain the token
- * presented (a custom verifier or check may have put it in its message).
+ * presented (a custom verifier or check may have put it in its message),
+ * neither as given nor as it is sent: cleaning for the header removes
+ * control characters, which could otherwise hide the token from the look.
  */
 export function withoutToken(
   description: unknown,
@@ -117,10 +119,11 @@ export function withoutToken(
   fallback: string,
 ): string {
   if (typeof description !== "string") return fallback;
-  if (raw !== undefined && raw !== "" && description.includes(raw)) {
-    return fallback;
-  }
-  return description;
+  if (raw === undefined || raw === "") return description;
+  if (description.includes(raw)) return fallback;
+  // What the header keeps of it (`headerDescription`), before any cut.
+  const sent = description.replace(/[^\x20-\x7E]/g, "");
+  return sent.includes(raw) ? fallback : description;
 }
 
 /** Maps what a verifier threw; only InvalidTokenError means "bad token". */

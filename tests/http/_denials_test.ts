@@ -161,6 +161,20 @@ describe("withoutToken", () => {
     assert.equal(withoutToken("text", undefined, "F"), "text");
     assert.equal(withoutToken("text", "", "F"), "text");
   });
+
+  it("falls back when the token hides behind characters the header drops", () => {
+    const hidden = RAW.split("").join("\u0000");
+    assert.equal(withoutToken(`revoked: ${hidden}`, RAW, "F"), "F");
+    assert.equal(
+      withoutToken(`x\r\n${RAW.slice(0, 4)}\u00e9${RAW.slice(4)}`, RAW, "F"),
+      "F",
+    );
+    // A description that only looks alike after cleaning is kept as given.
+    assert.equal(
+      withoutToken("caf\u00e9 closed", RAW, "F"),
+      "caf\u00e9 closed",
+    );
+  });
 });
 
 describe("fromVerifierError", () => {
