@@ -7,11 +7,12 @@
  * @module
  */
 
-import { isRecord } from "../_internal/options.ts";
+import { optionsObject } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { withBearerAuthAs } from "../http/bearer_auth.ts";
 import type { BearerAuthOptions, BearerHandler } from "../http/bearer_auth.ts";
 import { protectedResourceMetadataUrl } from "../http/metadata.ts";
+import { OPTION_NAMES } from "../http/_bearer_config.ts";
 
 /**
  * A verified token as the MCP SDKs take it (`authInfo`): an
@@ -57,16 +58,23 @@ export function authenticated(
   handler: BearerHandler,
   options: BearerAuthOptions,
 ): { handle: (request: Request) => Promise<Response>; stamp: Stamp } {
-  const withDefaults = isRecord(options) && options.onError === undefined
-    ? { ...options, onError: warnOneLine(owner) }
-    : options;
+  // Read once, here: what bearerAuth checks is what is stamped below.
+  const given = optionsObject<BearerAuthOptions>(
+    owner,
+    options,
+    OPTION_NAMES as readonly (keyof BearerAuthOptions)[],
+    "an options object with a verifier",
+  );
+  const withDefaults = given.onError === undefined
+    ? { ...given, onError: warnOneLine(owner) }
+    : given;
   const handle = withBearerAuthAs(owner, handler, withDefaults);
   // The URL bearerAuth's own challenges name: given, or derived from
   // `resource` (RFC 9728 §3.1), so that the SDK's 403 never names another.
-  const url = options.resourceMetadataUrl ??
-    (options.resource === undefined
+  const url = given.resourceMetadataUrl ??
+    (given.resource === undefined
       ? undefined
-      : protectedResourceMetadataUrl(options.resource));
+      : protectedResourceMetadataUrl(given.resource));
   const href = url === undefined ? undefined : new URL(url).href;
   // A copy: the token withBearerAuth handed out keeps its `extra` object
   // (and the DPoP step-up sink it may carry).

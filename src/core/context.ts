@@ -13,6 +13,7 @@ import {
   compileHierarchy,
   holdsAll,
   holdsAllOf,
+  NO_SCOPES,
   type ScopeHierarchy,
 } from "./scopes.ts";
 
@@ -257,7 +258,7 @@ export class AuthContext {
   get grantedScopes(): ReadonlySet<string> {
     if (this.#granted === undefined) {
       this.#granted = this.token === undefined
-        ? EMPTY
+        ? NO_SCOPES
         : closeScopes(this.token.scopes, this.#hierarchy);
     }
     return this.#granted;
@@ -329,5 +330,3 @@ export class AuthContext {
     return copy;
   }
 }
-
-const EMPTY: ReadonlySet<string> = new Set();
