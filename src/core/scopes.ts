@@ -6,7 +6,7 @@
  */
 
 import { assertScope } from "../_internal/scope_token.ts";
-import { isRecord, show } from "../_internal/options.ts";
+import { isPlainObject, isRecord, show } from "../_internal/options.ts";
 
 /**
  * Broader scope -> the narrower scopes it implies, transitively (MCP
@@ -44,10 +44,14 @@ export type CompiledHierarchy = ReadonlyMap<string, readonly string[]>;
  * strings to arrays of scope strings.
  */
 export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
-  if (!isRecord(hierarchy)) {
+  // A Map (or a class instance) has no own keys: read as a hierarchy it
+  // would silently imply nothing.
+  if (!isPlainObject(hierarchy)) {
     throw new TypeError(
       `scopeHierarchy must be an object mapping a scope to the scopes it implies, got ${
-        show(hierarchy)
+        isRecord(hierarchy)
+          ? "a Map, a class instance or an object inheriting its entries (write it as an object literal)"
+          : show(hierarchy)
       }`,
     );
   }

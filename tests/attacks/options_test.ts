@@ -516,3 +516,875 @@ describe("attack: every factory's options object", () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------
+// Wrong values of single options: NaN, Infinity, negatives, empty strings,
+// functions where strings belong.
+
+describe("attack: wrong option values", () => {
+  const pdp = "http://127.0.0.1:1";
+
+  it("numbers: NaN, Infinity, negative and fractional counts are refused", async () => {
+    for (const timeoutMs of [NaN, Infinity, -1, 0, "100"]) {
+      await refuses(
+        () => authzenCheck({ pdp, timeoutMs: timeoutMs as number }),
+        /authzenCheck option "timeoutMs" must be a finite number of milliseconds/,
+      );
+    }
+    for (const maxEntries of [NaN, Infinity, -1, 1.5]) {
+      await refuses(
+        () => new MemoryCacheStore({ maxEntries }),
+        /MemoryCacheStore option "maxEntries" must be an integer/,
+      );
+      await refuses(
+        () => new MemoryReplayStore({ maxEntries }),
+        /MemoryReplayStore option "maxEntries" must be an integer/,
+      );
+    }
+    for (const maxAge of [NaN, Infinity, -5]) {
+      await refuses(() => new DpopVerifier({ maxAge }), /"maxAge"/);
+      await refuses(
+        () => protectedResourceMetadata({ ...METADATA, maxAge }),
+        /protectedResourceMetadata option "maxAge" must be an integer/,
+      );
+    }
+    for (const clockTolerance of [NaN, -1, Infinity]) {
+      await refuses(
+        () => bearerAuth({ verifier, clockTolerance }),
+        /"clockTolerance"/,
+      );
+    }
+    for (const batchSize of [0, 1.5, NaN]) {
+      await refuses(
+        () => authzenCheck({ pdp, batchSize }),
+        /authzenCheck option "batchSize" must be an integer/,
+      );
+    }
+  });
+
+  it("strings: empty strings and functions where a string belongs are refused", async () => {
+    await refuses(() => authzenCheck({ pdp: "" }), /"pdp"/);
+    await refuses(
+      () => authzenCheck({ pdp: (() => pdp) as never }),
+      /"pdp"/,
+    );
+    await refuses(
+      () => authzenCheck({ pdp, subjectClaim: "" }),
+      /authzenCheck option "subjectClaim" must be a non-empty string/,
+    );
+    await refuses(
+      () => bearerAuth({ verifier, resource: (() => "x") as never }),
+      /bearerAuth option "resource"/,
+    );
+    await refuses(
+      () =>
+        new JwtVerifier({
+          jwksUri: "https://as.example.com/jwks",
+          issuer: "",
+          audience: "https://mcp.example.com/mcp",
+        }),
+      /JwtVerifier option "issuer"/,
+    );
+    await refuses(
+      () => restrictTag("", { scopes: ["admin"] }),
+      /restrictTag\(\) expects a non-empty tag string, got ""/,
+    );
+    await refuses(() => requireScopes(""), /requireScopes\(\) expects scopes/);
+    await refuses(
+      () => requireScopes("a b"),
+      /requireScopes\(\) expects scopes/,
+    );
+    await refuses(
+      () => requireRoles([""], { extract: () => [] }),
+      /requireRoles\(\) expects roles to be non-empty strings/,
+    );
+  });
+
+  it("a credential given as a string header is described by kind, never quoted", async () => {
+    await refuses(
+      () => authzenCheck({ pdp, headers: `Bearer ${SECRET}` as never }),
+      /"headers" must be .*, got a string$/,
+      SECRET,
+    );
+  });
+
+  it("a URL option with credentials is refused without quoting the password", async () => {
+    const error = await failure(() =>
+      authzenCheck({ pdp: `http://user:${SECRET}@127.0.0.1:1` })
+    );
+    assert.ok(error instanceof TypeError);
+    assert.ok(!error.message.includes(SECRET), error.message);
+  });
+
+  it("Authorizer: stepUp, listDecisions, onDecision, onError and layers of the wrong kind", async () => {
+    await refuses(
+      () => new Authorizer({ stepUp: "sometimes" as never }),
+      /Authorizer option "stepUp" must be one of "layers", "always", "never", got "sometimes"/,
+    );
+    await refuses(
+      () => new Authorizer({ stepUp: (() => "always") as never }),
+      /"stepUp" must be one of .*got a function/,
+    );
+    await refuses(
+      () =>
+        new Authorizer({
+          onDecision: () => {},
+          listDecisions: "all" as never,
+        }),
+      /"listDecisions" must be "summary" or "each", got "all"/,
+    );
+    await refuses(
+      () => new Authorizer({ redactDecision: (e) => e }),
+      /"redactDecision" only applies to decision events: add onDecision/,
+    );
+    await refuses(
+      () => new Authorizer({ onDecision: "console" as never }),
+      /Authorizer option "onDecision" must be a function, got "console"/,
+    );
+    await refuses(
+      () => new Authorizer({ onError: {} as never }),
+      /Authorizer option "onError" must be a function, got an object/,
+    );
+    for (
+      const layers of [
+        "requireScopes",
+        { 0: requireScopes("a") },
+        [["not a check"]],
+        [null],
+      ]
+    ) {
+      await refuses(
+        () => new Authorizer({ layers: layers as never }),
+        /^Authorizer (option "layers" must be an array of checks|layer 0(, check 0,)? must be a function)/,
+      );
+    }
+  });
+
+  it("scopeHierarchy: a Map, a non-array value and an invalid scope are refused", async () => {
+    for (
+      const scopeHierarchy of [
+        new Map([["admin", ["read"]]]),
+        { admin: "read" },
+        { admin: ["has space"] },
+        { "": ["read"] },
+      ]
+    ) {
+      await refuses(
+        () => new Authorizer({ scopeHierarchy: scopeHierarchy as never }),
+        /scopeHierarchy/,
+      );
+    }
+  });
+
+  it("restrictTag: tags as a string or options.scopes as a string are refused", async () => {
+    await refuses(
+      () => restrictTag(["admin"] as never, { scopes: ["admin"] }),
+      /restrictTag\(\) expects a non-empty tag string, got an array/,
+    );
+    await refuses(
+      () => restrictTag("admin", { scopes: "admin" as never }),
+      /restrictTag needs \{ scopes: \[\.\.\.\] \}.*, got "admin"/,
+    );
+    await refuses(
+      () => restrictTag("admin", { scopes: [] }),
+      /restrictTag needs/,
+    );
+    await refuses(
+      () => restrictTag("admin", { scope: ["admin"] } as never),
+      /Unknown restrictTag option "scope" \(did you mean "scopes"\?\)/,
+    );
+  });
+
+  it("combinators: no branch, or a branch that is not a function, is refused", async () => {
+    await refuses(() => anyOf(), /anyOf\(\) needs at least one check/);
+    await refuses(() => allOf(), /allOf\(\) needs at least one check/);
+    await refuses(
+      () => anyOf(requireScopes("a"), "admin" as never),
+      /anyOf\(\) expects every check to be a function .*got "admin" at position 1/,
+    );
+    await refuses(
+      () => allOf(null as never),
+      /allOf\(\) expects every check to be a function .*got null at position 0/,
+    );
+  });
+
+  it("AuthContext: a component that is not a component is refused", async () => {
+    for (
+      const component of [
+        undefined,
+        "tool",
+        { kind: "Tool", name: "x" },
+        { kind: "tool", name: 1 },
+        { kind: "__proto__", name: "x" },
+      ]
+    ) {
+      await refuses(
+        () => new AuthContext({ component: component as never }),
+        /AuthContext needs a component/,
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// User callbacks: checks, onError, onDecision, redactDecision, extract.
+
+/** Thrown values a careless or hostile callback may throw. */
+function hostileThrowables(): unknown[] {
+  return [
+    null,
+    undefined,
+    Symbol("thrown"),
+    SECRET,
+    {
+      toString() {
+        throw new Error("toString-secret");
+      },
+    },
+    Object.defineProperty(new Error("x"), "message", {
+      get() {
+        throw new Error("message-secret");
+      },
+    }),
+    hostileProxy({}),
+    hostileProxy(new AuthorizationError("pretend")),
+  ];
+}
+
+describe("attack: user callbacks throwing and answering wrong", () => {
+  it("a check throwing any non-Error value denies (authorize: not found; filter: hidden) and reaches only onError", async () => {
+    for (const thrown of hostileThrowables()) {
+      const reported: unknown[] = [];
+      const events: DecisionEvent[] = [];
+      const authorizer = new Authorizer({
+        layers: [() => {
+          throw thrown;
+        }],
+        onError: (error) => void reported.push(error),
+        onDecision: (event) => void events.push(event),
+      });
+      const error = await failure(() =>
+        authorizer.authorize(tokenOf(["a"]), tool("t"), {
+          arguments: { secret: SECRET },
+        })
+      );
+      assert.ok(error instanceof AuthorizationError);
+      assert.equal(error.message, NOT_FOUND);
+      assert.equal(error.cause, undefined);
+      assert.deepEqual(
+        await authorizer.filter(tokenOf(["a"]), [tool("t")]),
+        [],
+      );
+      assert.equal(reported.length, 2);
+      assert.equal(events[0]!.reason, "masked_error");
+      assert.ok(!JSON.stringify(events).includes(SECRET));
+    }
+  });
+
+  it("a check rejecting with any non-Error value denies", async () => {
+    for (const thrown of hostileThrowables()) {
+      const authorizer = new Authorizer({
+        layers: [() => Promise.reject(thrown)],
+        onError: () => {},
+      });
+      await assert.rejects(
+        authorizer.authorize(tokenOf(["a"]), tool("t")),
+        (error: unknown) =>
+          error instanceof AuthorizationError && error.message === NOT_FOUND,
+      );
+      assert.equal(
+        await runAuthChecks(() => Promise.reject(thrown), ctxOf(["a"]), {
+          onError: () => {},
+        }),
+        false,
+      );
+    }
+  });
+
+  it("a check answering anything but true denies: truthy values, 'true', thenables, hostile thenables", async () => {
+    const answers: unknown[] = [
+      1,
+      "true",
+      {},
+      [],
+      Symbol("yes"),
+      Promise.resolve("true"),
+      Promise.resolve(1),
+      { then: (resolve: (v: unknown) => void) => resolve("true") },
+      {
+        get then() {
+          throw new Error("then-secret");
+        },
+      },
+      hostileProxy({}),
+      new Boolean(true),
+    ];
+    for (const answer of answers) {
+      const check = () => answer as boolean;
+      const authorizer = new Authorizer({ layers: [check], onError: () => {} });
+      await assert.rejects(
+        authorizer.authorize(tokenOf(["a"]), tool("t")),
+        AuthorizationError,
+      );
+      assert.deepEqual(
+        await authorizer.filter(tokenOf(["a"]), [tool("t")]),
+        [],
+      );
+      assert.equal(
+        await runAuthChecks([check], ctxOf(["a"]), { onError: () => {} }),
+        false,
+      );
+      const shortfall = await runAuthChecksWithShortfall(check, ctxOf(["a"]), {
+        onError: () => {},
+      });
+      assert.deepEqual(shortfall, { authorized: false, missingScopes: [] });
+    }
+  });
+
+  it("an AuthorizationError a check throws keeps its message, but a hostile Proxy posing as one is masked", async () => {
+    const authorizer = new Authorizer({
+      layers: [() => {
+        throw hostileProxy(new AuthorizationError("pretend"));
+      }],
+      onError: () => {},
+    });
+    const error = await failure(() =>
+      authorizer.authorize(tokenOf(["a"]), tool("t"))
+    );
+    assert.ok(error instanceof AuthorizationError);
+    assert.equal(error.message, NOT_FOUND);
+  });
+
+  it("onError, onDecision and redactDecision throwing anything change no decision", async () => {
+    for (const thrown of hostileThrowables()) {
+      const hostile = () => {
+        throw thrown;
+      };
+      const authorizer = new Authorizer({
+        layers: [requireScopes("a"), () => {
+          throw new Error("masked");
+        }],
+        onError: hostile,
+        onDecision: hostile,
+        redactDecision: hostile,
+      });
+      await assert.rejects(
+        authorizer.authorize(tokenOf(["a"]), tool("t")),
+        (error: unknown) =>
+          error instanceof AuthorizationError && error.message === NOT_FOUND,
+      );
+      const open = new Authorizer({
+        onDecision: () => Promise.reject(thrown),
+        redactDecision: hostile,
+      });
+      await open.authorize(tokenOf([]), tool("t"));
+      assert.equal((await open.filter(undefined, [tool("t")])).length, 1);
+    }
+  });
+
+  it("redactDecision answering a string, an array, a promise or null hands the event as built, without the token", async () => {
+    for (
+      const answer of [
+        "redacted",
+        ["x"],
+        Promise.resolve({}),
+        null,
+        undefined,
+        { then: () => {} },
+      ]
+    ) {
+      const events: unknown[] = [];
+      const authorizer = new Authorizer({
+        layers: [requireScopes("admin")],
+        onDecision: (event) => void events.push(event),
+        redactDecision: () => answer as never,
+      });
+      await assert.rejects(
+        authorizer.authorize(tokenOf(["a"]), tool("t"), {
+          arguments: { password: SECRET },
+        }),
+        InsufficientScopeError,
+      );
+      assert.equal(events.length, 1);
+      const event = events[0] as DecisionEvent;
+      assert.equal(event.outcome, "step-up");
+      assert.deepEqual(event.missingScopes, ["admin"]);
+      assert.ok(!JSON.stringify(event).includes(SECRET));
+    }
+  });
+
+  it("a decision event is frozen: a listener cannot rewrite what the next one sees", async () => {
+    const seen: DecisionEvent[] = [];
+    const authorizer = new Authorizer({
+      onDecision: (event) => {
+        assert.throws(() => {
+          (event as { outcome: string }).outcome = "allow";
+        }, TypeError);
+        seen.push(event);
+      },
+      layers: [requireScopes("admin")],
+    });
+    await assert.rejects(
+      authorizer.authorize(tokenOf([]), tool("t")),
+      InsufficientScopeError,
+    );
+    assert.equal(seen[0]!.outcome, "step-up");
+  });
+
+  it("requireRoles: extract throwing any value, or answering a wrong type, denies", async () => {
+    const answers: (() => unknown)[] = [
+      ...hostileThrowables().map((thrown) => () => {
+        throw thrown;
+      }),
+      () => "editor viewer",
+      () => ({ editor: true }),
+      () => 1,
+      () => null,
+      () => Promise.resolve(["editor"]),
+      () => hostileProxy([]),
+      () => new Map([["editor", "editor"]]),
+      () => ({ length: 1, 0: "editor" }),
+    ];
+    for (const extract of answers) {
+      const check = requireRoles(["editor"], { extract });
+      assert.equal(
+        await runAuthChecks(check, ctxOf([]), { onError: () => {} }),
+        false,
+      );
+    }
+    // A bare string is one role, not its characters.
+    const single = requireRoles(["e"], { extract: () => "editor" });
+    assert.equal(await runAuthChecks(single, ctxOf([])), false);
+  });
+
+  it("combinators: branches throwing non-Error values count as denials", async () => {
+    const throwers = hostileThrowables().map((thrown) => () => {
+      throw thrown;
+    });
+    assert.equal(
+      await runAuthChecks(anyOf(...throwers), ctxOf(["a"]), {
+        onError: () => {},
+      }),
+      false,
+    );
+    assert.equal(
+      await runAuthChecks(
+        allOf(requireScopes("a"), throwers[0]!),
+        ctxOf(["a"]),
+        { onError: () => {} },
+      ),
+      false,
+    );
+    // A throwing branch does not stop a later branch from allowing.
+    assert.equal(
+      await runAuthChecks(
+        anyOf(throwers[2]!, requireScopes("a")),
+        ctxOf(["a"]),
+        { onError: () => {} },
+      ),
+      true,
+    );
+  });
+
+  it("missingScopes answering junk is an opaque denial, never a step-up naming junk", async () => {
+    const liar = Object.assign(() => false, {
+      missingScopes: () => ["has space", SECRET + '"'],
+    });
+    const authorizer = new Authorizer({ layers: [liar], onError: () => {} });
+    const error = await failure(() =>
+      authorizer.authorize(tokenOf([]), tool("t"))
+    );
+    assert.ok(error instanceof AuthorizationError);
+    assert.ok(!(error instanceof InsufficientScopeError));
+    assert.equal(error.message, NOT_FOUND);
+  });
+
+  it("a component list whose iterator throws lists nothing", async () => {
+    const authorizer = new Authorizer({ onError: () => {} });
+    const hostile = {
+      *[Symbol.iterator]() {
+        yield tool("a");
+        throw Symbol("iteration");
+      },
+    };
+    assert.deepEqual(await authorizer.filter(tokenOf([]), hostile), []);
+  });
+
+  it("a component with a hostile auth or tags getter is hidden, not shown", async () => {
+    const authorizer = new Authorizer({
+      layers: [restrictTag("admin", { scopes: ["admin"] })],
+      onError: () => {},
+    });
+    const hostileAuth = Object.defineProperty(tool("a"), "auth", {
+      get() {
+        throw Symbol("auth");
+      },
+    });
+    const hostileTags = Object.defineProperty(tool("b"), "tags", {
+      get() {
+        throw null;
+      },
+    });
+    assert.deepEqual(
+      await authorizer.filter(tokenOf([]), [hostileAuth, hostileTags]),
+      [],
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// AuthContext: what a check may change for the checks after it.
+
+function ctxOf(
+  scopes: string[],
+  extra: Partial<ConstructorParameters<typeof AuthContext>[0]> = {},
+): AuthContext {
+  return new AuthContext({
+    token: tokenOf(scopes),
+    component: tool("t"),
+    ...extra,
+  });
+}
+
+describe("attack: a check mutating the context", () => {
+  const polluter = (ctx: AuthContext) => {
+    try {
+      (ctx.grantedScopes as Set<string>).add("admin");
+    } catch {
+      // The fix: grantedScopes refuses to be written.
+    }
+    return true;
+  };
+
+  it("grantedScopes is read-only: add, delete and clear throw", () => {
+    const ctx = ctxOf(["a"], { scopeHierarchy: { a: ["b"] } });
+    const granted = ctx.grantedScopes as Set<string>;
+    assert.throws(() => granted.add("admin"), /grantedScopes is read-only/);
+    assert.throws(() => granted.delete("a"), /grantedScopes is read-only/);
+    assert.throws(() => granted.clear(), /grantedScopes is read-only/);
+    assert.deepEqual([...ctx.grantedScopes].sort(), ["a", "b"]);
+    assert.ok(ctx.grantedScopes instanceof Set);
+  });
+
+  it("a layer writing to grantedScopes cannot satisfy a later requireScopes", async () => {
+    const authorizer = new Authorizer({
+      layers: [polluter, requireScopes("admin")],
+    });
+    await assert.rejects(
+      authorizer.authorize(tokenOf(["user"]), tool("drop")),
+      InsufficientScopeError,
+    );
+    assert.deepEqual(
+      await authorizer.filter(tokenOf(["user"]), [tool("a"), tool("b")]),
+      [],
+    );
+  });
+
+  it("an anonymous check writing to the shared empty scope set grants nothing to later anonymous calls", async () => {
+    // Before: every anonymous context of every Authorizer shared one
+    // mutable empty Set; one write put "admin" in all of them, for good.
+    const polluting = new Authorizer({ layers: [polluter] });
+    await polluting.filter(undefined, [tool("a")]);
+    const adminOnly = new Authorizer({
+      layers: [(ctx) => ctx.grantedScopes.has("admin")],
+    });
+    assert.deepEqual(await adminOnly.filter(undefined, [tool("b")]), []);
+    assert.equal(
+      new AuthContext({ component: tool("c") }).grantedScopes.has("admin"),
+      false,
+    );
+  });
+
+  it("a layer pushing to token.scopes cannot satisfy a later layer of the same Authorizer", async () => {
+    const pusher = (ctx: AuthContext) => {
+      ctx.token?.scopes.push("admin");
+      return true;
+    };
+    const authorizer = new Authorizer({
+      layers: [pusher, requireScopes("admin")],
+    });
+    await assert.rejects(
+      authorizer.authorize(tokenOf(["user"]), tool("drop")),
+      InsufficientScopeError,
+    );
+  });
+
+  it("a verified token's claims are frozen, and each request gets its own token", async () => {
+    const { publicKey, privateKey } = await jose.generateKeyPair("ES256");
+    const jwtVerifier = new JwtVerifier({
+      publicKey,
+      issuer: "https://as.example.com",
+      audience: "https://mcp.example.com/mcp",
+    });
+    const jwt = await new jose.SignJWT({
+      scope: "user",
+      client_id: "agent",
+      roles: ["viewer"],
+    })
+      .setProtectedHeader({ alg: "ES256", typ: "at+jwt" })
+      .setIssuer("https://as.example.com")
+      .setAudience("https://mcp.example.com/mcp")
+      .setSubject("alice")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .setJti("j-1")
+      .sign(privateKey);
+    const first = await jwtVerifier.verifyToken(jwt);
+    assert.ok(Object.isFrozen(first.claims));
+    assert.throws(() => (first.claims.roles as string[]).push("admin"));
+    first.scopes.push("admin");
+    const second = await jwtVerifier.verifyToken(jwt);
+    assert.deepEqual(second.scopes, ["user"]);
+    assert.deepEqual(second.claims.roles, ["viewer"]);
+  });
+
+  it("ctx.token, ctx.component and ctx.arguments cannot be reassigned", () => {
+    const ctx = ctxOf(["a"], { arguments: { path: "/tmp" } });
+    assert.throws(() => {
+      (ctx as { token: unknown }).token = undefined;
+    }, TypeError);
+    assert.throws(() => {
+      (ctx as { component: unknown }).component = tool("other");
+    }, TypeError);
+    assert.throws(() => {
+      (ctx as { arguments: unknown }).arguments = {};
+    }, TypeError);
+    assert.equal(ctx.component.name, "t");
+  });
+
+  it("a layer swapping ctx.component for an untagged copy cannot pass a later restrictTag", async () => {
+    // Before: AuthContext's fields were readonly in TypeScript only; this
+    // layer made restrictTag see a component without the tag: granted.
+    const swap = (ctx: AuthContext) => {
+      try {
+        (ctx as { component: Component }).component = {
+          ...ctx.component,
+          tags: [],
+        };
+      } catch {
+        // The fix: the context is frozen.
+      }
+      return true;
+    };
+    const authorizer = new Authorizer({
+      layers: [swap, restrictTag("admin", { scopes: ["admin"] })],
+    });
+    await assert.rejects(
+      authorizer.authorize(
+        tokenOf(["user"]),
+        tool("drop", { tags: ["admin"] }),
+      ),
+      InsufficientScopeError,
+    );
+    assert.deepEqual(
+      await authorizer.filter(tokenOf(["user"]), [
+        tool("drop", { tags: ["admin"] }),
+      ]),
+      [],
+    );
+  });
+
+  it("a layer replacing ctx.token cannot lend its claims to a later check", async () => {
+    const forge = (ctx: AuthContext) => {
+      try {
+        (ctx as { token: unknown }).token = tokenOf(["admin"], { sub: "root" });
+      } catch {
+        // Frozen.
+      }
+      return true;
+    };
+    const rootOnly = (ctx: AuthContext) => ctx.token?.claims.sub === "root";
+    const authorizer = new Authorizer({ layers: [forge, rootOnly] });
+    await assert.rejects(
+      authorizer.authorize(tokenOf([], { sub: "alice" }), tool("t")),
+      AuthorizationError,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Scopes and tags named like prototype members.
+
+describe("attack: prototype-named scopes and tags", () => {
+  const protoNames = ["__proto__", "constructor", "toString", "hasOwnProperty"];
+
+  it("requireScopes of a prototype name is not held by a token without it", async () => {
+    for (const scope of protoNames) {
+      assert.equal(await runAuthChecks(requireScopes(scope), ctxOf([])), false);
+      assert.equal(
+        await runAuthChecks(requireScopes(scope), ctxOf(["user"])),
+        false,
+      );
+      assert.equal(
+        await runAuthChecks(requireScopes(scope), ctxOf([scope])),
+        true,
+      );
+    }
+  });
+
+  it("a hierarchy keyed by prototype names implies only what it says", async () => {
+    const scopeHierarchy = JSON.parse(
+      '{"__proto__": ["admin"], "constructor": ["write"]}',
+    );
+    const authorizer = new Authorizer({
+      layers: [requireScopes("admin")],
+      scopeHierarchy,
+    });
+    await assert.rejects(
+      authorizer.authorize(tokenOf(["user"]), tool("t")),
+      InsufficientScopeError,
+    );
+    await authorizer.authorize(tokenOf(["__proto__"]), tool("t"));
+    // An inherited "toString" is no hierarchy entry.
+    const plain = new Authorizer({
+      layers: [requireScopes("toString")],
+      scopeHierarchy: { admin: ["read"] },
+    });
+    await assert.rejects(
+      plain.authorize(tokenOf(["admin"]), tool("t")),
+      InsufficientScopeError,
+    );
+  });
+
+  it("a token whose scopes hold non-strings, or are not an array, holds nothing", async () => {
+    for (
+      const scopes of [
+        [["admin"]],
+        [{ toString: () => "admin" }],
+        "admin",
+        { 0: "admin", length: 1 },
+      ]
+    ) {
+      const ctx = new AuthContext({
+        token: { ...tokenOf([]), scopes: scopes as never },
+        component: tool("t"),
+        scopeHierarchy: { x: ["y"] },
+      });
+      assert.equal(await runAuthChecks(requireScopes("admin"), ctx), false);
+    }
+  });
+
+  it("restrictTag: a component tagged by a string, an object or a hostile Set is denied, not untagged", async () => {
+    const check = restrictTag("admin", { scopes: ["admin"] });
+    for (
+      const tags of [
+        "admin",
+        "x",
+        { admin: true },
+        hostileProxy(new Set(["admin"])),
+      ]
+    ) {
+      const ctx = new AuthContext({
+        token: tokenOf(["user"]),
+        component: tool("t", { tags: tags as never }),
+      });
+      assert.equal(
+        await runAuthChecks(check, ctx, { onError: () => {} }),
+        false,
+        String(typeof tags),
+      );
+    }
+    for (const tags of [["admin"], new Set(["admin"])]) {
+      const ctx = new AuthContext({
+        token: tokenOf(["user"]),
+        component: tool("t", { tags }),
+      });
+      assert.equal(await runAuthChecks(check, ctx), false);
+    }
+    for (const tags of [[], ["other"], new Set<string>(), undefined]) {
+      const ctx = new AuthContext({
+        token: tokenOf(["user"]),
+        component: tool("t", tags === undefined ? {} : { tags }),
+      });
+      assert.equal(await runAuthChecks(check, ctx), true);
+    }
+  });
+
+  it("restrictTag of a prototype-named tag guards only components carrying it", async () => {
+    for (const tag of protoNames) {
+      const check = restrictTag(tag, { scopes: ["admin"] });
+      const untagged = new AuthContext({
+        token: tokenOf([]),
+        component: tool("t", { tags: [] }),
+      });
+      const tagged = new AuthContext({
+        token: tokenOf([]),
+        component: tool("t", { tags: [tag] }),
+      });
+      assert.equal(await runAuthChecks(check, untagged), true);
+      assert.equal(await runAuthChecks(check, tagged), false);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Step-up policies.
+
+describe("attack: step-up policies", () => {
+  it('"never": a scope shortfall is told as not found, indistinguishable from an unknown component', async () => {
+    const authorizer = new Authorizer({
+      layers: [requireScopes("admin")],
+      stepUp: "never",
+    });
+    const short = await failure(() =>
+      authorizer.authorize(tokenOf([]), tool("drop"))
+    );
+    const unknown = await failure(() =>
+      authorizer.authorize(tokenOf([]), undefined)
+    );
+    assert.ok(short instanceof AuthorizationError);
+    assert.ok(!(short instanceof InsufficientScopeError));
+    assert.equal(short.constructor, unknown!.constructor);
+    assert.equal(short.message, (unknown as Error).message);
+    assert.deepEqual(
+      Object.keys(short as object).sort(),
+      Object.keys(unknown as object).sort(),
+    );
+  });
+
+  it('"always": a list shows scope-guarded components, but a call without the scope is still refused', async () => {
+    const authorizer = new Authorizer({
+      layers: [requireScopes("admin")],
+      stepUp: "always",
+    });
+    assert.equal((await authorizer.filter(tokenOf([]), [tool("t")])).length, 1);
+    await assert.rejects(
+      authorizer.authorize(tokenOf([]), tool("t")),
+      InsufficientScopeError,
+    );
+  });
+
+  it('"always": an opaque layer or a throwing one still hides, and the call is not a step-up', async () => {
+    for (
+      const opaque of [() => false, () => {
+        throw Symbol("x");
+      }]
+    ) {
+      const authorizer = new Authorizer({
+        layers: [requireScopes("admin"), opaque],
+        stepUp: "always",
+        onError: () => {},
+      });
+      assert.deepEqual(await authorizer.filter(tokenOf([]), [tool("t")]), []);
+      const error = await failure(() =>
+        authorizer.authorize(tokenOf(["admin"]), tool("t"))
+      );
+      assert.ok(!(error instanceof InsufficientScopeError));
+      assert.equal((error as Error).message, NOT_FOUND);
+    }
+  });
+
+  it("no token: a step-up is never offered (no scopes to name), only not found", async () => {
+    for (const stepUp of ["layers", "always", "never"] as const) {
+      const authorizer = new Authorizer({
+        layers: [requireScopes("admin")],
+        stepUp,
+      });
+      const error = await failure(() =>
+        authorizer.authorize(undefined, tool("t"))
+      );
+      assert.ok(error instanceof AuthorizationError);
+      assert.ok(!(error instanceof InsufficientScopeError), stepUp);
+    }
+  });
+});
