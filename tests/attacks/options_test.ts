@@ -120,17 +120,6 @@ function hostileProxy(target: object): object {
   });
 }
 
-/** Silences console.warn (the default reporters) around `fn`. */
-async function quietly<T>(fn: () => T | Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.warn = warn;
-  }
-}
-
 const fakeRedis = { sendCommand: () => Promise.resolve("OK") };
 const fakeKv = {
   get: () => Promise.resolve({ value: null }),
@@ -1387,4 +1376,455 @@ describe("attack: step-up policies", () => {
       assert.ok(!(error instanceof InsufficientScopeError), stepUp);
     }
   });
+});
+
+// ---------------------------------------------------------------------------
+// AuthZEN: a PDP that answers wrong, slowly, or not at all.
+
+type PdpAnswer = (request: Request) => Response | Promise<Response>;
+
+/** A fake PDP on 127.0.0.1: no discovery document, answers by `answer`. */
+async function fakePdp(answer: { one?: PdpAnswer; many?: PdpAnswer }): Promise<
+  Served & { bodies: unknown[] }
+> {
+  const bodies: unknown[] = [];
+  const served = await serve(async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/access/v1/evaluation" && answer.one !== undefined) {
+      bodies.push(await request.json());
+      return answer.one(request);
+    }
+    if (path === "/access/v1/evaluations" && answer.many !== undefined) {
+      bodies.push(await request.json());
+      return answer.many(request);
+    }
+    return new Response("not here", { status: 404 });
+  });
+  return Object.assign(served, { bodies });
+}
+
+const alice = tokenOf(["mcp"], { sub: "alice" });
+
+function pdpAuthorizer(
+  pdp: string,
+  extra: Record<string, unknown> = {},
+): { authorizer: Authorizer; reported: unknown[]; events: DecisionEvent[] } {
+  const reported: unknown[] = [];
+  const events: DecisionEvent[] = [];
+  const authorizer = new Authorizer({
+    layers: [
+      authzenCheck({ pdp, cache: false, timeoutMs: 300, ...extra } as never),
+    ],
+    onError: (error) => void reported.push(error),
+    onDecision: (event) => void events.push(event),
+  });
+  return { authorizer, reported, events };
+}
+
+/** Every message and cause message of `errors`, for leak checks. */
+function allText(errors: unknown[]): string {
+  const parts: string[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 4 || !(value instanceof Error)) return;
+    parts.push(value.message, String(value.stack));
+    walk(value.cause, depth + 1);
+  };
+  for (const error of errors) walk(error, 0);
+  return parts.join("\n");
+}
+
+async function assertUnavailable(
+  authorizer: Authorizer,
+  component: Component = tool("public_search"),
+): Promise<AuthorizationUnavailableError> {
+  const error = await failure(() =>
+    authorizer.authorize(alice, component, { arguments: { q: SECRET } })
+  );
+  assert.ok(
+    error instanceof AuthorizationUnavailableError,
+    `not unavailable: ${String(error)}`,
+  );
+  return error;
+}
+
+describe("attack: AuthZEN PDP answers (fake PDP on 127.0.0.1)", () => {
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json" },
+    });
+
+  it("a well-formed answer decides (the control case)", async () => {
+    let allow = true;
+    const pdp = await fakePdp({ one: () => json({ decision: allow }) });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin);
+      await authorizer.authorize(alice, tool("public_search"));
+      allow = false;
+      const error = await failure(() =>
+        authorizer.authorize(alice, tool("public_search"))
+      );
+      assert.ok(error instanceof AuthorizationError);
+      assert.ok(!(error instanceof AuthorizationUnavailableError));
+      assert.equal(error.message, NOT_FOUND);
+    } finally {
+      await pdp.close();
+    }
+  });
+
+  const malformed: [string, PdpAnswer][] = [
+    ["HTTP 500", () => new Response(`internal ${SECRET}`, { status: 500 })],
+    ["HTTP 200 HTML", () =>
+      new Response(`<html>${SECRET}</html>`, {
+        headers: { "content-type": "text/html" },
+      })],
+    [
+      "JSON that does not parse",
+      () =>
+        new Response(`{"decision": true, ${SECRET}`, {
+          headers: { "content-type": "application/json" },
+        }),
+    ],
+    ['decision "true" (a string)', () => json({ decision: "true" })],
+    ["decision 1", () => json({ decision: 1 })],
+    ["decision null", () => json({ decision: null })],
+    ["no decision", () => json({ context: { reason: SECRET } })],
+    ["an array", () => json([{ decision: true }])],
+    ["true alone", () => json(true)],
+    ["HTTP 201 with decision true", () => json({ decision: true }, 201)],
+    ["a redirect to an allowing answer", () =>
+      new Response(null, {
+        status: 302,
+        headers: { location: "http://127.0.0.1:1/allow" },
+      })],
+    [
+      "a body over the limit",
+      () => json({ decision: true, padding: "x".repeat(70 * 1024) }),
+    ],
+  ];
+  for (const [what, answer] of malformed) {
+    it(`${what}: unavailable (503), never a grant, and the body is not repeated`, async () => {
+      const pdp = await fakePdp({ one: answer });
+      try {
+        const { authorizer, reported, events } = pdpAuthorizer(pdp.origin);
+        const error = await assertUnavailable(authorizer);
+        assert.ok(!allText([error, ...reported]).includes(SECRET));
+        assert.deepEqual(
+          await authorizer.filter(alice, [tool("public_search")]),
+          [],
+        );
+        assert.equal(events[0]!.outcome, "unavailable");
+        assert.ok(!JSON.stringify(events).includes(SECRET));
+      } finally {
+        await pdp.close();
+      }
+    });
+  }
+
+  it("a PDP that never answers is unavailable after timeoutMs", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    const pdp = await fakePdp({
+      one: async () => {
+        await held;
+        return json({ decision: true });
+      },
+    });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin, { timeoutMs: 100 });
+      await assertUnavailable(authorizer);
+    } finally {
+      release();
+      await pdp.close();
+    }
+  });
+
+  it("a PDP that is down is unavailable", async () => {
+    const pdp = await fakePdp({});
+    const origin = pdp.origin;
+    await pdp.close();
+    const { authorizer } = pdpAuthorizer(origin);
+    await assertUnavailable(authorizer);
+  });
+
+  it("an injected fetch throwing non-Errors, answering non-Responses or never settling is unavailable", async () => {
+    const fetches: (() => unknown)[] = [
+      () => {
+        throw Symbol("fetch");
+      },
+      () => Promise.reject(null),
+      () => Promise.resolve("ok"),
+      () => Promise.resolve({ status: 200, json: () => ({ decision: true }) }),
+      () => new Promise(() => {}), // ignores the abort signal too
+      () => hostileProxy(new Response("{}")),
+    ];
+    for (const fetchFn of fetches) {
+      const { authorizer } = pdpAuthorizer("http://127.0.0.1:1", {
+        fetch: fetchFn,
+        timeoutMs: 50,
+      });
+      await assertUnavailable(authorizer);
+    }
+  });
+
+  it("a discovery document naming another PDP is not used (its endpoint would allow everything)", async () => {
+    const allowAll = await serve(() =>
+      new Response(JSON.stringify({ decision: true, evaluations: [] }), {
+        headers: { "content-type": "application/json" },
+      })
+    );
+    const pdp = await serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/.well-known/authzen-configuration") {
+        return Response.json({
+          policy_decision_point: allowAll.origin,
+          access_evaluation_endpoint: `${allowAll.origin}/access/v1/evaluation`,
+        });
+      }
+      return Response.json({ decision: false });
+    });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin);
+      await assert.rejects(
+        authorizer.authorize(alice, tool("public_search")),
+        (error: unknown) =>
+          error instanceof AuthorizationError &&
+          !(error instanceof AuthorizationUnavailableError),
+      );
+    } finally {
+      await pdp.close();
+      await allowAll.close();
+    }
+  });
+
+  it("mapping functions throwing non-Errors or answering junk deny, without asking the PDP", async () => {
+    const pdp = await fakePdp({ one: () => json({ decision: true }) });
+    try {
+      const junk: Record<string, unknown>[] = [
+        { subject: () => Promise.reject(Symbol("s")) },
+        { subject: () => ({ type: "identity", id: "root" }) }, // not the token's sub
+        { subject: () => "alice" },
+        { resource: () => null },
+        { resource: () => ({ type: "tool" }) },
+        { action: () => ({ name: 1 }) },
+        { context: () => "ctx" },
+        { context: () => hostileProxy({}) },
+        {
+          resource: () => ({
+            type: "tool",
+            id: "x",
+            properties: hostileProxy({}),
+          }),
+        },
+      ];
+      for (const options of junk) {
+        const { authorizer } = pdpAuthorizer(pdp.origin, options);
+        const error = await failure(() =>
+          authorizer.authorize(alice, tool("public_search"))
+        );
+        assert.ok(
+          error instanceof AuthorizationError,
+          JSON.stringify(Object.keys(options)),
+        );
+        assert.ok(!(error instanceof AuthorizationUnavailableError));
+      }
+      assert.equal(pdp.bodies.length, 0);
+    } finally {
+      await pdp.close();
+    }
+  });
+
+  it("no token: denied without asking the PDP", async () => {
+    const pdp = await fakePdp({ one: () => json({ decision: true }) });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin);
+      await assert.rejects(
+        authorizer.authorize(undefined, tool("public_search")),
+        AuthorizationError,
+      );
+      assert.equal(pdp.bodies.length, 0);
+    } finally {
+      await pdp.close();
+    }
+  });
+
+  it("the PDP request carries neither the raw token nor the call's arguments by default", async () => {
+    const pdp = await fakePdp({ one: () => json({ decision: true }) });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin);
+      await authorizer.authorize(alice, tool("public_search"), {
+        arguments: { password: "argument-secret" },
+      });
+      const sent = JSON.stringify(pdp.bodies);
+      assert.ok(!sent.includes(SECRET));
+      assert.ok(!sent.includes("argument-secret"));
+    } finally {
+      await pdp.close();
+    }
+  });
+
+  const listOf = [tool("a"), tool("b"), tool("c")];
+  const batches: [string, PdpAnswer, string[]][] = [
+    [
+      "one decision too few",
+      () => json({ evaluations: [{ decision: true }, { decision: true }] }),
+      [],
+    ],
+    ["one decision too many", () =>
+      json({
+        evaluations: [{ decision: true }, { decision: true }, {
+          decision: true,
+        }, { decision: true }],
+      }), []],
+    ["no evaluations list", () => json({ decision: true }), []],
+    [
+      "evaluations as an object",
+      () => json({ evaluations: { 0: { decision: true } } }),
+      [],
+    ],
+    ['entries with decision "true"', () =>
+      json({
+        evaluations: [{ decision: "true" }, { decision: true }, {}],
+      }), ["b"]],
+    ["HTTP 500", () => new Response("no", { status: 500 }), []],
+  ];
+  for (const [what, answer, shown] of batches) {
+    it(`a list answered with ${what}: only well-formed allows are shown`, async () => {
+      const pdp = await fakePdp({
+        many: answer,
+        one: () => json({ decision: true }),
+      });
+      try {
+        const { authorizer } = pdpAuthorizer(pdp.origin);
+        const kept = await authorizer.filter(alice, listOf);
+        assert.deepEqual(kept.map((c) => c.name), shown);
+      } finally {
+        await pdp.close();
+      }
+    });
+  }
+
+  it("a list's answers are positional (AuthZEN has no ids): the order the PDP gives is the order applied", async () => {
+    // Not detectable: a PDP that reorders its answers is a PDP that lies.
+    // What we guarantee is that the i-th answer decides the i-th request.
+    const pdp = await fakePdp({
+      many: () =>
+        json({
+          evaluations: [{ decision: false }, { decision: true }, {
+            decision: false,
+          }],
+        }),
+    });
+    try {
+      const { authorizer } = pdpAuthorizer(pdp.origin);
+      const kept = await authorizer.filter(alice, listOf);
+      assert.deepEqual(kept.map((c) => c.name), ["b"]);
+      const sent = pdp.bodies[0] as {
+        evaluations: { resource: { id: string } }[];
+      };
+      assert.deepEqual(sent.evaluations.map((e) => e.resource.id), [
+        "a",
+        "b",
+        "c",
+      ]);
+    } finally {
+      await pdp.close();
+    }
+  });
+});
+
+describe("attack: AuthZEN against the real Cerbos PDP", () => {
+  let cerbos: Cerbos | undefined;
+  before(async () => {
+    if (needsCerbos === false) cerbos = await startCerbos();
+  });
+  after(async () => {
+    await cerbos?.stop();
+  });
+
+  it(
+    "a hostile subject mapping (claiming root) is refused before the PDP is asked",
+    {
+      skip: needsCerbos,
+    },
+    async () => {
+      const { authorizer, reported } = pdpAuthorizer(cerbos!.url, {
+        subject: () => ({ type: "identity", id: "root" }),
+      });
+      const error = await failure(() =>
+        authorizer.authorize(alice, tool("admin_reset"))
+      );
+      assert.ok(error instanceof AuthorizationError);
+      assert.ok(!(error instanceof AuthorizationUnavailableError));
+      assert.equal(error.message, NOT_FOUND);
+      assert.equal(reported.length, 1);
+    },
+  );
+
+  it(
+    "hostile names (prototype keys, NUL, look-alike prefixes) are denied by the policy, not granted",
+    {
+      skip: needsCerbos,
+    },
+    async () => {
+      const { authorizer } = pdpAuthorizer(cerbos!.url);
+      await authorizer.authorize(alice, tool("public_search"));
+      for (
+        const name of [
+          "__proto__",
+          "constructor",
+          "admin_reset\u0000public_",
+          " public_search",
+          "PUBLIC_search",
+        ]
+      ) {
+        const error = await failure(() =>
+          authorizer.authorize(alice, tool(name))
+        );
+        assert.ok(error instanceof AuthorizationError, name);
+        assert.ok(!(error instanceof AuthorizationUnavailableError), name);
+      }
+      // A token whose sub is "root" only by a prototype trick is not root.
+      const forged = tokenOf(
+        ["mcp"],
+        JSON.parse('{"__proto__": {"sub": "root"}}'),
+      );
+      await assert.rejects(
+        authorizer.authorize(forged, tool("admin_reset")),
+        AuthorizationError,
+      );
+    },
+  );
+
+  it(
+    "an outage after a grant: unavailable (503), the grant is not reused without a cache",
+    {
+      skip: needsCerbos,
+    },
+    async () => {
+      const own = await startCerbos();
+      let stopped = false;
+      try {
+        const { authorizer, events } = pdpAuthorizer(own.url);
+        await authorizer.authorize(alice, tool("public_search"));
+        await own.stop();
+        stopped = true;
+        await assertUnavailable(authorizer);
+        assert.deepEqual(
+          await authorizer.filter(alice, [
+            tool("public_search"),
+            tool("public_x"),
+          ]),
+          [],
+        );
+        assert.deepEqual(
+          events.map((event) => event.outcome),
+          ["allow", "unavailable", "allow"],
+        );
+        assert.deepEqual([events[2]!.shown, events[2]!.hidden], [0, 2]);
+      } finally {
+        if (!stopped) await own.stop();
+      }
+    },
+  );
 });
