@@ -55,15 +55,38 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Checks that `value` is an options object whose keys are all in `allowed`:
- * a misspelt option must fail at construction, never be ignored (a typo in
- * a security option is a hole). Returns it, typed.
+ * Whether `value` is a plain object: an object literal, `Object.create(null)`
+ * or an object of another realm's `Object`, never a class instance, a `Map`
+ * or an object inheriting options (`Object.create({ layers })`): those
+ * have no own option keys, so read as options they would silently be `{}`.
+ * A Proxy whose `getPrototypeOf` trap throws is not one.
+ */
+export function isPlainObject(
+  value: unknown,
+): value is Record<string, unknown> {
+  if (!isRecord(value)) return false;
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === null ||
+      Object.getPrototypeOf(prototype as object) === null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that `value` is a plain options object whose keys are all in
+ * `allowed`: a misspelt option must fail at construction, never be ignored
+ * (a typo in a security option is a hole). Returns a frozen copy of its own
+ * options, each read once: a getter cannot answer one value to the checks
+ * and another later.
  *
  * @param owner Who takes the options, for messages (`"JwtVerifier"`).
  * @param value The options given.
  * @param allowed Every option name `owner` understands.
  * @param hint What to pass, when `value` is not an object at all.
- * @throws {TypeError} When `value` is not a plain object or has an unknown key.
+ * @throws {TypeError} When `value` is not a plain object, has an unknown
+ * key, or cannot be read (a getter or a Proxy trap throws).
  */
 export function optionsObject<T extends object>(
   owner: string,
@@ -74,8 +97,50 @@ export function optionsObject<T extends object>(
   if (!isRecord(value)) {
     throw new TypeError(`${owner} expects ${hint}, got ${show(value)}`);
   }
-  refuseUnknownKeys(owner, value, allowed);
-  return value;
+  let keys: string[];
+  let refused: string | undefined;
+  try {
+    if (!isPlainObject(value)) refused = kindOf(value);
+    keys = Object.getOwnPropertyNames(value);
+  } catch {
+    throw new TypeError(
+      `${owner} could not read its options (a Proxy trap threw): pass ${hint}`,
+    );
+  }
+  if (refused !== undefined) {
+    throw new TypeError(
+      `${owner} expects ${hint} (a plain object), got ${refused}`,
+    );
+  }
+  refuseUnknownNames(owner, keys, allowed);
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) {
+    let option: unknown;
+    try {
+      option = (value as Record<string, unknown>)[key];
+    } catch {
+      // What it threw is the caller's: not repeated (it may quote a secret).
+      throw new TypeError(
+        `${label(owner, key)} could not be read: its getter threw`,
+      );
+    }
+    copy[key] = option;
+  }
+  return Object.freeze(copy) as unknown as T;
+}
+
+/** What a non-plain options object is, for messages. */
+function kindOf(value: object): string {
+  const name: unknown = (value as { constructor?: { name?: unknown } })
+    .constructor?.name;
+  if (name === "Object") {
+    return "an object inheriting its options (write them as its own keys)";
+  }
+  return `${
+    typeof name === "string" && /^[A-Z][\w$]{0,40}$/.test(name)
+      ? `an instance of ${name}`
+      : "an instance of a class"
+  } (write the options as an object literal)`;
 }
 
 /**
@@ -89,7 +154,15 @@ export function refuseUnknownKeys(
   value: object,
   allowed: readonly string[],
 ): void {
-  for (const key of Object.keys(value)) {
+  refuseUnknownNames(owner, Object.keys(value), allowed);
+}
+
+function refuseUnknownNames(
+  owner: string,
+  keys: readonly string[],
+  allowed: readonly string[],
+): void {
+  for (const key of keys) {
     if (allowed.includes(key)) continue;
     const near = closest(key, allowed);
     throw new TypeError(

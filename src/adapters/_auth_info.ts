@@ -7,11 +7,12 @@
  * @module
  */
 
-import { isRecord } from "../_internal/options.ts";
+import { optionsObject } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { withBearerAuthAs } from "../http/bearer_auth.ts";
 import type { BearerAuthOptions, BearerHandler } from "../http/bearer_auth.ts";
 import { protectedResourceMetadataUrl } from "../http/metadata.ts";
+import { OPTION_NAMES } from "../http/_bearer_config.ts";
 
 /**
  * A verified token as the MCP SDKs take it (`authInfo`): an
@@ -70,11 +71,18 @@ export function authenticated(
   handler: BearerHandler,
   options: BearerAuthOptions,
 ): { handle: (request: Request) => Promise<Response>; stamp: Stamp } {
-  const withDefaults = isRecord(options) && options.onError === undefined
-    ? { ...options, onError: warnOneLine(owner) }
-    : options;
+  // Read once, here: what bearerAuth checks is what is stamped below.
+  const given = optionsObject<BearerAuthOptions>(
+    owner,
+    options,
+    OPTION_NAMES as readonly (keyof BearerAuthOptions)[],
+    "an options object with a verifier",
+  );
+  const withDefaults = given.onError === undefined
+    ? { ...given, onError: warnOneLine(owner) }
+    : given;
   const handle = withBearerAuthAs(owner, handler, withDefaults);
-  const href = metadataHref(options);
+  const href = metadataHref(given);
   // A copy: the token withBearerAuth handed out keeps its `extra` object
   // (and the DPoP step-up sink it may carry).
   const stamp: Stamp = href === undefined

@@ -62,6 +62,7 @@ import type { Context, Handler, MiddlewareHandler, Next } from "hono";
 import { AuthorizationError } from "../errors.ts";
 import type { BearerAuthOptions } from "../http/bearer_auth.ts";
 import {
+  metadataOptions,
   protectedResourceMetadata,
   type ProtectedResourceMetadataOptions,
   protectedResourceMetadataUrl,
@@ -326,8 +327,9 @@ export interface MetadataRoute {
 export function protectedResourceMetadataRoute(
   options: ProtectedResourceMetadataOptions,
 ): MetadataRoute {
-  const serve = protectedResourceMetadata(options);
-  const path = protectedResourceMetadataUrl(options.resource).pathname;
+  const given = metadataOptions(options);
+  const serve = protectedResourceMetadata(given);
+  const path = protectedResourceMetadataUrl(given.resource).pathname;
   return {
     path,
     handler: (c) => serve(c.req.raw),

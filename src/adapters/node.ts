@@ -11,10 +11,14 @@
  * @module
  */
 
-import { show } from "../_internal/options.ts";
+import { optionsObject, show } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { AuthorizationError, InvalidRequestError } from "../errors.ts";
-import { compileConfig, type Config } from "../http/_bearer_config.ts";
+import {
+  compileConfig,
+  type Config,
+  OPTION_NAMES,
+} from "../http/_bearer_config.ts";
 import { fromHandlerDenial } from "../http/_denials.ts";
 import { bearerAuthAs, type BearerAuthOptions } from "../http/bearer_auth.ts";
 import { renderOutcome } from "../http/challenge.ts";
@@ -134,13 +138,21 @@ function authenticator(
   owner: string,
   options: BearerAuthOptions,
 ): { config: () => Config; decide(req: NodeRequest): Promise<Decided> } {
-  const authenticate = bearerAuthAs(owner, options);
+  // Read once, here: what bearerAuth checks is what the challenges and the
+  // stamped token name below.
+  const given = optionsObject<BearerAuthOptions>(
+    owner,
+    options,
+    OPTION_NAMES as readonly (keyof BearerAuthOptions)[],
+    "an options object with a verifier",
+  );
+  const authenticate = bearerAuthAs(owner, given);
   // Given or derived from `resource`, as the challenges name it.
-  const href = metadataHref(options);
+  const href = metadataHref(given);
   // Compiled once, on the first request bearerAuth cannot see (a malformed
   // Host) or handler denial (withNodeBearerAuth).
   let compiled: Config | undefined;
-  const config = () => compiled ??= compileConfig(owner, options);
+  const config = () => compiled ??= compileConfig(owner, given);
   async function decide(req: NodeRequest): Promise<Decided> {
     let request: Request;
     try {

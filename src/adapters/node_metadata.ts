@@ -6,6 +6,7 @@
  */
 
 import {
+  metadataOptions,
   protectedResourceMetadata,
   type ProtectedResourceMetadataOptions,
   protectedResourceMetadataUrl,
@@ -73,8 +74,9 @@ export interface NodeMetadataRoute {
 export function protectedResourceMetadataRoute(
   options: ProtectedResourceMetadataOptions,
 ): NodeMetadataRoute {
-  const serve = protectedResourceMetadata(options);
-  const path = protectedResourceMetadataUrl(options.resource).pathname;
+  const given = metadataOptions(options);
+  const serve = protectedResourceMetadata(given);
+  const path = protectedResourceMetadataUrl(given.resource).pathname;
   return Object.freeze({
     path,
     async handler(req: NodeRequest, res: NodeResponse): Promise<void> {

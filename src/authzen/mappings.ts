@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isRecord, show } from "../_internal/options.ts";
+import { isPlainObject, show } from "../_internal/options.ts";
 import type { AuthContext } from "../core/context.ts";
 import type { Evaluation } from "./_mapping.ts";
 
@@ -150,7 +150,7 @@ async function loadCompiler(): Promise<typeof import("./_cel.ts")> {
 export async function compileMappings(
   mappings: Readonly<Record<string, AuthzenMapping>>,
 ): Promise<AuthzenMappings> {
-  if (!isRecord(mappings)) {
+  if (!isPlainObject(mappings)) {
     throw new TypeError(
       `compileMappings expects an object of tool name -> mapping, got ${
         show(mappings)

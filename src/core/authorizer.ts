@@ -39,6 +39,7 @@ import {
   closeScopes,
   type CompiledHierarchy,
   compileHierarchy,
+  NO_SCOPES,
   type ScopeHierarchy,
 } from "./scopes.ts";
 
@@ -101,8 +102,6 @@ export interface AuthorizeOptions {
 
 /** The message shared by an unknown component and one its own auth denies. */
 const NOT_FOUND_MESSAGE = "Component not found or not authorized";
-
-const EMPTY: ReadonlySet<string> = new Set();
 
 /** Every option `new Authorizer` takes: any other key is refused. */
 const OPTION_KEYS: readonly (keyof AuthorizerOptions)[] = [
@@ -184,12 +183,13 @@ export class Authorizer {
    * `stepUp` is not `"layers"`, `"always"` or `"never"`.
    */
   constructor(options: AuthorizerOptions = {}) {
-    const { layers, scopeHierarchy, onError, stepUp } = optionsObject(
+    const given = optionsObject(
       "Authorizer",
       options,
       OPTION_KEYS,
       "an options object such as { layers: [...] }",
     );
+    const { layers, scopeHierarchy, onError, stepUp } = given;
     // stepUp (issue 11): read first, the layers' list form depends on it.
     this.#stepUp = stepUpOption("Authorizer", stepUp);
     this.#layers = compileLayers(layers);
@@ -207,7 +207,7 @@ export class Authorizer {
       onError,
       warnOnError,
     );
-    this.#decisions = events.compileDecisions("Authorizer", options);
+    this.#decisions = events.compileDecisions("Authorizer", given);
   }
 
   /** @ignore Internal: this Authorizer's sink, the MCP guard's default. */
@@ -223,7 +223,7 @@ export class Authorizer {
   /** The token's scope set, computed once per call and shared by every context. */
   #granted(token: AccessToken | undefined): ReadonlySet<string> {
     return token === undefined
-      ? EMPTY
+      ? NO_SCOPES
       : closeScopes(token.scopes, this.#compiled);
   }
 

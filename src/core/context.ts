@@ -13,6 +13,7 @@ import {
   compileHierarchy,
   holdsAll,
   holdsAllOf,
+  NO_SCOPES,
   type ScopeHierarchy,
 } from "./scopes.ts";
 
@@ -191,7 +192,9 @@ export const carrying: unique symbol = Symbol();
 
 /**
  * The input of every check: the token, the component, the call's arguments.
- * `grantedScopes` is computed once per context, on first use.
+ * `grantedScopes` is computed once per context, on first use, and is
+ * read-only. The context itself is frozen: a check cannot replace the
+ * token, the component or the arguments the checks after it see.
  *
  * @example Usage
  * ```ts
@@ -243,6 +246,10 @@ export class AuthContext {
     this.#hierarchy = init.scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(init.scopeHierarchy);
+    // Every check of a decision sees this one context: `readonly` must hold
+    // at run time too, or a check could swap the component (its tags) or
+    // the token for the checks after it. A subclass freezes its own.
+    if (new.target === AuthContext) Object.freeze(this);
   }
 
   /** The component when it is a tool (FastMCP's `ctx.tool`), else `undefined`. */
@@ -257,7 +264,7 @@ export class AuthContext {
   get grantedScopes(): ReadonlySet<string> {
     if (this.#granted === undefined) {
       this.#granted = this.token === undefined
-        ? EMPTY
+        ? NO_SCOPES
         : closeScopes(this.token.scopes, this.#hierarchy);
     }
     return this.#granted;
@@ -329,5 +336,3 @@ export class AuthContext {
     return copy;
   }
 }
-
-const EMPTY: ReadonlySet<string> = new Set();

@@ -6,7 +6,7 @@
  */
 
 import { assertScope } from "../_internal/scope_token.ts";
-import { isRecord, show } from "../_internal/options.ts";
+import { isPlainObject, isRecord, show } from "../_internal/options.ts";
 
 /**
  * Broader scope -> the narrower scopes it implies, transitively (MCP
@@ -44,10 +44,14 @@ export type CompiledHierarchy = ReadonlyMap<string, readonly string[]>;
  * strings to arrays of scope strings.
  */
 export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
-  if (!isRecord(hierarchy)) {
+  // A Map (or a class instance) has no own keys: read as a hierarchy it
+  // would silently imply nothing.
+  if (!isPlainObject(hierarchy)) {
     throw new TypeError(
       `scopeHierarchy must be an object mapping a scope to the scopes it implies, got ${
-        show(hierarchy)
+        isRecord(hierarchy)
+          ? "a Map, a class instance or an object inheriting its entries (write it as an object literal)"
+          : show(hierarchy)
       }`,
     );
   }
@@ -68,18 +72,51 @@ export function compileHierarchy(hierarchy: unknown): CompiledHierarchy {
   return map;
 }
 
+const addScope = Set.prototype.add;
+
+/**
+ * A scope set that refuses `add`, `delete` and `clear`: the set of a context
+ * is shared by every check of a decision (and, empty, by every anonymous
+ * one), so a check that writes to `ctx.grantedScopes` would grant scopes to
+ * the checks after it. Filled through `Set.prototype.add` while built.
+ */
+class ScopeSet extends Set<string> {
+  /** Refuses: a context's scopes are read-only. */
+  override add(_scope: string): this {
+    throw readOnly();
+  }
+  /** Refuses: a context's scopes are read-only. */
+  override delete(_scope: string): boolean {
+    throw readOnly();
+  }
+  /** Refuses: a context's scopes are read-only. */
+  override clear(): void {
+    throw readOnly();
+  }
+}
+
+function readOnly(): TypeError {
+  return new TypeError(
+    "grantedScopes is read-only: copy it (new Set(ctx.grantedScopes)) to change it",
+  );
+}
+
+/** The empty scope set of a context without a token, shared. */
+export const NO_SCOPES: ReadonlySet<string> = new ScopeSet();
+
 /**
  * The set of scopes a token holds: its own scopes closed under the
- * hierarchy. Entries that are not strings are ignored (fail closed).
+ * hierarchy, read-only. Entries that are not strings are ignored (fail
+ * closed).
  */
 export function closeScopes(
   scopes: unknown,
   hierarchy: CompiledHierarchy | undefined,
-): Set<string> {
-  const granted = new Set<string>();
+): ReadonlySet<string> {
+  const granted = new ScopeSet();
   if (!Array.isArray(scopes)) return granted;
   for (const scope of scopes) {
-    if (typeof scope === "string") granted.add(scope);
+    if (typeof scope === "string") addScope.call(granted, scope);
   }
   if (hierarchy === undefined || hierarchy.size === 0) return granted;
   // Breadth-first: each scope is expanded once, so cycles terminate.
@@ -89,7 +126,7 @@ export function closeScopes(
     if (implied === undefined) continue;
     for (const scope of implied) {
       if (!granted.has(scope)) {
-        granted.add(scope);
+        addScope.call(granted, scope);
         queue.push(scope);
       }
     }

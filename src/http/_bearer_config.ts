@@ -66,7 +66,8 @@ export interface Config {
   readonly decisions: DecisionSink | undefined;
 }
 
-const OPTION_NAMES: readonly (keyof RawOptions)[] = [
+/** Every option `bearerAuth` takes (the adapters check them first too). */
+export const OPTION_NAMES: readonly (keyof RawOptions)[] = [
   "verifier",
   "requiredScopes",
   "resourceMetadataUrl",

@@ -229,6 +229,22 @@ function addDpopMembers(
 }
 
 /**
+ * The options of {@linkcode protectedResourceMetadata}, checked and each
+ * read once: the adapters' metadata routes take the path from the same
+ * `resource` the document names. Internal.
+ */
+export function metadataOptions(
+  options: unknown,
+): ProtectedResourceMetadataOptions {
+  return optionsObject(
+    OWNER,
+    options as ProtectedResourceMetadataOptions,
+    OPTION_NAMES,
+    "an options object with resource and authorizationServers",
+  );
+}
+
+/**
  * Builds a handler that serves the RFC 9728 §3 Protected Resource Metadata
  * document of one resource: `resource`, `authorization_servers`,
  * `scopes_supported`, `bearer_methods_supported: ["header"]` and the
@@ -288,12 +304,7 @@ function addDpopMembers(
 export function protectedResourceMetadata(
   options: ProtectedResourceMetadataOptions,
 ): (request: Request) => Response {
-  const given = optionsObject(
-    OWNER,
-    options,
-    OPTION_NAMES,
-    "an options object with resource and authorizationServers",
-  );
+  const given = metadataOptions(options);
   const maxAge = numberOption(OWNER, "maxAge", given.maxAge, 3600, {
     integer: true,
     unit: "seconds",

@@ -18,7 +18,12 @@ import {
 } from "./_declaration.ts";
 import { guardedHandler, type GuardScope } from "./_handlers.ts";
 import { challengeHook, type ScopeChallengeHook } from "./_hook.ts";
-import { calleeOf, guardConfig, type GuardOwner } from "./_options.ts";
+import {
+  calleeOf,
+  guardConfig,
+  type GuardOptions,
+  type GuardOwner,
+} from "./_options.ts";
 import {
   type Preflight,
   type PreflightInput,
@@ -49,7 +54,8 @@ const RESOURCE_METHODS = Object.freeze([
 ]);
 
 /**
- * Checks what `owner` was given, before anything is changed.
+ * Checks what `owner` was given, before anything is changed. Returns the
+ * options as read, for the guard to be built from (not read twice).
  *
  * @throws {TypeError} When `server` is not an `McpServer` of `binding`'s SDK
  * or `options` are wrong.
@@ -59,9 +65,9 @@ export function checkGuardArguments(
   server: unknown,
   options: unknown,
   binding: SdkBinding,
-): void {
+): GuardOptions {
   assertMcpServer(calleeOf(owner), server, binding);
-  guardConfig(owner, options);
+  return guardConfig(owner, options).options;
 }
 
 /** The SDK-independent guard behind `guardServer`. One per `McpServer`. */

@@ -45,6 +45,8 @@ export interface GuardConfig {
   readonly authorizer: Authorizer;
   /** Where the guard's decision events go: its own, else the authorizer's. */
   readonly decisions?: DecisionSink | undefined;
+  /** The options as read, once (what `guardServer` hands `GuardedServer`). */
+  readonly options: GuardOptions;
 }
 
 /** Who takes the options: the function or the constructor. */
@@ -72,6 +74,16 @@ function isAuthorizerLike(value: object): boolean {
   return typeof authorize === "function" && typeof filter === "function";
 }
 
+/** Whether `options` is an Authorizer itself; a hostile Proxy is left to the kit. */
+function passedAuthorizer(options: unknown): boolean {
+  try {
+    return options instanceof Authorizer ||
+      (isRecord(options) && isAuthorizerLike(options));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks and compiles the options of `owner`.
  *
@@ -86,10 +98,7 @@ export function guardConfig(owner: GuardOwner, options: unknown): GuardConfig {
   if (options === undefined) return withDecisions(owner, new Authorizer(), {});
   // Its fields are #private, so an Authorizer has no own keys: read as
   // options it would be `{}`, no layers at all.
-  if (
-    options instanceof Authorizer ||
-    (isRecord(options) && isAuthorizerLike(options))
-  ) {
+  if (passedAuthorizer(options)) {
     throw new TypeError(
       `${owner} takes the Authorizer as an option: write ${
         callWith(owner, "{ authorizer }")
@@ -99,14 +108,6 @@ export function guardConfig(owner: GuardOwner, options: unknown): GuardConfig {
   const hint = `options { authorizer }, as in ${
     callWith(owner, "{ authorizer: new Authorizer({ layers }) }")
   }`;
-  if (isRecord(options)) {
-    const prototype = Object.getPrototypeOf(options);
-    if (prototype !== Object.prototype && prototype !== null) {
-      throw new TypeError(
-        `${owner} expects ${hint}, got an instance of a class`,
-      );
-    }
-  }
   const checked = optionsObject<GuardOptions>(
     owner,
     options as GuardOptions,
@@ -135,5 +136,5 @@ function withDecisions(
 ): GuardConfig {
   const decisions = compileDecisions(owner, options) ??
     authorizer[decisionsOf];
-  return Object.freeze({ authorizer, decisions });
+  return Object.freeze({ authorizer, decisions, options });
 }

@@ -426,6 +426,8 @@ export function guardServer(
   server: McpServer,
   options?: GuardOptions,
 ): GuardedServer {
-  checkGuardArguments("guardServer", server, options, SDK_V2);
-  return new GuardedServer(server, options);
+  return new GuardedServer(
+    server,
+    checkGuardArguments("guardServer", server, options, SDK_V2),
+  );
 }

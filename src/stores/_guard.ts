@@ -27,6 +27,8 @@ export interface StoreSettings {
   readonly prefix: string;
   readonly timeoutMs: number;
   readonly now: () => number;
+  /** The adapter's own options (`client`, `kv` ...), each read once. */
+  readonly own: Readonly<Record<string, unknown>>;
 }
 
 const DEFAULT_PREFIX = "mcp-authz";
@@ -73,6 +75,7 @@ export function storeSettings(
       { min: 1, unit: "milliseconds" },
     ),
     now: finiteClock(clockOption(owner, given.now)),
+    own: given,
   });
 }
 

@@ -154,7 +154,7 @@ export class DenoKvStore implements ReplayStore, CacheStore {
    */
   constructor(options: DenoKvStoreOptions) {
     this.#settings = storeSettings(OWNER, options, ["kv"], DEFAULT_TIMEOUT_MS);
-    const kv: unknown = options.kv;
+    const kv: unknown = this.#settings.own.kv;
     if (
       !isRecord(kv) ||
       !["get", "set", "delete", "atomic"].every((method) =>

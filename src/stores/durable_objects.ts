@@ -139,7 +139,7 @@ export class DurableObjectStore implements ReplayStore, CacheStore {
       ["namespace", "shards"],
       DEFAULT_TIMEOUT_MS,
     );
-    const namespace: unknown = options.namespace;
+    const namespace: unknown = this.#settings.own.namespace;
     if (
       !isRecord(namespace) || typeof namespace.idFromName !== "function" ||
       typeof namespace.get !== "function"
@@ -153,7 +153,7 @@ export class DurableObjectStore implements ReplayStore, CacheStore {
       );
     }
     this.#namespace = namespace as unknown as DurableObjectNamespaceLike;
-    const shards = numberOption(OWNER, "shards", options.shards, 1, {
+    const shards = numberOption(OWNER, "shards", this.#settings.own.shards, 1, {
       min: 1,
       integer: true,
     });

@@ -134,7 +134,7 @@ export class RedisStore implements ReplayStore, CacheStore {
       ["client"],
       DEFAULT_TIMEOUT_MS,
     );
-    this.#send = sender(options.client);
+    this.#send = sender(this.#settings.own.client);
   }
 
   /**

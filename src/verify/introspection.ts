@@ -264,7 +264,7 @@ export class IntrospectionVerifier implements TokenVerifier {
    * `offline_access` in `requiredScopes`.
    */
   constructor(options: IntrospectionVerifierOptions) {
-    optionsObject(
+    options = optionsObject(
       OWNER,
       options,
       OPTIONS,

@@ -255,7 +255,7 @@ export class JwtVerifier implements TokenVerifier {
    * `jwksMaxAgeMs`, `offline_access` in `requiredScopes`.
    */
   constructor(options: JwtVerifierOptions) {
-    optionsObject(
+    options = optionsObject(
       OWNER,
       options,
       OPTIONS,

@@ -6,7 +6,11 @@
 
 import type { AccessToken } from "../core/context.ts";
 import { InvalidTokenError } from "../errors.ts";
-import { optionsObject, refuseUnknownKeys } from "../_internal/options.ts";
+import {
+  isPlainObject,
+  optionsObject,
+  refuseUnknownKeys,
+} from "../_internal/options.ts";
 import { isNumericDate } from "../_internal/numeric_date.ts";
 import { assertScope } from "../_internal/scope_token.ts";
 import { deepFreeze } from "./_claims.ts";
@@ -82,12 +86,6 @@ const ENTRY_KEYS: readonly (keyof StaticTokenEntry)[] = [
   "expiresAt",
   "resource",
 ];
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function compileEntry(token: string, entry: unknown): Entry {
   const where = `${OWNER} tokens[${JSON.stringify(token)}]`;
@@ -187,7 +185,7 @@ export class StaticTokenVerifier implements TokenVerifier {
    * unknown property.
    */
   constructor(options: StaticTokenVerifierOptions) {
-    optionsObject(
+    options = optionsObject(
       OWNER,
       options,
       ["tokens", "now"],

@@ -54,14 +54,18 @@ describe("optionsObject()", () => {
     onError?: unknown;
   };
 
-  it("returns the object itself when every key is known", () => {
-    const options = { layers: [], onError: () => {} };
-    assert.equal(
-      optionsObject<Options>("Thing", options, [...allowed]),
-      options,
+  it("returns a frozen copy of the own options when every key is known", () => {
+    const onError = () => {};
+    const options = { layers: [], onError };
+    const copy = optionsObject<Options>("Thing", options, [...allowed]);
+    assert.notEqual(copy, options);
+    assert.deepEqual({ ...copy }, options);
+    assert.equal(copy.onError, onError);
+    assert.ok(Object.isFrozen(copy));
+    assert.deepEqual(
+      { ...optionsObject<Options>("Thing", {}, [...allowed]) },
+      {},
     );
-    const empty = {};
-    assert.equal(optionsObject<Options>("Thing", empty, [...allowed]), empty);
   });
 
   it("refuses a value that is not an object, with the hint", () => {
@@ -150,17 +154,23 @@ describe("optionsObject()", () => {
     );
   });
 
-  it("reads own enumerable string keys only", () => {
-    const inherited = Object.create({ layer: [] });
-    assert.equal(
-      optionsObject<Options>("Thing", inherited, [...allowed]),
-      inherited,
+  it("refuses inherited options and unknown non-enumerable keys", () => {
+    throwsExactly(
+      () =>
+        optionsObject<Options>("Thing", Object.create({ layers: [] }), [
+          ...allowed,
+        ]),
+      "Thing expects an options object (a plain object), got an object inheriting its options (write them as its own keys)",
     );
     const hidden = Object.defineProperty({}, "layer", {
       value: [],
       enumerable: false,
     });
-    optionsObject<Options>("Thing", hidden, [...allowed]);
+    assert.throws(
+      () => optionsObject<Options>("Thing", hidden, [...allowed]),
+      /Unknown Thing option "layer" \(did you mean "layers"\?\)/,
+    );
+    // Symbol keys are no option names: ignored.
     optionsObject<Options>("Thing", { [Symbol("x")]: 1 } as never, [
       ...allowed,
     ]);

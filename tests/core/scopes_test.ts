@@ -26,10 +26,18 @@ describe("compileHierarchy()", () => {
     assert.ok(Object.isFrozen(compiled.get("admin")));
   });
 
-  it("reads own keys only: an inherited key is not a scope", () => {
+  it("refuses inherited entries and a Map: they would silently imply nothing", () => {
     const hierarchy = Object.create({ inherited: ["x"] });
     hierarchy.own = ["y"];
-    assert.deepEqual([...compileHierarchy(hierarchy).keys()], ["own"]);
+    for (const value of [hierarchy, new Map([["admin", ["read"]]])]) {
+      assert.throws(() => compileHierarchy(value), {
+        name: "TypeError",
+        message:
+          "scopeHierarchy must be an object mapping a scope to the scopes it implies, got a Map, a class instance or an object inheriting its entries (write it as an object literal)",
+      });
+    }
+    // Own keys only: an inherited "constructor" is not a scope.
+    assert.deepEqual([...compileHierarchy({ own: ["y"] }).keys()], ["own"]);
   });
 
   it("accepts an empty hierarchy", () => {

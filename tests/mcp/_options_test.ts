@@ -122,7 +122,11 @@ for (const sdk of SDKS) {
         })();
         throwsTypeError(
           () => call(sdk.server(), fromClass),
-          new RegExp(`${expects.source}an instance of a class$`),
+          new RegExp(
+            `${
+              expects.source.slice(0, -", got ".length)
+            } \\(a plain object\\), got an instance of Options \\(write the options as an object literal\\)$`,
+          ),
         );
       });
 
