@@ -66,8 +66,19 @@ export class Approvals {
     });
   }
 
-  /** The person's answer, posted from the page. */
-  decide(params: URLSearchParams): Response {
+  /**
+   * The person's answer, posted from the page.
+   *
+   * @param fetchSite The request's `Sec-Fetch-Site`, when the browser sent
+   * one: an answer it marks `cross-site` was not posted by this page.
+   */
+  decide(params: URLSearchParams, fetchSite: string | null): Response {
+    if (fetchSite === "cross-site") {
+      return errorPage(
+        403,
+        "This answer was posted from another site: approve or deny on the page this server showed",
+      );
+    }
     const single = singleParams(params);
     const id = "repeated" in single ? undefined : single.get("transaction");
     const grant = id === undefined ? undefined : this.#transactions.get(id);

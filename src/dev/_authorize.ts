@@ -2,7 +2,8 @@
  * The authorization endpoint (RFC 6749 §4.1.1, §4.1.2): a request for a
  * code, with PKCE S256 always (RFC 7636, OAuth 2.1), one resource (RFC
  * 8707) and scopes the resource supports; approved at once as the
- * development user, or on the approval page. Errors about the client or
+ * development user when the code comes back to this machine, or on the
+ * approval page. Errors about the client or
  * its redirect URI are shown, never redirected (§4.1.2.1); the others go
  * back to the client with its `state`. Internal.
  *
@@ -24,7 +25,7 @@ import {
   singleParams,
 } from "./_params.ts";
 import { isS256Challenge } from "./_pkce.ts";
-import { redirectUriMatches } from "./_redirect_uri.ts";
+import { redirectStaysOnDevice, redirectUriMatches } from "./_redirect_uri.ts";
 import { authorizationRedirect } from "./_responses.ts";
 
 /** RFC 6749 §A.5 state: printable ASCII (VSCHAR). */
@@ -52,7 +53,12 @@ export async function authorizeEndpoint(
         "Send the form as application/x-www-form-urlencoded, at most 64 KiB",
       );
     }
-    if (form.has("transaction")) return endpoint.approvals.decide(form);
+    if (form.has("transaction")) {
+      return endpoint.approvals.decide(
+        form,
+        request.headers.get("sec-fetch-site"),
+      );
+    }
     params = form;
   } else {
     params = new URL(request.url).searchParams;
@@ -71,7 +77,11 @@ export async function authorizeEndpoint(
     request.method,
   );
   if (grant instanceof Response) return grant;
-  return endpoint.config.approval === "auto"
+  // "auto" approves only a code that comes back to this machine: anyone can
+  // register a client, so a web page the developer visits could otherwise
+  // open this URL with its own https redirect URI and receive a code.
+  return endpoint.config.approval === "auto" &&
+      redirectStaysOnDevice(grant.redirectUri)
     ? endpoint.codes.issue(grant, endpoint.config.subject, request.method)
     : endpoint.approvals.ask(grant, target.client);
 }

@@ -3,7 +3,8 @@
  * document): a client whose `client_id` is an `https` URL (loopback `http`
  * too, in development) is the client the JSON document at that URL
  * describes. Fetched with `fetchJson` (one timeout, no redirect, a bounded
- * body, JSON served as such) on first use, and kept a minute. Internal.
+ * body, JSON served as such) on first use, and kept a minute; never from
+ * a host that is not public (`_address.ts`). Internal.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import { FetchFailure, fetchJson } from "../_internal/fetch.ts";
 import { isRecord } from "../_internal/options.ts";
 import { parseEndpointUrl } from "../_internal/url.ts";
+import { isFetchableHost } from "./_address.ts";
 import {
   type Client,
   ClientMetadataError,
@@ -84,6 +86,13 @@ export class MetadataDocuments {
         "invalid_client_metadata",
         `The client metadata document ${JSON.stringify(clientId)} ${why}`,
       );
+    // No request forged into the developer's network or a cloud metadata
+    // service by whoever can name a client_id (a web page, via the browser).
+    if (!isFetchableHost(new URL(clientId).hostname)) {
+      throw refuse(
+        "names a host that is not public (a private, link-local or local-network address): it is not fetched",
+      );
+    }
     let document: unknown;
     try {
       document = await fetchJson(this.#options.fetch, clientId, {

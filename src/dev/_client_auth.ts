@@ -98,7 +98,14 @@ export async function authenticateClient(
   try {
     client = await clients.resolve(clientId);
   } catch (error) {
-    if (error instanceof ClientMetadataError) return invalid(error.message);
+    // Not why: this answer is readable cross-origin (CORS), and what a URL
+    // answered would let any web page probe the developer's network through
+    // this server. The authorization endpoint's page says why.
+    if (error instanceof ClientMetadataError) {
+      return invalid(
+        "The client's metadata document was refused: open the authorization URL to see why",
+      );
+    }
     throw error;
   }
   if (client === undefined) return invalid("Unknown client");

@@ -59,7 +59,7 @@ export function metadataPaths(basePath: string): MetadataPaths {
 export function developmentNotice(config: DevConfig): string {
   return `DEVELOPMENT authorization server: it ${
     config.approval === "auto"
-      ? `approves every request as "${config.subject}" without asking`
+      ? `approves every request as "${config.subject}" without asking when the code comes back to this machine (a loopback or app redirect URI), and on a click otherwise`
       : `signs anyone in as "${config.subject}" on a click`
   }. For local development and tests only, never in production.`;
 }

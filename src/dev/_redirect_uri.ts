@@ -63,3 +63,49 @@ export function redirectUriMatches(
     a.search === b.search && a.username === "" && b.username === "" &&
     a.password === "" && b.password === "";
 }
+
+// Schemes a web site may take over with registerProtocolHandler (the HTML
+// standard's safelist, and any "web+" scheme): a code sent there can reach
+// a web page.
+const WEB_HANDLED_SCHEMES: ReadonlySet<string> = new Set([
+  "bitcoin:",
+  "ftp:",
+  "ftps:",
+  "geo:",
+  "im:",
+  "irc:",
+  "ircs:",
+  "magnet:",
+  "mailto:",
+  "matrix:",
+  "mms:",
+  "news:",
+  "nntp:",
+  "openpgp4fpr:",
+  "sftp:",
+  "sip:",
+  "sms:",
+  "smsto:",
+  "ssh:",
+  "tel:",
+  "urn:",
+  "webcal:",
+  "wtai:",
+  "xmpp:",
+]);
+
+/**
+ * Whether a code sent to `uri` stays on this machine: `http` or `https` on
+ * a loopback host (RFC 8252 §7.3), or an app's private-use scheme (RFC 8252
+ * §7.1) that no web site can register a handler for. A code sent anywhere
+ * else reaches a web site, which may be the page that started the request.
+ */
+export function redirectStaysOnDevice(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const url = new URL(uri);
+  if (url.protocol === "http:" || url.protocol === "https:") {
+    return isLoopbackHost(url.hostname);
+  }
+  return !url.protocol.startsWith("web+") &&
+    !WEB_HANDLED_SCHEMES.has(url.protocol);
+}

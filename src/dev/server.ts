@@ -41,9 +41,13 @@ export interface DevAuthorizationServerOptions {
    */
   scopesSupported: readonly string[];
   /**
-   * `"auto"` (default): every authorization request is approved at once as
-   * the development user. `"page"`: a page shows the client, the scopes and
-   * the resource, with Approve and Deny buttons.
+   * `"auto"` (default): an authorization request is approved at once as the
+   * development user when its code comes back to this machine (a redirect
+   * URI on a loopback host, or an app's private-use scheme); one that would
+   * send the code to a web site gets the page instead, since anyone (a web
+   * page the developer visits, too) can register a client. `"page"`: a page
+   * shows the client, the scopes and the resource, with Approve and Deny
+   * buttons, for every request.
    */
   approval?: "auto" | "page";
   /** The development user's `sub` (default `"dev-user"`). */
@@ -138,7 +142,8 @@ const MINT_KEYS: readonly (keyof MintAccessTokenOptions)[] = [
  * refresh tokens; the client credentials grant works too.
  *
  * It approves everyone as one development user (or on a click): never run it
- * where someone else can reach it. It keeps its state in memory and
+ * where someone else can reach it. It fetches no client metadata document
+ * from a private, link-local or local-network address. It keeps its state in memory and
  * generates a new ES256 key each time it is created.
  *
  * Web-standard: `handle` takes a `Request` and gives a `Response`, so it

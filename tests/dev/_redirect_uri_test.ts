@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  redirectStaysOnDevice,
   redirectUriMatches,
   redirectUriProblem,
 } from "../../src/dev/_redirect_uri.ts";
@@ -85,4 +86,26 @@ describe("dev server redirect URIs", () => {
       !redirectUriMatches("http://127.0.0.1/cb", "http://[::1]:4000/cb"),
     );
   });
+});
+
+describe("redirectStaysOnDevice", () => {
+  for (
+    const [uri, expected] of [
+      ["http://127.0.0.1:7777/cb", true],
+      ["http://localhost:6274/oauth/callback", true],
+      ["http://[::1]/cb", true],
+      ["https://localhost/cb", true],
+      ["com.example.app:/oauth2redirect", true],
+      ["vscode://vscode.github-authentication/did-authenticate", true],
+      ["https://app.example/cb", false],
+      ["http://127.0.0.2/cb", false],
+      ["web+evil://cb", false],
+      ["mailto:someone@example.com", false],
+      ["not a url", false],
+    ] as const
+  ) {
+    it(`${expected ? "keeps" : "does not keep"} a code sent to ${uri} on this machine`, () => {
+      assert.equal(redirectStaysOnDevice(uri), expected);
+    });
+  }
 });
