@@ -169,7 +169,8 @@ export class ComponentRegistry {
   /**
    * The resource a `resources/read` URI names, in the SDKs' order: the
    * resource registered under its normalized form, else the first template
-   * that matches it.
+   * that matches it, in the order the SDKs try them
+   * ({@linkcode inSdkOrder}).
    */
   resolve(uri: unknown): Resolved {
     if (typeof uri !== "string") return UNRESOLVED;
@@ -181,7 +182,7 @@ export class ComponentRegistry {
     }
     const direct = this.#resources?.get(href);
     if (direct !== undefined) return { entry: direct, args: undefined };
-    for (const entry of this.#templates?.values() ?? []) {
+    for (const entry of inSdkOrder(this.#templates)) {
       const args = variablesOf(entry.handle, href);
       if (args !== undefined) return { entry, args };
     }
@@ -194,13 +195,33 @@ export class ComponentRegistry {
    */
   completionTarget(uri: unknown): Entry | undefined {
     if (typeof uri !== "string") return undefined;
-    for (const entry of this.#templates?.values() ?? []) {
+    for (const entry of inSdkOrder(this.#templates)) {
       if (String(entry.handle.resourceTemplate.uriTemplate) === uri) {
         return entry;
       }
     }
     return this.#resources?.get(uri);
   }
+}
+
+/**
+ * The entries of `map` in the order the SDKs try their templates: they keep
+ * them in a plain object and take the first that matches, and an object
+ * lists its array-index keys first, in ascending order, then the others in
+ * insertion order (ECMA-262 §10.1.11.1 OrdinaryOwnPropertyKeys). Trying
+ * them in the Map's insertion order instead would let a template named
+ * `"0"`, registered last and hidden, be served for a URI the guard decided
+ * by an earlier, allowed template. Built as the SDKs build theirs, a plain
+ * object, so that `__proto__` is what the runtime makes of it there too
+ * (Node and Bun set a prototype, Deno an own key).
+ */
+export function inSdkOrder<E extends object>(
+  map: ReadonlyMap<string, E> | undefined,
+): E[] {
+  if (map === undefined) return [];
+  const object: Record<string, E> = {};
+  for (const [key, entry] of map) object[key] = entry;
+  return Object.values(object);
 }
 
 /**
