@@ -37,6 +37,14 @@ import {
 } from "../../mod.ts";
 import * as v2 from "../../src/mcp/mod.ts";
 import * as v1 from "../../src/mcp/mod_v1.ts";
+import {
+  type Build,
+  call,
+  messages,
+  post,
+  STACKS,
+  type Started,
+} from "../mcp/_stacks.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -635,6 +643,1125 @@ for (const sdk of SDKS) {
         }
       });
       assert.deepEqual(ran.names, []);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 3. Names: only the exact name registered reaches a component, and the
+// SDK's own lookups (plain objects) never lend a name a prototype member.
+
+const LOOK_ALIKES: readonly string[] = [
+  "Admin",
+  "ADMIN",
+  "admin ",
+  " admin",
+  "admin\t",
+  "admin\n",
+  "admin\u0000",
+  "admin\u200b",
+  "\u200badmin",
+  "ad\u00admin",
+  "ａｄｍｉｎ", // fullwidth
+  "аdmin", // Cyrillic а
+  "admın", // dotless i
+  "admi\u006e\u0301",
+  "admin/",
+  "admin.",
+];
+
+const PROTOTYPE_NAMES: readonly string[] = [
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "__defineGetter__",
+  "isPrototypeOf",
+];
+
+for (const sdk of SDKS) {
+  describe(`attack: names, SDK ${sdk.name}`, () => {
+    it("answers every look-alike of a hidden tool's and prompt's name exactly as a missing name", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      guarded.tool("admin", { auth: () => false }, () => {
+        ran.mark("tool");
+        return text(SECRET);
+      });
+      guarded.prompt("admin", { auth: () => false }, () => {
+        ran.mark("prompt");
+        return { messages: [] };
+      });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missingTool = await s.rpc("tools/call", { name: "zzz" }, 1);
+        const missingPrompt = await s.rpc("prompts/get", { name: "zzz" }, 1);
+        for (const name of [...LOOK_ALIKES, "admin"]) {
+          assert.deepEqual(
+            await s.rpc("tools/call", { name, arguments: {} }, 1),
+            missingTool,
+            JSON.stringify(name),
+          );
+          assert.deepEqual(
+            await s.rpc("prompts/get", { name }, 1),
+            missingPrompt,
+            JSON.stringify(name),
+          );
+        }
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("keeps look-alike names apart: an open tool named with a trailing space never opens the hidden one", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      guarded.tool("admin ", {}, () => (ran.mark("open"), text("open")));
+      guarded.tool("аdmin", {}, () => (ran.mark("cyrillic"), text("open")));
+      guarded.tool("admin", { auth: () => false }, () => {
+        ran.mark("hidden");
+        return text(SECRET);
+      });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const list = await s.rpc("tools/list");
+        assert.deepEqual(
+          (list.result as { tools: Json[] }).tools.map((t) => t.name),
+          ["admin ", "аdmin"],
+        );
+        await s.rpc("tools/call", { name: "admin ", arguments: {} });
+        await s.rpc("tools/call", { name: "аdmin", arguments: {} });
+        const hidden = await s.rpc("tools/call", { name: "admin" });
+        assert.equal((hidden.error as Json)?.code, -32602);
+      });
+      assert.deepEqual(ran.names, ["open", "cyrillic"]);
+    });
+
+    it("answers names of Object.prototype members as missing, on every guarded method", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      populate(sdk, guarded, new Ran(), { auth: () => false });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missing = {
+          tool: await s.rpc("tools/call", { name: "zzz" }, 1),
+          prompt: await s.rpc("prompts/get", { name: "zzz" }, 1),
+          complete: await s.rpc("completion/complete", {
+            ref: { type: "ref/prompt", name: "zzz" },
+            argument: { name: "a", value: "" },
+          }, 1),
+        };
+        for (const name of PROTOTYPE_NAMES) {
+          assert.deepEqual(
+            await s.rpc("tools/call", { name }, 1),
+            missing.tool,
+            name,
+          );
+          assert.deepEqual(
+            await s.rpc("prompts/get", { name }, 1),
+            missing.prompt,
+            name,
+          );
+          assert.deepEqual(
+            await s.rpc("completion/complete", {
+              ref: { type: "ref/prompt", name },
+              argument: { name: "a", value: "" },
+            }, 1),
+            missing.complete,
+            name,
+          );
+        }
+      });
+    });
+
+    it("answers a name that is not a string with a JSON-RPC error, never running anything", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      guarded.tool("1", {}, () => (ran.mark("tool:1"), text("x")));
+      guarded.tool("null", {}, () => (ran.mark("tool:null"), text("x")));
+      guarded.tool("open", {}, () => (ran.mark("tool:open"), text("x")));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        for (
+          const name of [1, null, true, ["open"], { name: "open" }, undefined]
+        ) {
+          const answer = await s.rpc("tools/call", { name, arguments: {} });
+          assert.ok("error" in answer, JSON.stringify(name));
+        }
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("refuses to register a component whose name is not a string, or empty", () => {
+      const guarded = sdk.guard(sdk.server());
+      for (const name of [1, null, undefined, {}, ["a"], ""]) {
+        assert.throws(
+          () => guarded.tool(name, {}, () => text("x")),
+          TypeError,
+          JSON.stringify(name),
+        );
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 4. Lifecycle: what is registered, renamed, disabled, enabled or removed
+// after guardServer (and after a client connected) stays under the guard.
+
+async function callName(s: Session, name: string): Promise<Json> {
+  return await s.rpc("tools/call", { name, arguments: {} }, 1);
+}
+
+function toolText(answer: Json): unknown {
+  return ((answer.result as { content?: Json[] })?.content?.[0])?.text;
+}
+
+for (const sdk of SDKS) {
+  describe(`attack: components changed after guardServer, SDK ${sdk.name}`, () => {
+    it("guards a tool registered after a client connected, through guarded.server.registerTool too", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      guarded.tool("open", {}, () => text("open"));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missing = await callName(s, "zzz");
+        guarded.tool("late", { auth: () => false }, () => {
+          ran.mark("late");
+          return text(SECRET);
+        });
+        (guarded.server as {
+          registerTool(n: string, c: object, h: unknown): unknown;
+        }).registerTool("later", { auth: () => false }, () => {
+          ran.mark("later");
+          return text(SECRET);
+        });
+        assert.deepEqual(await callName(s, "late"), missing);
+        assert.deepEqual(await callName(s, "later"), missing);
+        const list = await s.rpc("tools/list");
+        assert.deepEqual(
+          (list.result as { tools: Json[] }).tools.map((t) => t.name),
+          ["open"],
+        );
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("keeps a renamed tool's checks on its new name, and answers its old name as missing", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      const hidden = guarded.tool("purge", { auth: () => false }, () => {
+        ran.mark("purge");
+        return text(SECRET);
+      });
+      const open = guarded.tool("open", {}, () => text("open"));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missing = await callName(s, "zzz");
+        hidden.update({ name: "renamed" });
+        assert.deepEqual(await callName(s, "renamed"), missing);
+        assert.deepEqual(await callName(s, "purge"), missing);
+        open.update({ name: "open2" });
+        assert.equal(toolText(await callName(s, "open2")), "open");
+        assert.deepEqual(await callName(s, "open"), missing);
+        // Renamed onto an open tool's name: that name now has its checks.
+        hidden.update({ name: "open2" });
+        assert.deepEqual(await callName(s, "open2"), missing);
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("answers a renamed-to-nothing tool (empty name, null) as missing under every name", async () => {
+      for (const to of ["", null]) {
+        const server = sdk.server();
+        const guarded = sdk.guard(server);
+        const ran = new Ran();
+        const handle = guarded.tool("open", {}, () => {
+          ran.mark("open");
+          return text("open");
+        });
+        await using(session(sdk, server, tokenWith([])), async (s) => {
+          const missing = await callName(s, "zzz");
+          try {
+            handle.update({ name: to });
+          } catch {
+            // The SDK may refuse it: then nothing changed but the call.
+          }
+          assert.deepEqual(await callName(s, "open"), missing);
+          assert.deepEqual(await callName(s, ""), missing);
+          assert.deepEqual(await callName(s, "null"), missing);
+        });
+        assert.deepEqual(ran.names, [], String(to));
+      }
+    });
+
+    it("answers a disabled tool, prompt, resource and template as missing, and serves them again once enabled", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      const tool = guarded.tool("t", {}, () => (ran.mark("t"), text("t")));
+      const prompt = guarded.prompt("p", {}, () => {
+        ran.mark("p");
+        return { messages: [] };
+      });
+      const resource = guarded.resource(
+        "r",
+        "file:///r",
+        {},
+        readAs(ran, "r", "r"),
+      );
+      const template = guarded.resource(
+        "tp",
+        new sdk.Template("tp://{id}", { list: undefined }),
+        {},
+        readAs(ran, "tp", "tp"),
+      );
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missing = [
+          await s.rpc("tools/call", { name: "zzz" }, 1),
+          await s.rpc("prompts/get", { name: "zzz" }, 1),
+        ];
+        const probe = async () => [
+          await s.rpc("tools/call", { name: "t" }, 1),
+          await s.rpc("prompts/get", { name: "p" }, 1),
+          await s.rpc("resources/read", { uri: "file:///r" }, 1),
+          await s.rpc("resources/read", { uri: "tp://1" }, 1),
+        ];
+        for (const handle of [tool, prompt, resource, template]) {
+          handle.disable();
+        }
+        const disabled = await probe();
+        assert.deepEqual(disabled[0], missing[0]);
+        assert.deepEqual(disabled[1], missing[1]);
+        for (const answer of disabled.slice(2)) {
+          assert.equal((answer.error as Json)?.code, -32602);
+          assert.match(
+            String((answer.error as Json)?.message),
+            /Resource not found or not authorized$/,
+          );
+        }
+        assert.deepEqual(ran.names, []);
+        for (const handle of [tool, prompt, resource, template]) {
+          handle.enable();
+        }
+        for (const answer of await probe()) assert.ok("result" in answer);
+      });
+      assert.deepEqual(ran.names.sort(), ["p", "r", "t", "tp"]);
+    });
+
+    it("answers a removed tool as missing, and a new tool of that name gets its own checks, not the old ones", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      const open = guarded.tool("t", {}, () => (ran.mark("old"), text("old")));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const missing = await callName(s, "zzz");
+        open.remove();
+        assert.deepEqual(await callName(s, "t"), missing);
+        guarded.tool("t", { auth: () => false }, () => {
+          ran.mark("new");
+          return text(SECRET);
+        });
+        assert.deepEqual(await callName(s, "t"), missing);
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("refuses to register a second tool under a hidden tool's name, and the hidden one stays hidden", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      guarded.tool("purge", { auth: () => false }, () => {
+        ran.mark("hidden");
+        return text(SECRET);
+      });
+      assert.throws(() =>
+        guarded.tool("purge", {}, () => {
+          ran.mark("impostor");
+          return text("impostor");
+        })
+      );
+      assert.throws(() =>
+        (guarded.server as {
+          registerTool(n: string, c: object, h: unknown): unknown;
+        }).registerTool("purge", {}, () => {
+          ran.mark("impostor2");
+          return text("impostor");
+        })
+      );
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        assert.deepEqual(await callName(s, "purge"), await callName(s, "zzz"));
+        const list = await s.rpc("tools/list");
+        assert.deepEqual((list.result as { tools: Json[] }).tools, []);
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
+    it("keeps a moved resource's and a replaced template's checks", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      const secret = guarded.resource(
+        "secret",
+        "file:///secret",
+        { auth: () => false },
+        readAs(ran, "secret", SECRET),
+      );
+      const vault = guarded.resource(
+        "vault",
+        new sdk.Template("vault://{id}", { list: undefined }),
+        { auth: () => false },
+        readAs(ran, "vault", SECRET),
+      );
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        secret.update({ uri: "file:///moved" });
+        vault.update({
+          template: new sdk.Template("open://{id}", { list: undefined }),
+        });
+        for (const uri of ["file:///moved", "file:///secret", "open://1"]) {
+          const answer = await s.rpc("resources/read", { uri }, 1);
+          assert.equal((answer.error as Json)?.code, -32602, uri);
+        }
+      });
+      assert.deepEqual(ran.names, []);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 5. Checks that misbehave: whatever a check throws, returns or never
+// settles on, nothing runs, nothing leaks, and the server keeps answering.
+
+const THROWN: readonly [string, () => unknown][] = [
+  ["null", () => null],
+  ["undefined", () => undefined],
+  ["0", () => 0],
+  ["a secret string", () => SECRET],
+  ["a Symbol", () => Symbol(SECRET)],
+  ["a plain object", () => ({ message: SECRET, code: -32000 })],
+  ["an Error with a secret", () => new Error(SECRET)],
+  ["a TypeError with a cause", () => new TypeError(SECRET, { cause: SECRET })],
+  ["an object whose getters throw", () =>
+    Object.defineProperty({}, "message", {
+      get() {
+        throw new Error(SECRET);
+      },
+    })],
+  ["a Proxy that throws on every trap", () =>
+    new Proxy({}, {
+      get() {
+        throw new Error(SECRET);
+      },
+      getPrototypeOf() {
+        throw new Error(SECRET);
+      },
+      has() {
+        throw new Error(SECRET);
+      },
+      ownKeys() {
+        throw new Error(SECRET);
+      },
+    })],
+];
+
+const RETURNED: readonly [string, unknown][] = [
+  ["1", 1],
+  ['"true"', "true"],
+  ["an object", {}],
+  ['a thenable resolving "yes"', {
+    then: (resolve: (v: unknown) => void) => resolve("yes"),
+  }],
+  ["a promise resolving 1", Promise.resolve(1)],
+  ["a Boolean object", new Boolean(true)],
+  ["undefined", undefined],
+  ["null", null],
+];
+
+for (const sdk of SDKS) {
+  describe(`attack: checks that misbehave, SDK ${sdk.name}`, () => {
+    for (const [label, value] of THROWN) {
+      for (const where of ["layer", "own auth", "async own auth"] as const) {
+        it(`answers a check (${where}) throwing ${label} as missing, leaking nothing`, async () => {
+          const reported: unknown[] = [];
+          const check: AuthCheck = where === "async own auth"
+            ? () => Promise.reject(value())
+            : () => {
+              throw value();
+            };
+          const server = sdk.server();
+          const guarded = sdk.guard(server, {
+            authorizer: new Authorizer({
+              layers: where === "layer" ? [check] : [],
+              onError: (error) => void reported.push(error),
+            }),
+          });
+          const ran = new Ran();
+          const config = where === "layer" ? {} : { auth: check };
+          guarded.tool("t", config, () => (ran.mark("t"), text(SECRET)));
+          guarded.prompt("p", config, () => {
+            ran.mark("p");
+            return { messages: [] };
+          });
+          guarded.resource("r", "file:///r", config, readAs(ran, "r", SECRET));
+          await using(session(sdk, server, tokenWith(["mcp"])), async (s) => {
+            const answers = [
+              [
+                await s.rpc("tools/call", { name: "t" }, 1),
+                await s.rpc("tools/call", { name: "zzz" }, 1),
+              ],
+              [
+                await s.rpc("prompts/get", { name: "p" }, 1),
+                await s.rpc("prompts/get", { name: "zzz" }, 1),
+              ],
+            ];
+            for (const [denied, missing] of answers) {
+              assert.deepEqual(denied, missing);
+            }
+            const read = await s.rpc("resources/read", { uri: "file:///r" });
+            assert.equal((read.error as Json)?.code, -32602);
+            const list = await s.rpc("tools/list");
+            assert.deepEqual((list.result as { tools: Json[] }).tools, []);
+            assert.doesNotMatch(
+              JSON.stringify([answers, read, list]),
+              LEAK,
+            );
+          });
+          assert.deepEqual(ran.names, []);
+          // Masked, not lost: the server's onError saw each.
+          assert.ok(reported.length >= 3);
+        });
+      }
+    }
+
+    for (const [label, value] of RETURNED) {
+      it(`denies a check returning ${label} (only true allows)`, async () => {
+        const server = sdk.server();
+        const guarded = sdk.guard(server, {
+          authorizer: new Authorizer({ onError: () => {} }),
+        });
+        const ran = new Ran();
+        guarded.tool("t", { auth: () => value }, () => {
+          ran.mark("t");
+          return text("ran");
+        });
+        await using(session(sdk, server, tokenWith([])), async (s) => {
+          assert.deepEqual(
+            await s.rpc("tools/call", { name: "t" }, 1),
+            await s.rpc("tools/call", { name: "zzz" }, 1),
+          );
+        });
+        assert.deepEqual(ran.names, []);
+      });
+    }
+
+    it("never runs a call whose check never settles, and keeps answering the rest of the session", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      const ran = new Ran();
+      let asked = 0;
+      guarded.tool("stuck", {
+        auth: () => {
+          asked++;
+          return new Promise<boolean>(() => {});
+        },
+      }, () => (ran.mark("stuck"), text("ran")));
+      guarded.tool("open", {}, () => text("open"));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        await s.raw({
+          jsonrpc: "2.0",
+          id: "stuck-1",
+          method: "tools/call",
+          params: { name: "stuck", arguments: {} },
+        });
+        for (let i = 0; i < 3; i++) {
+          assert.equal(toolText(await callName(s, "open")), "open");
+        }
+        assert.equal(asked, 1);
+        assert.ok(!s.received.some((m) => m.id === "stuck-1"));
+        // The client gives up: a cancellation leaves nothing running.
+        await s.raw({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: "stuck-1", reason: "timeout" },
+        });
+        assert.equal(toolText(await callName(s, "open")), "open");
+      });
+      assert.deepEqual(ran.names, []);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 6. Leaks: a tool's own error, decision events, tokens.
+
+for (const sdk of SDKS) {
+  describe(`attack: leaks, SDK ${sdk.name}`, () => {
+    it("never puts arguments, a token, a client's URI or a masked error in a decision event", async () => {
+      const events: DecisionEvent[] = [];
+      const server = sdk.server();
+      const guarded = sdk.guard(server, {
+        authorizer: new Authorizer({
+          layers: [restrictTag("admin", { scopes: ["admin"] })],
+          onError: () => {},
+        }),
+        onDecision: (event: DecisionEvent) => void events.push(event),
+      });
+      guarded.tool("open", {}, () => text("open"));
+      guarded.tool("admin", { tags: ["admin"] }, () => text("admin"));
+      guarded.tool("boom", {
+        auth: () => {
+          throw new Error(`check failed for ${SECRET}`);
+        },
+      }, () => text("x"));
+      guarded.resource(
+        "vault",
+        new sdk.Template("vault://{id}", { list: undefined }),
+        { auth: (ctx: AuthContext) => ctx.arguments?.id === "mine" },
+        readAs(new Ran(), "vault", "x"),
+      );
+      const token = tokenWith(["mcp"], `raw-token-${SECRET}`);
+      await using(session(sdk, server, token), async (s) => {
+        const args = { password: SECRET, nested: { key: SECRET } };
+        for (const name of ["open", "admin", "boom", `missing-${SECRET}`]) {
+          await s.rpc("tools/call", { name, arguments: args });
+        }
+        await s.rpc("resources/read", { uri: `vault://${SECRET}` });
+        await s.rpc("resources/read", { uri: `file:///x?token=${SECRET}` });
+        await s.rpc("prompts/get", { name: SECRET, arguments: args });
+        await s.rpc("tools/list");
+      });
+      assert.deepEqual(events.map((e) => `${e.operation} ${e.reason}`), [
+        "tools/call undefined",
+        "tools/call insufficient_scope",
+        "tools/call masked_error",
+        "tools/call unknown_component",
+        "resources/read opaque_denial",
+        "resources/read unknown_component",
+        "tools/list undefined",
+      ]);
+      const logged = JSON.stringify(events);
+      assert.doesNotMatch(logged, /s3cr3t|hunter2|raw-token|password/);
+      assert.ok(events.every((event) => !("arguments" in event)));
+      assert.ok(events.some((e) => e.outcome === "step-up"));
+    });
+
+    it("gives a tool handler's own error to the SDK (isError result), never as a denial, and the allow event holds nothing of it", async () => {
+      const events: DecisionEvent[] = [];
+      const server = sdk.server();
+      const guarded = sdk.guard(server, {
+        onDecision: (event: DecisionEvent) => void events.push(event),
+      });
+      guarded.tool("boom", {}, () => {
+        throw new Error(`db password ${SECRET}`);
+      });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const answer = await s.rpc("tools/call", { name: "boom" });
+        // The handler is the server's own code; the SDK reports its error
+        // as a tool result. The guard neither masks nor rewrites it.
+        assert.equal((answer.result as Json)?.isError, true);
+        assert.equal(answer.error, undefined);
+      });
+      const call = events.find((e) => e.operation === "tools/call");
+      assert.equal(call?.outcome, "allow");
+      assert.doesNotMatch(JSON.stringify(events), LEAK);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 7. Over Streamable HTTP, on every stack the preflight serves: batches
+// mixing what may and may not run, and hostile bodies.
+
+/** What ran on the HTTP servers (one guard per request: module-level). */
+const httpRan = new Ran();
+
+/** The server of each request: open, hidden, arguments-bound, step-up. */
+const attackServer: Build = (guard) => {
+  const guarded = guard({
+    authorizer: new Authorizer({
+      layers: [restrictTag("admin", { scopes: ["admin"] })],
+      onError: () => {},
+    }),
+  });
+  guarded.tool("open", {}, () => (httpRan.mark("open"), text("open")));
+  guarded.tool("purge", { auth: () => false }, () => {
+    httpRan.mark("purge");
+    return text(SECRET);
+  });
+  guarded.tool("owned", {
+    auth: (ctx: AuthContext) => ctx.arguments?.owner === "ann",
+  }, () => (httpRan.mark("owned"), text("owned")));
+  guarded.tool("admin", { tags: ["admin"] }, () => {
+    httpRan.mark("admin");
+    return text("admin");
+  });
+  return guarded;
+};
+
+const BATCHING = { "mcp-protocol-version": "2025-03-26" };
+
+async function errorsById(response: Response): Promise<Map<unknown, Json>> {
+  const answers = await messages(response);
+  const list = (Array.isArray(answers) ? answers : [answers]) as Json[];
+  return new Map(list.map((answer) => [answer.id, answer]));
+}
+
+const withoutId = (answer: Json | undefined): Json => {
+  const { id: _, ...rest } = answer ?? {};
+  return rest;
+};
+
+/** A raw JSON POST, body as text. */
+function postText(
+  url: URL,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return post(url, body, "Bearer reader", headers);
+}
+
+for (const stack of STACKS) {
+  describe(`attack: over HTTP, ${stack.name}`, () => {
+    async function started<T>(use: (url: URL) => Promise<T>): Promise<T> {
+      const server: Started = await stack.start(attackServer);
+      httpRan.names.length = 0;
+      try {
+        return await use(server.url);
+      } finally {
+        await server.close();
+      }
+    }
+
+    /** Asserts the server still serves a plain call after an attack. */
+    async function stillServes(url: URL): Promise<void> {
+      const after = await post(url, call("open"), "Bearer reader");
+      assert.equal(after.status, 200);
+      assert.match(await after.text(), /"open"/);
+    }
+
+    it("answers a batch's hidden call exactly as its missing one, running only the allowed call", async () => {
+      await started(async (url) => {
+        const response = await post(
+          url,
+          [
+            call("open", {}, 1),
+            call("purge", {}, 2),
+            call("missing", {}, 3),
+            call("owned", { owner: "bob" }, 4),
+          ],
+          "Bearer reader",
+          BATCHING,
+        );
+        assert.equal(response.status, 200);
+        const byId = await errorsById(response);
+        assert.match(JSON.stringify(byId.get(1)), /"open"/);
+        assert.deepEqual(withoutId(byId.get(2)), withoutId(byId.get(3)));
+        assert.deepEqual(withoutId(byId.get(4)), withoutId(byId.get(3)));
+        assert.equal((byId.get(3)!.error as Json).code, -32602);
+        assert.deepEqual(httpRan.names, ["open"]);
+      });
+    });
+
+    it("decides each of two batched calls sharing an id on its own arguments", async () => {
+      await started(async (url) => {
+        const response = await post(
+          url,
+          [
+            call("owned", { owner: "ann" }, 1),
+            call("owned", { owner: "bob" }, 1),
+            call("open", {}, "x"),
+            call("purge", {}, "x"),
+          ],
+          "Bearer reader",
+          BATCHING,
+        );
+        assert.notEqual(response.status, 500);
+        await response.body?.cancel();
+        assert.ok(!httpRan.has("purge"));
+        assert.ok(httpRan.names.filter((n) => n === "owned").length <= 1);
+      });
+    });
+
+    it("refuses a whole batch holding one scope shortfall with the 403, before anything runs", async () => {
+      await started(async (url) => {
+        const response = await post(
+          url,
+          [
+            call("open", {}, 1),
+            call("admin", {}, 2),
+          ],
+          "Bearer reader",
+          BATCHING,
+        );
+        await response.body?.cancel();
+        assert.equal(response.status, 403);
+        assert.match(
+          response.headers.get("www-authenticate") ?? "",
+          /^Bearer error="insufficient_scope", error_description="Insufficient scope", scope="admin"$/,
+        );
+        assert.deepEqual(httpRan.names, []);
+      });
+    });
+
+    it("runs nothing hidden in a batch over the preflight's bound (101 calls)", async () => {
+      await started(async (url) => {
+        const batch = Array.from(
+          { length: 101 },
+          (_, i) => call(i % 2 === 0 ? "purge" : "open", {}, i),
+        );
+        const response = await post(url, batch, "Bearer reader", BATCHING);
+        assert.notEqual(response.status, 500);
+        assert.doesNotMatch(await response.text(), LEAK);
+        assert.ok(!httpRan.has("purge"));
+      });
+    });
+
+    it("never runs a tools/call sent as a notification (no id), hidden or not", async () => {
+      await started(async (url) => {
+        for (const name of ["purge", "open", "admin"]) {
+          const response = await post(url, {
+            jsonrpc: "2.0",
+            method: "tools/call",
+            params: { name, arguments: {} },
+          }, "Bearer reader");
+          await response.body?.cancel();
+          assert.equal(response.status, 202, name);
+        }
+        assert.deepEqual(httpRan.names, []);
+        await stillServes(url);
+      });
+    });
+
+    it("answers hostile ids with a JSON-RPC error or nothing, never a 500, never running the hidden call", async () => {
+      await started(async (url) => {
+        for (
+          const id of [
+            null,
+            {},
+            [],
+            true,
+            1.5,
+            1e308,
+            -0,
+            "",
+            "x".repeat(10_000),
+          ]
+        ) {
+          const response = await post(
+            url,
+            call("purge", {}, id as never),
+            "Bearer reader",
+          );
+          assert.notEqual(response.status, 500, JSON.stringify(id));
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        assert.deepEqual(httpRan.names, []);
+        await stillServes(url);
+      });
+    });
+
+    it("answers params of every wrong shape without a 500, running nothing", async () => {
+      await started(async (url) => {
+        for (const params of ["purge", ["purge"], 1, null, true]) {
+          const response = await post(url, {
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params,
+          }, "Bearer reader");
+          assert.notEqual(response.status, 500, JSON.stringify(params));
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        for (
+          const args of ["x", [1], 1, null, { owner: ["ann"] }, {
+            owner: { toString: "ann" },
+          }]
+        ) {
+          const response = await post(
+            url,
+            call("owned", args as never),
+            "Bearer reader",
+          );
+          assert.notEqual(response.status, 500, JSON.stringify(args));
+          await response.body?.cancel();
+        }
+        assert.deepEqual(httpRan.names, []);
+      });
+    });
+
+    it("lets no __proto__ or constructor key name a hidden tool or forge an argument", async () => {
+      await started(async (url) => {
+        const bodies = [
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"purge"},"arguments":{}}}`,
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"owned","arguments":{"__proto__":{"owner":"ann"}}}}`,
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"owned","arguments":{"constructor":{"prototype":{"owner":"ann"}}}}}`,
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","__proto__":{"params":{"name":"purge"}}}`,
+          `{"__proto__":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge"}}}`,
+          `[{"__proto__":{"method":"tools/call"},"jsonrpc":"2.0","id":1,"method":"ping"}]`,
+        ];
+        for (const body of bodies) {
+          const response = await postText(url, body, BATCHING);
+          assert.notEqual(response.status, 500, body);
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        assert.deepEqual(httpRan.names, []);
+        // Nothing was polluted.
+        assert.equal(({} as Json).owner, undefined);
+        assert.equal(({} as Json).name, undefined);
+        await stillServes(url);
+      });
+    });
+
+    it("decides a duplicated key as the SDK reads it (the last one)", async () => {
+      await started(async (url) => {
+        for (
+          const body of [
+            `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"open","name":"purge","arguments":{}}}`,
+            `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"owned","arguments":{"owner":"ann","owner":"bob"}}}`,
+            `{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"purge"}}`,
+          ]
+        ) {
+          const response = await postText(url, body);
+          assert.notEqual(response.status, 500);
+          assert.match(await response.text(), /not found or not authorized/);
+        }
+        assert.deepEqual(httpRan.names, []);
+      });
+    });
+
+    it("answers deeply nested arguments and params without a 500 or a crash", async () => {
+      await started(async (url) => {
+        for (const depth of [1_000, 100_000]) {
+          const nested = "[".repeat(depth) + "]".repeat(depth);
+          for (
+            const body of [
+              `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge","arguments":{"a":${nested}}}}`,
+              `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"owned","arguments":{"owner":${nested}}}}`,
+              `{"jsonrpc":"2.0","id":${nested},"method":"tools/call","params":{"name":"purge"}}`,
+              `${
+                "[".repeat(depth)
+              }{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge"}}${
+                "]".repeat(depth)
+              }`,
+            ]
+          ) {
+            const response = await postText(url, body, BATCHING);
+            assert.notEqual(response.status, 500, `${depth}`);
+            assert.doesNotMatch(await response.text(), LEAK);
+          }
+        }
+        assert.deepEqual(httpRan.names, []);
+        await stillServes(url);
+      });
+    });
+
+    it("answers a body over 4 MiB with 413, with or without a Content-Length", {
+      // The body parser before it (express.json()) owns the bound there.
+      skip: !stack.reads && "the body is parsed before the preflight",
+    }, async () => {
+      await started(async (url) => {
+        const big = JSON.stringify(
+          call("purge", { pad: "x".repeat(4 * 1024 * 1024 + 10) }),
+        );
+        const declared = await postText(url, big);
+        await declared.body?.cancel();
+        assert.equal(declared.status, 413);
+        const bytes = new TextEncoder().encode(big);
+        let status: number | undefined;
+        try {
+          const chunked = await fetch(url, {
+            method: "POST",
+            headers: {
+              authorization: "Bearer reader",
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+            },
+            body: new ReadableStream({
+              start(controller) {
+                for (let i = 0; i < bytes.length; i += 65536) {
+                  controller.enqueue(bytes.subarray(i, i + 65536));
+                }
+                controller.close();
+              },
+            }),
+            duplex: "half",
+          } as RequestInit);
+          await chunked.body?.cancel();
+          status = chunked.status;
+        } catch {
+          // node:http answers the 413 and resets the upload it stopped
+          // reading: the client may see the reset before the answer.
+          assert.ok(stack.name.includes("Node"), "only node:http resets");
+        }
+        if (status !== undefined) assert.equal(status, 413);
+        assert.deepEqual(httpRan.names, []);
+        await stillServes(url);
+      });
+    });
+
+    it("answers bodies that are not JSON-RPC as the SDK does, never a 500", {
+      skip: !stack.reads && "the body parser before it answers those",
+    }, async () => {
+      await started(async (url) => {
+        for (
+          const body of [
+            "",
+            "{",
+            "null",
+            "[]",
+            "1",
+            '"tools/call"',
+            "\ufeff" + JSON.stringify(call("purge")),
+            JSON.stringify({ ...call("purge"), method: "Tools/Call" }),
+            JSON.stringify({ ...call("purge"), jsonrpc: "1.0" }),
+            JSON.stringify([{
+              jsonrpc: "2.0",
+              method: "notifications/initialized",
+            }]),
+          ]
+        ) {
+          const response = await postText(url, body, BATCHING);
+          assert.ok(response.status < 500, `${response.status} for ${body}`);
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        for (
+          const type of [
+            "text/plain, application/json",
+            "application/json, text/plain",
+            "APPLICATION/JSON; charset=utf-8",
+            "application/jsonx",
+          ]
+        ) {
+          const response = await postText(url, JSON.stringify(call("purge")), {
+            "content-type": type,
+          });
+          assert.ok(response.status < 500, `${response.status} for ${type}`);
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        assert.deepEqual(httpRan.names, []);
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 8. Options and registrations: a mistake never leaves a component open.
+
+for (const sdk of SDKS) {
+  describe(`attack: wrong options, SDK ${sdk.name}`, () => {
+    it("refuses guard options of every wrong shape with a TypeError saying what to write", () => {
+      const authorizer = new Authorizer();
+      const throwing = Object.defineProperty({}, "authorizer", {
+        enumerable: true,
+        get() {
+          throw new Error(SECRET);
+        },
+      });
+      class Options {
+        authorizer = authorizer;
+      }
+      for (
+        const options of [
+          authorizer,
+          { authorizer: { layers: [() => false] } },
+          { authoriser: authorizer },
+          { layers: [() => false] },
+          new Options(),
+          "authorizer",
+          [authorizer],
+          { authorizer, onDecision: "log" },
+          new Proxy({ authorizer }, {
+            ownKeys: () => ["authorizer", "extra"],
+            getOwnPropertyDescriptor: () => ({
+              enumerable: true,
+              configurable: true,
+              value: authorizer,
+            }),
+          }),
+        ]
+      ) {
+        assert.throws(
+          () => sdk.guard(sdk.server(), options),
+          (error: unknown) =>
+            error instanceof TypeError &&
+            /guardServer/.test(error.message) &&
+            !LEAK.test(error.message),
+          String(options),
+        );
+      }
+      assert.throws(() => sdk.guard(sdk.server(), throwing));
+    });
+
+    it("takes a null-prototype options object", async () => {
+      const options = Object.assign(Object.create(null), {
+        authorizer: new Authorizer({ layers: [() => false] }),
+      });
+      const server = sdk.server();
+      const guarded = sdk.guard(server, options);
+      guarded.tool("t", {}, () => text("ran"));
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        assert.equal((await callName(s, "t")).error !== undefined, true);
+      });
+    });
+
+    it("refuses a registration whose auth or tags are not what the guard reads, never registering it open", () => {
+      const guarded = sdk.guard(sdk.server());
+      for (
+        const config of [
+          { auth: "admin" },
+          { auth: true },
+          { auth: null },
+          { auth: [requireScopes("a"), "b"] },
+          { auth: [, requireScopes("a")] },
+          { tags: "admin" },
+          { tags: ["admin", 1] },
+          { tags: { admin: true } },
+          { Tags: ["admin"] },
+          { AUTH: requireScopes("admin") },
+        ]
+      ) {
+        assert.throws(
+          () => guarded.tool("t", config, () => text("x")),
+          TypeError,
+          JSON.stringify(config),
+        );
+      }
+    });
+
+    it("refuses authorization keys the guard does not read (scopes, roles, checks ...), naming auth", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server);
+      for (
+        const key of [
+          "scope",
+          "scopes",
+          "Scopes",
+          "requiredScopes",
+          "requireScopes",
+          "roles",
+          "check",
+          "checks",
+          "authorize",
+          "authorization",
+          "permissions",
+        ]
+      ) {
+        assert.throws(
+          () => guarded.tool("t", { [key]: ["admin"] }, () => text("x")),
+          (error: unknown) =>
+            error instanceof TypeError &&
+            error.message.includes(`"${key}"`) &&
+            /write "auth"/.test(error.message),
+          key,
+        );
+      }
+      // None of them was registered.
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const list = await s.rpc("tools/list");
+        assert.ok(
+          "error" in list ||
+            (list.result as { tools: Json[] }).tools.length === 0,
+        );
+      });
     });
   });
 }
