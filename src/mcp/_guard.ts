@@ -16,7 +16,7 @@ import {
   declarationOf,
   nameOf,
 } from "./_declaration.ts";
-import { guardedHandler, type GuardScope } from "./_handlers.ts";
+import { guardedHandler, type GuardScope, listGate } from "./_handlers.ts";
 import { challengeHook, type ScopeChallengeHook } from "./_hook.ts";
 import { calleeOf, guardConfig, type GuardOwner } from "./_options.ts";
 import {
@@ -30,6 +30,7 @@ import {
   ComponentRegistry,
   type Entry,
   type Handle,
+  type MayList,
   producing,
   type TemplateHandle,
 } from "./_registry.ts";
@@ -197,14 +198,19 @@ export class Guard {
     // list judges them by this template's checks (not by URI matching).
     const handle = this.#sdk.resource(
       name,
-      producing(uriOrTemplate as object, entry),
+      producing(uriOrTemplate as object, entry, this.#mayList(entry)),
       this.#sdkConfig(declaration),
       read,
     ) as TemplateHandle;
-    listsAs(handle, entry);
+    listsAs(handle, entry, this.#mayList(entry));
     entry.handle = handle;
     this.#registry.addTemplate(key, entry as Entry<TemplateHandle>);
     return this.#verified(handle, RESOURCE_METHODS);
+  }
+
+  /** Whether a list callback's caller may list the template `entry`. */
+  #mayList(entry: Entry): MayList {
+    return listGate(this.#scope, entry);
   }
 
   /** The index entry of a registration; its handle is set once the SDK has one. */
@@ -266,13 +272,16 @@ function verify(
  * Keeps a template's listed resources attributed to it when the SDK's
  * handle is given a new template (`update({ template })`).
  */
-function listsAs(handle: unknown, entry: Entry): void {
+function listsAs(handle: unknown, entry: Entry, mayList: MayList): void {
   if (!isRecord(handle) || typeof handle.update !== "function") return;
   const sdkUpdate = handle.update as (updates: unknown) => unknown;
   handle.update = (updates: unknown) =>
     sdkUpdate(
       isRecord(updates) && isRecord(updates.template)
-        ? { ...updates, template: producing(updates.template, entry) }
+        ? {
+          ...updates,
+          template: producing(updates.template, entry, mayList),
+        }
         : updates,
     );
 }

@@ -53,14 +53,31 @@ export interface Resolved {
 const PRODUCER: unique symbol = Symbol("mcp-authz.producer");
 
 /**
+ * Whether the caller of a list callback (the SDK hands it the request's
+ * `ctx`, or `extra` on 1.x) may list the template's resources.
+ */
+export type MayList = (ctx: unknown) => Promise<boolean>;
+
+/**
  * `template` as the SDK is given it: an object inheriting everything from
  * it (its URI template, completions, read routing), whose list callback
  * marks each resource it yields as produced by `entry`. The SDKs copy a
  * listed resource's own properties into the item they list, the mark
  * included, so that {@linkcode ComponentRegistry.listed} judges the item
  * by the checks of the template that produced it.
+ *
+ * The SDKs call every template's list callback on each `resources/list`,
+ * whoever asks; the callback of a template the caller may not use
+ * (`mayList`) is never called, and lists nothing: its resources would only
+ * be filtered out, while the callback's work (a query over hidden records)
+ * would run for anyone, and its error would fail the whole list with its
+ * message, telling that a hidden template exists.
  */
-export function producing(template: object, entry: Entry): object {
+export function producing(
+  template: object,
+  entry: Entry,
+  mayList: MayList,
+): object {
   return Object.create(template, {
     listCallback: {
       get(): unknown {
@@ -68,6 +85,7 @@ export function producing(template: object, entry: Entry): object {
           .listCallback;
         if (typeof list !== "function") return list;
         return async function (this: unknown, ...args: unknown[]) {
+          if (!(await mayList(args[0]))) return { resources: [] };
           return marked(await list.apply(this, args), entry);
         };
       },

@@ -414,10 +414,9 @@ for (const sdk of SDKS) {
           for (const answer of withHidden.slice(0, 7)) {
             assert.equal((answer.error as Json)?.code, -32602);
           }
-          assert.deepEqual(
-            ran.names.filter((name) => !name.startsWith("list:")),
-            ["complete:greet"],
-          );
+          // Its list callback included: it never runs for a caller who
+          // may not list it.
+          assert.deepEqual(ran.names, ["complete:greet"]);
           const [listed, , resources, templates] = withHidden.slice(7, 11);
           assert.deepEqual(
             (listed!.result as { tools: Json[] }).tools.map((t) => t.name),
@@ -571,6 +570,63 @@ for (const sdk of SDKS) {
         assert.doesNotMatch(JSON.stringify([complete, read]), LEAK);
       });
       assert.deepEqual(ran.names, []);
+    });
+
+    it("never runs a hidden template's list callback: its error cannot fail the list, leak, or tell it exists", async () => {
+      const build = (withHidden: boolean, ran: Ran) => {
+        const server = sdk.server();
+        const guarded = sdk.guard(server, {
+          authorizer: new Authorizer({
+            layers: [restrictTag("hr", { scopes: ["hr"] })],
+          }),
+        });
+        guarded.resource("readme", "file:///readme", {}, readAs(ran, "r", ""));
+        if (withHidden) {
+          const hr = guarded.resource(
+            "hr",
+            new sdk.Template("hr://{id}", {
+              list: () => {
+                ran.mark("list:hr");
+                throw new Error(`db 10.0.0.5 refused ${SECRET}`);
+              },
+            }),
+            { tags: ["hr"] },
+            readAs(ran, "hr", SECRET),
+          );
+          // A replaced template is gated too.
+          hr.update({
+            template: new sdk.Template("hr://{id}", {
+              list: () => {
+                ran.mark("list:hr2");
+                return { resources: [{ uri: "hr://1", name: SECRET }] };
+              },
+            }),
+          });
+        }
+        return server;
+      };
+      const ran = new Ran();
+      const answers: Json[] = [];
+      for (const withHidden of [true, false]) {
+        const server = build(withHidden, ran);
+        await using(session(sdk, server, tokenWith(["mcp"])), async (s) => {
+          answers.push(await s.rpc("resources/list", undefined, 1));
+        });
+      }
+      assert.deepEqual(answers[0], answers[1]);
+      assert.ok("result" in answers[0]!);
+      assert.doesNotMatch(JSON.stringify(answers), LEAK);
+      assert.deepEqual(ran.names, []);
+      // Whoever may list it still sees what it lists.
+      const server = build(true, ran);
+      await using(session(sdk, server, tokenWith(["hr"])), async (s) => {
+        const list = await s.rpc("resources/list");
+        assert.deepEqual(
+          (list.result as { resources: Json[] }).resources.map((r) => r.uri),
+          ["file:///readme", "hr://1"],
+        );
+      });
+      assert.deepEqual(ran.names, ["list:hr2"]);
     });
 
     it("answers a read of a URI matching only a hidden template as not found, whatever its spelling", async () => {
