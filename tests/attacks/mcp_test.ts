@@ -1300,6 +1300,57 @@ for (const sdk of SDKS) {
       assert.ok(events.some((e) => e.outcome === "step-up"));
     });
 
+    it("answers the same whatever a decision listener or redactor throws, rejects with or never settles on", async () => {
+      const listeners = [
+        () => {
+          throw new Error(SECRET);
+        },
+        () => Promise.reject(new Error(SECRET)),
+        () => new Promise(() => {}),
+      ];
+      for (const onDecision of listeners) {
+        for (
+          const redactDecision of [
+            undefined,
+            () => {
+              throw new Error(SECRET);
+            },
+            () => ({
+              operation: "tools/call",
+              outcome: "allow",
+              leaked: SECRET,
+            }),
+          ]
+        ) {
+          const server = sdk.server();
+          const guarded = sdk.guard(server, {
+            onDecision,
+            ...(redactDecision === undefined ? {} : { redactDecision }),
+          });
+          const ran = new Ran();
+          guarded.tool("open", {}, () => (ran.mark("open"), text("open")));
+          guarded.tool("purge", { auth: () => false }, () => {
+            ran.mark("purge");
+            return text(SECRET);
+          });
+          await using(session(sdk, server, tokenWith([])), async (s) => {
+            assert.equal(toolText(await callName(s, "open")), "open");
+            assert.deepEqual(
+              await callName(s, "purge"),
+              await callName(s, "zzz"),
+            );
+            const list = await s.rpc("tools/list");
+            assert.deepEqual(
+              (list.result as { tools: Json[] }).tools.map((t) => t.name),
+              ["open"],
+            );
+            assert.doesNotMatch(JSON.stringify(s.received), LEAK);
+          });
+          assert.deepEqual(ran.names, ["open"]);
+        }
+      }
+    });
+
     it("gives a tool handler's own error to the SDK (isError result), never as a denial, and the allow event holds nothing of it", async () => {
       const events: DecisionEvent[] = [];
       const server = sdk.server();
@@ -1468,6 +1519,17 @@ for (const stack of STACKS) {
         assert.notEqual(response.status, 500);
         assert.doesNotMatch(await response.text(), LEAK);
         assert.ok(!httpRan.has("purge"));
+      });
+    });
+
+    it("never runs a call without a token, and never answers it 500", async () => {
+      await started(async (url) => {
+        for (const name of ["open", "purge", "admin"]) {
+          const response = await post(url, call(name), undefined);
+          assert.ok(response.status < 500, `${response.status} for ${name}`);
+          assert.doesNotMatch(await response.text(), LEAK);
+        }
+        assert.ok(!httpRan.has("purge") && !httpRan.has("admin"));
       });
     });
 
