@@ -270,18 +270,29 @@ function verify(
 
 /**
  * Keeps a template's listed resources attributed to it when the SDK's
- * handle is given a new template (`update({ template })`).
+ * handle is given a new template (`update({ template })`), and shows checks
+ * its new URI template as `component.uri`: a layer on URIs must judge the
+ * template by the URIs it now serves, not by those it used to.
  */
 function listsAs(handle: unknown, entry: Entry, mayList: MayList): void {
   if (!isRecord(handle) || typeof handle.update !== "function") return;
   const sdkUpdate = handle.update as (updates: unknown) => unknown;
-  handle.update = (updates: unknown) =>
-    sdkUpdate(
-      isRecord(updates) && isRecord(updates.template)
-        ? {
-          ...updates,
-          template: producing(updates.template, entry, mayList),
-        }
-        : updates,
-    );
+  handle.update = (updates: unknown) => {
+    const template = isRecord(updates) && isRecord(updates.template)
+      ? updates.template
+      : undefined;
+    if (template === undefined) return sdkUpdate(updates);
+    const result = sdkUpdate({
+      ...(updates as Record<string, unknown>),
+      template: producing(template, entry, mayList),
+    });
+    const uriTemplate = template.uriTemplate;
+    if (isRecord(uriTemplate)) {
+      entry.component = Object.freeze({
+        ...entry.component,
+        uri: String(uriTemplate),
+      });
+    }
+    return result;
+  };
 }

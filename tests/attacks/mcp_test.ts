@@ -1052,6 +1052,41 @@ for (const sdk of SDKS) {
       assert.deepEqual(ran.names, []);
     });
 
+    it("shows checks a template's new URI template once it is replaced (update({ template }))", async () => {
+      const server = sdk.server();
+      const seen: unknown[] = [];
+      const guarded = sdk.guard(server, {
+        authorizer: new Authorizer({
+          // A layer on the URI: nothing under secret:// for this token.
+          layers: [(ctx) => {
+            seen.push(ctx.component.uri);
+            return !String(ctx.component.uri).startsWith("secret://");
+          }],
+        }),
+      });
+      const ran = new Ran();
+      const handle = guarded.resource(
+        "notes",
+        new sdk.Template("open://{id}", { list: undefined }),
+        {},
+        readAs(ran, "notes", SECRET),
+      );
+      handle.update({
+        template: new sdk.Template("secret://{id}", { list: undefined }),
+      });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const read = await s.rpc("resources/read", { uri: "secret://1" });
+        assert.equal((read.error as Json)?.code, -32602);
+        const templates = await s.rpc("resources/templates/list");
+        assert.deepEqual(
+          (templates.result as { resourceTemplates: Json[] }).resourceTemplates,
+          [],
+        );
+      });
+      assert.deepEqual(ran.names, []);
+      assert.ok(seen.every((uri) => uri === "secret://{id}"), String(seen));
+    });
+
     it("keeps a moved resource's and a replaced template's checks", async () => {
       const server = sdk.server();
       const guarded = sdk.guard(server);
