@@ -244,8 +244,9 @@ export function inSdkOrder<E extends object>(
 
 /**
  * Indexes `entry` under `key`, and keeps the index in step with the SDK's
- * when its handle is renamed (`update({ name })`, `update({ uri })`) or
- * removed (`update({ name: null })`, which the SDKs' `remove()` calls).
+ * when its handle is renamed (`update({ name })`, `update({ uri })`: a
+ * resource's new name reaches its component too) or removed
+ * (`update({ name: null })`, which the SDKs' `remove()` calls).
  */
 function track<H extends Handle>(
   map: Map<string, Entry<H>>,
@@ -259,6 +260,11 @@ function track<H extends Handle>(
   let current = key;
   handle.update = (updates) => {
     sdkUpdate(updates);
+    // A resource is keyed by URI, yet renamed too: checks see its new name.
+    const name = keyField === "uri" ? updates?.name : undefined;
+    if (typeof name === "string" && name !== entry.component.name) {
+      entry.component = Object.freeze({ ...entry.component, name });
+    }
     const next = updates?.[keyField];
     if (next === undefined || next === current) return;
     map.delete(current);

@@ -1087,6 +1087,33 @@ for (const sdk of SDKS) {
       assert.ok(seen.every((uri) => uri === "secret://{id}"), String(seen));
     });
 
+    it("shows checks a fixed resource's new name once renamed (update({ name }))", async () => {
+      const server = sdk.server();
+      const guarded = sdk.guard(server, {
+        authorizer: new Authorizer({
+          layers: [(ctx) => ctx.component.name !== "payroll"],
+        }),
+      });
+      const ran = new Ran();
+      const handle = guarded.resource(
+        "readme",
+        "file:///doc",
+        {},
+        readAs(ran, "doc", SECRET),
+      );
+      handle.update({ name: "payroll" });
+      await using(session(sdk, server, tokenWith([])), async (s) => {
+        const read = await s.rpc("resources/read", { uri: "file:///doc" });
+        assert.equal((read.error as Json)?.code, -32602);
+        const list = await s.rpc("resources/list");
+        assert.deepEqual(
+          (list.result as { resources: Json[] }).resources,
+          [],
+        );
+      });
+      assert.deepEqual(ran.names, []);
+    });
+
     it("keeps a moved resource's and a replaced template's checks", async () => {
       const server = sdk.server();
       const guarded = sdk.guard(server);

@@ -78,6 +78,11 @@ describe("ComponentRegistry", () => {
     resource.handle.update({ uri: "file:///docs/moved" });
     assert.equal(registry.resolve("file:///docs/moved").entry, resource);
     assert.equal(resource.component.uri, "file:///docs/moved");
+    // A resource renamed keeps its URI, and its checks see the new name.
+    resource.handle.update({ name: "moved" });
+    assert.equal(registry.resolve("file:///docs/moved").entry, resource);
+    assert.equal(resource.component.name, "moved");
+    assert.ok(Object.isFrozen(resource.component));
     // The old URI now falls through to the template, as in the SDK.
     assert.equal(
       registry.resolve("file:///docs/readme").entry?.component.name,
