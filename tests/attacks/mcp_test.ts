@@ -8,6 +8,8 @@
 // chosen reveals it), nothing the guard did not decide on runs, and no
 // input makes it answer 500, hang, or leak.
 import { describe, it } from "node:test";
+import { createServer } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import assert from "node:assert/strict";
 import * as z from "zod";
 import {
@@ -37,6 +39,7 @@ import {
 } from "../../mod.ts";
 import * as v2 from "../../src/mcp/mod.ts";
 import * as v1 from "../../src/mcp/mod_v1.ts";
+import { serve } from "../_serve.ts";
 import {
   type Build,
   call,
@@ -1945,3 +1948,128 @@ for (const sdk of SDKS) {
     });
   });
 }
+
+// ---------------------------------------------------------------------------
+// 9. A client that goes away mid-body: the preflight resolves (a 400),
+// never rejects, so a node:http handler awaiting it (README) never crashes
+// its process on an unhandled rejection.
+
+/** Sends headers and part of a body to 127.0.0.1:`port`, then hangs up. */
+function abortMidBody(port: number, chunked: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+          "Content-Type: application/json\r\nAuthorization: Bearer reader\r\n" +
+          (chunked
+            ? 'Transfer-Encoding: chunked\r\n\r\n5\r\n{"jso'
+            : 'Content-Length: 1000\r\n\r\n{"jsonrpc"'),
+      );
+      setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 50);
+    });
+    socket.on("error", () => resolve());
+  });
+}
+
+/** Waits (bounded) until `outcomes` holds `count` entries. */
+async function settled(outcomes: string[], count: number): Promise<void> {
+  for (let i = 0; i < 100 && outcomes.length < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const guardOf = (sdkName: "v1" | "v2") =>
+  sdkName === "v1"
+    ? v1.guardServer(new McpServerV1({ name: "x", version: "1.0.0" }))
+    : v2.guardServer(new McpServerV2({ name: "x", version: "1.0.0" }));
+
+describe("attack: a client aborting mid-body", () => {
+  for (const sdkName of ["v1", "v2"] as const) {
+    it(`resolves the preflight of an aborted node:http upload with a 400, never a rejection (${sdkName})`, async () => {
+      const outcomes: string[] = [];
+      const server = createServer((req, res) => {
+        guardOf(sdkName).preflight(req, tokenWith([]), undefined).then(
+          (checked) => {
+            outcomes.push(`resolved ${checked.response?.status}`);
+            res.destroy();
+          },
+          (error) => {
+            outcomes.push(`rejected ${String(error)}`);
+            res.destroy();
+          },
+        );
+      });
+      await new Promise<void>((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve())
+      );
+      try {
+        const { port } = server.address() as AddressInfo;
+        await abortMidBody(port, false);
+        await abortMidBody(port, true);
+        await settled(outcomes, 2);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      assert.deepEqual(outcomes, ["resolved 400", "resolved 400"]);
+    });
+
+    it(`resolves the preflight of an aborted Web Request upload, never a rejection (${sdkName})`, async () => {
+      const outcomes: string[] = [];
+      const served = await serve(async (request) => {
+        try {
+          const checked = await guardOf(sdkName).preflight(
+            request,
+            tokenWith([]),
+          );
+          outcomes.push(`resolved ${checked.response?.status}`);
+        } catch (error) {
+          outcomes.push(`rejected ${String(error)}`);
+        }
+        return new Response(null, { status: 204 });
+      });
+      try {
+        const port = Number(new URL(served.origin).port);
+        await abortMidBody(port, false);
+        await abortMidBody(port, true);
+        await settled(outcomes, 2);
+      } finally {
+        await served.close();
+      }
+      // A runtime may drop the request before the handler runs: what ran
+      // must have resolved, with the 400.
+      for (const outcome of outcomes) assert.equal(outcome, "resolved 400");
+    });
+  }
+
+  it("answers a body stream that fails mid-way with a JSON-RPC 400, leaking nothing of its error", async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"jsonrpc"'));
+        controller.error(new Error(SECRET));
+      },
+    });
+    const request = new Request("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    const checked = await guardOf("v2").preflight(request, tokenWith([]));
+    assert.equal(checked.response?.status, 400);
+    assert.equal(checked.response?.headers.get("cache-control"), "no-store");
+    const body = await checked.response!.text();
+    assert.deepEqual(JSON.parse(body), {
+      jsonrpc: "2.0",
+      error: {
+        code: -32700,
+        message: "Parse error: the request body could not be read",
+      },
+      id: null,
+    });
+    assert.doesNotMatch(body, LEAK);
+  });
+});
