@@ -1981,10 +1981,13 @@ async function settled(outcomes: string[], count: number): Promise<void> {
   }
 }
 
-const guardOf = (sdkName: "v1" | "v2") =>
+const guardOf = (sdkName: "v1" | "v2", options?: v2.GuardOptions) =>
   sdkName === "v1"
-    ? v1.guardServer(new McpServerV1({ name: "x", version: "1.0.0" }))
-    : v2.guardServer(new McpServerV2({ name: "x", version: "1.0.0" }));
+    ? v1.guardServer(new McpServerV1({ name: "x", version: "1.0.0" }), options)
+    : v2.guardServer(
+      new McpServerV2({ name: "x", version: "1.0.0" }),
+      options,
+    );
 
 describe("attack: a client aborting mid-body", () => {
   for (const sdkName of ["v1", "v2"] as const) {
@@ -2072,4 +2075,77 @@ describe("attack: a client aborting mid-body", () => {
     });
     assert.doesNotMatch(body, LEAK);
   });
+});
+
+describe("attack: the preflight's parsed-body input with hostile headers and bodies", () => {
+  for (const sdkName of ["v1", "v2"] as const) {
+    it(`answers every Authorization header and body shape without throwing (${sdkName})`, async () => {
+      const authorizations = [
+        undefined,
+        null,
+        "",
+        "Bearer",
+        "DPoP",
+        "dpop x",
+        "bEaReR x",
+        "Basic dXNlcjpwYXNz",
+        "Bearer  x  y",
+        `Bearer ${"x".repeat(100_000)}`,
+        'Bearer x", error="invalid',
+      ];
+      const bodies: unknown[] = [
+        call("admin"),
+        [call("admin"), call("open", {}, 2)],
+        Object.create(null),
+        { method: "tools/call", id: 1, params: Object.create(null) },
+        {
+          method: "tools/call",
+          id: 1,
+          params: { name: "admin", arguments: [] },
+        },
+        { jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: 7 } },
+        Array.from({ length: 1000 }, () => call("admin")),
+        null,
+        "x",
+        42,
+      ];
+      let challenged = 0;
+      for (const authorization of authorizations) {
+        for (const body of bodies) {
+          const guarded = guardOf(sdkName, {
+            authorizer: new Authorizer({
+              layers: [restrictTag("admin", { scopes: ["admin"] })],
+            }),
+          }) as unknown as Loose & {
+            preflight: v2.GuardedServer["preflight"];
+          };
+          guarded.tool("admin", { tags: ["admin"] }, () => text(SECRET));
+          guarded.tool("open", {}, () => text("open"));
+          const checked = await guarded.preflight(
+            { body, authorization } as never,
+            tokenWith(["mcp"]),
+          );
+          const status = checked.response?.status;
+          assert.ok(
+            status === undefined || status === 403 || status === 401,
+            `${status} for ${String(authorization).slice(0, 20)}`,
+          );
+          if (checked.response !== undefined) {
+            challenged++;
+            const challenge =
+              checked.response.headers.get("www-authenticate") ??
+                "";
+            assert.doesNotMatch(challenge, /invalid"|\n/);
+            assert.equal(
+              checked.response.headers.get("cache-control"),
+              "no-store",
+            );
+            assert.doesNotMatch(await checked.response.text(), LEAK);
+          }
+        }
+      }
+      // Every header with each of the three bodies that step up.
+      assert.equal(challenged, authorizations.length * 3);
+    });
+  }
 });
