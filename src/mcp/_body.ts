@@ -23,10 +23,17 @@ export type Body =
    */
   | { readonly kind: "raw"; readonly bytes: Uint8Array | string }
   /** Larger than the bound: reading stopped there. */
-  | { readonly kind: "too_large" };
+  | { readonly kind: "too_large" }
+  /**
+   * Could not be read to its end: the client went away mid-body (an
+   * aborted upload). Never a rejection: a Node `http` handler awaiting
+   * the preflight would crash its process on one.
+   */
+  | { readonly kind: "unreadable" };
 
 const UNREAD: Body = Object.freeze({ kind: "unread" });
 const TOO_LARGE: Body = Object.freeze({ kind: "too_large" });
+const UNREADABLE: Body = Object.freeze({ kind: "unreadable" });
 
 /** Whether a `Content-Type` names JSON, as the SDKs judge it (RFC 9110 §8.3.1). */
 export function isJsonMediaType(
@@ -115,7 +122,13 @@ export async function readRequestBody(
     // A declared length within the bound: read at once, the runtime's
     // fastest path (a server's request body ends where its length says;
     // several times cheaper than a reader over Deno.serve's stream).
-    return parsedText(await request.text());
+    let text: string;
+    try {
+      text = await request.text();
+    } catch {
+      return UNREADABLE;
+    }
+    return parsedText(text);
   }
   const stream = request.body;
   if (stream === null) return { kind: "raw", bytes: new Uint8Array(0) };
@@ -130,6 +143,8 @@ export async function readRequestBody(
       if (total > limit) return TOO_LARGE;
       chunks.push(value);
     }
+  } catch {
+    return UNREADABLE;
   } finally {
     reader.releaseLock();
   }
@@ -208,15 +223,20 @@ export async function readNodeBody(
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of req) {
-    const bytes = typeof chunk === "string"
-      ? new TextEncoder().encode(chunk)
-      : chunk as Uint8Array;
-    total += bytes.byteLength;
-    // Leaving the loop ends the stream: nothing more is read (the 413
-    // still goes out: tests/mcp/preflight_test.ts).
-    if (total > limit) return TOO_LARGE;
-    chunks.push(bytes);
+  try {
+    for await (const chunk of req) {
+      const bytes = typeof chunk === "string"
+        ? new TextEncoder().encode(chunk)
+        : chunk as Uint8Array;
+      total += bytes.byteLength;
+      // Leaving the loop ends the stream: nothing more is read (the 413
+      // still goes out: tests/mcp/preflight_test.ts).
+      if (total > limit) return TOO_LARGE;
+      chunks.push(bytes);
+    }
+  } catch {
+    // The client went away mid-body ("aborted"), or the stream failed.
+    return UNREADABLE;
   }
   const body = parsed(joined(chunks, total));
   if (body.kind === "raw") keepRawBody(req, body.bytes);

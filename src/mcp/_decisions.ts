@@ -52,6 +52,19 @@ function requestIdOf(id: unknown): string | number | undefined {
     : undefined;
 }
 
+/**
+ * The {@linkcode Asking} of a decision nobody hears: a template's list
+ * callback asked before the SDK runs it (`_handlers.ts`), whose list is
+ * then decided, and reported, by the list's own filter.
+ */
+export const UNHEARD: Asking = Object.freeze({
+  operation: "resources/list",
+  requestId: undefined,
+  kind: "resourceTemplate",
+  sink: Object.freeze({ each: false, redacts: false, emit() {} }),
+  hides: true,
+});
+
 /** An {@linkcode Asking} for `sink`, or none for an unknown method. */
 function askingWith(
   sink: DecisionSink,

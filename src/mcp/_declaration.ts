@@ -42,17 +42,34 @@ export interface Declaration extends ComponentAuth {
 }
 
 /**
- * Keys that are almost `tags` or `auth`: the SDKs ignore an unknown key (or,
- * for a resource, send it to clients), so `tag: ["admin"]` would leave an
- * admin tool untagged, hence visible. Lower-cased; only these few, so a key
- * the SDK adds one day is never refused by accident.
+ * Keys that are almost `tags` or `auth`, or that name what only `auth`
+ * does (`scopes: ["admin"]`, `roles`, `checks` ...): the SDKs ignore an
+ * unknown key (or, for a resource, send it to clients), so `tag: ["admin"]`
+ * would leave an admin tool untagged, and `scopes: ["admin"]` would leave it
+ * unchecked, hence open. Lower-cased; only these few, none a key of the
+ * SDKs' configurations, so a key the SDK adds one day is never refused by
+ * accident.
  */
 const NEAR_MISSES: ReadonlyMap<string, keyof ComponentAuth> = new Map([
   ["tag", "tags"],
   ["tags", "tags"],
   ["auth", "auth"],
   ["auths", "auth"],
+  ["scope", "auth"],
+  ["scopes", "auth"],
+  ["requiredscopes", "auth"],
+  ["requirescopes", "auth"],
+  ["roles", "auth"],
+  ["check", "auth"],
+  ["checks", "auth"],
+  ["authorize", "auth"],
+  ["authorization", "auth"],
+  ["permissions", "auth"],
 ]);
+
+/** The lengths of the near misses: other keys are never lower-cased. */
+const SHORTEST_MISS = 3;
+const LONGEST_MISS = 14;
 
 /**
  * A component's name, checked.
@@ -101,7 +118,7 @@ export function declarationOf(
   // One pass over the SDK's keys, lower-casing only those as short as a
   // near miss (this runs for every registration of a per-request server).
   for (const key in sdkConfig) {
-    if (key.length < 3 || key.length > 5) continue;
+    if (key.length < SHORTEST_MISS || key.length > LONGEST_MISS) continue;
     const meant = NEAR_MISSES.get(key.toLowerCase());
     if (meant !== undefined) {
       const where = `${kind} "${name}"`;

@@ -16,7 +16,7 @@ import {
   declarationOf,
   nameOf,
 } from "./_declaration.ts";
-import { guardedHandler, type GuardScope } from "./_handlers.ts";
+import { guardedHandler, type GuardScope, listGate } from "./_handlers.ts";
 import { challengeHook, type ScopeChallengeHook } from "./_hook.ts";
 import {
   calleeOf,
@@ -35,6 +35,7 @@ import {
   ComponentRegistry,
   type Entry,
   type Handle,
+  type MayList,
   producing,
   type TemplateHandle,
 } from "./_registry.ts";
@@ -203,14 +204,19 @@ export class Guard {
     // list judges them by this template's checks (not by URI matching).
     const handle = this.#sdk.resource(
       name,
-      producing(uriOrTemplate as object, entry),
+      producing(uriOrTemplate as object, entry, this.#mayList(entry)),
       this.#sdkConfig(declaration),
       read,
     ) as TemplateHandle;
-    listsAs(handle, entry);
+    listsAs(handle, entry, this.#mayList(entry));
     entry.handle = handle;
     this.#registry.addTemplate(key, entry as Entry<TemplateHandle>);
     return this.#verified(handle, RESOURCE_METHODS);
+  }
+
+  /** Whether a list callback's caller may list the template `entry`. */
+  #mayList(entry: Entry): MayList {
+    return listGate(this.#scope, entry);
   }
 
   /** The index entry of a registration; its handle is set once the SDK has one. */
@@ -270,15 +276,29 @@ function verify(
 
 /**
  * Keeps a template's listed resources attributed to it when the SDK's
- * handle is given a new template (`update({ template })`).
+ * handle is given a new template (`update({ template })`), and shows checks
+ * its new URI template as `component.uri`: a layer on URIs must judge the
+ * template by the URIs it now serves, not by those it used to.
  */
-function listsAs(handle: unknown, entry: Entry): void {
+function listsAs(handle: unknown, entry: Entry, mayList: MayList): void {
   if (!isRecord(handle) || typeof handle.update !== "function") return;
   const sdkUpdate = handle.update as (updates: unknown) => unknown;
-  handle.update = (updates: unknown) =>
-    sdkUpdate(
-      isRecord(updates) && isRecord(updates.template)
-        ? { ...updates, template: producing(updates.template, entry) }
-        : updates,
-    );
+  handle.update = (updates: unknown) => {
+    const template = isRecord(updates) && isRecord(updates.template)
+      ? updates.template
+      : undefined;
+    if (template === undefined) return sdkUpdate(updates);
+    const result = sdkUpdate({
+      ...(updates as Record<string, unknown>),
+      template: producing(template, entry, mayList),
+    });
+    const uriTemplate = template.uriTemplate;
+    if (isRecord(uriTemplate)) {
+      entry.component = Object.freeze({
+        ...entry.component,
+        uri: String(uriTemplate),
+      });
+    }
+    return result;
+  };
 }

@@ -15,7 +15,7 @@ import type { AccessToken, Component } from "../core/context.ts";
 import { advertisedTools } from "./_advertise.ts";
 import type { Handler, SdkBinding } from "./_binding.ts";
 import { denialOf, type GuardedKind, notFound } from "./_denial.ts";
-import type { ComponentRegistry, Entry } from "./_registry.ts";
+import type { ComponentRegistry, Entry, MayList } from "./_registry.ts";
 import { accessTokenOf } from "./_token.ts";
 // preflight (issue 11): decisions made before dispatch, reused here.
 import { recall } from "./_preflight.ts";
@@ -26,6 +26,7 @@ import {
   askingShared,
   authorizeOptions,
   reportUnknown,
+  UNHEARD,
 } from "./_decisions.ts";
 
 /** What every guarded handler of one server reads. */
@@ -202,6 +203,27 @@ function listHandler(
         shared,
       ),
     });
+  };
+}
+
+/**
+ * Whether the caller of a template's list callback (its `ctx`) may list the
+ * template `entry`, as the list's filter will decide it, unheard (the
+ * filter reports the list). Anything that fails is a no.
+ */
+export function listGate(guard: GuardScope, entry: Entry): MayList {
+  return async (ctx) => {
+    try {
+      const token = accessTokenOf(guard.binding.authInfo(ctx));
+      const kept = await guard.authorizer[listing](
+        token,
+        [entry.component],
+        UNHEARD,
+      );
+      return kept.length === 1;
+    } catch {
+      return false;
+    }
   };
 }
 

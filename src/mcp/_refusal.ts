@@ -1,7 +1,8 @@
 /**
  * What the preflight answers over HTTP instead of dispatching: the RFC 6750
  * §3.1 `insufficient_scope` 403 step-up, a 503 when a check could not
- * decide, a 413 for a body over the bound. The challenges come from the one
+ * decide, a 413 for a body over the bound, a 400 for one that could not be
+ * read to its end. The challenges come from the one
  * renderer of `src/http/challenge.ts`, in the scheme the client used (DPoP
  * included), with `resource_metadata` (RFC 9728 §5.1) and
  * `Cache-Control: no-store`. Internal.
@@ -251,6 +252,30 @@ export function tooLarge(limit: number): Response {
     }),
     {
       status: 413,
+      headers: {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+      },
+    },
+  );
+}
+
+/**
+ * The 400 for a body that could not be read to its end (an aborted upload),
+ * as a JSON-RPC parse error (the SDKs' shape for a body they cannot parse).
+ */
+export function unreadableBody(): Response {
+  return new Response(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      error: {
+        code: -32700,
+        message: "Parse error: the request body could not be read",
+      },
+      id: null,
+    }),
+    {
+      status: 400,
       headers: {
         "content-type": "application/json",
         "cache-control": "no-store",

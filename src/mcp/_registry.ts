@@ -53,14 +53,31 @@ export interface Resolved {
 const PRODUCER: unique symbol = Symbol("mcp-authz.producer");
 
 /**
+ * Whether the caller of a list callback (the SDK hands it the request's
+ * `ctx`, or `extra` on 1.x) may list the template's resources.
+ */
+export type MayList = (ctx: unknown) => Promise<boolean>;
+
+/**
  * `template` as the SDK is given it: an object inheriting everything from
  * it (its URI template, completions, read routing), whose list callback
  * marks each resource it yields as produced by `entry`. The SDKs copy a
  * listed resource's own properties into the item they list, the mark
  * included, so that {@linkcode ComponentRegistry.listed} judges the item
  * by the checks of the template that produced it.
+ *
+ * The SDKs call every template's list callback on each `resources/list`,
+ * whoever asks; the callback of a template the caller may not use
+ * (`mayList`) is never called, and lists nothing: its resources would only
+ * be filtered out, while the callback's work (a query over hidden records)
+ * would run for anyone, and its error would fail the whole list with its
+ * message, telling that a hidden template exists.
  */
-export function producing(template: object, entry: Entry): object {
+export function producing(
+  template: object,
+  entry: Entry,
+  mayList: MayList,
+): object {
   return Object.create(template, {
     listCallback: {
       get(): unknown {
@@ -68,6 +85,7 @@ export function producing(template: object, entry: Entry): object {
           .listCallback;
         if (typeof list !== "function") return list;
         return async function (this: unknown, ...args: unknown[]) {
+          if (!(await mayList(args[0]))) return { resources: [] };
           return marked(await list.apply(this, args), entry);
         };
       },
@@ -169,7 +187,8 @@ export class ComponentRegistry {
   /**
    * The resource a `resources/read` URI names, in the SDKs' order: the
    * resource registered under its normalized form, else the first template
-   * that matches it.
+   * that matches it, in the order the SDKs try them
+   * ({@linkcode inSdkOrder}).
    */
   resolve(uri: unknown): Resolved {
     if (typeof uri !== "string") return UNRESOLVED;
@@ -181,7 +200,7 @@ export class ComponentRegistry {
     }
     const direct = this.#resources?.get(href);
     if (direct !== undefined) return { entry: direct, args: undefined };
-    for (const entry of this.#templates?.values() ?? []) {
+    for (const entry of inSdkOrder(this.#templates)) {
       const args = variablesOf(entry.handle, href);
       if (args !== undefined) return { entry, args };
     }
@@ -194,7 +213,7 @@ export class ComponentRegistry {
    */
   completionTarget(uri: unknown): Entry | undefined {
     if (typeof uri !== "string") return undefined;
-    for (const entry of this.#templates?.values() ?? []) {
+    for (const entry of inSdkOrder(this.#templates)) {
       if (String(entry.handle.resourceTemplate.uriTemplate) === uri) {
         return entry;
       }
@@ -204,9 +223,30 @@ export class ComponentRegistry {
 }
 
 /**
+ * The entries of `map` in the order the SDKs try their templates: they keep
+ * them in a plain object and take the first that matches, and an object
+ * lists its array-index keys first, in ascending order, then the others in
+ * insertion order (ECMA-262 §10.1.11.1 OrdinaryOwnPropertyKeys). Trying
+ * them in the Map's insertion order instead would let a template named
+ * `"0"`, registered last and hidden, be served for a URI the guard decided
+ * by an earlier, allowed template. Built as the SDKs build theirs, a plain
+ * object, so that `__proto__` is what the runtime makes of it there too
+ * (Node and Bun set a prototype, Deno an own key).
+ */
+export function inSdkOrder<E extends object>(
+  map: ReadonlyMap<string, E> | undefined,
+): E[] {
+  if (map === undefined) return [];
+  const object: Record<string, E> = {};
+  for (const [key, entry] of map) object[key] = entry;
+  return Object.values(object);
+}
+
+/**
  * Indexes `entry` under `key`, and keeps the index in step with the SDK's
- * when its handle is renamed (`update({ name })`, `update({ uri })`) or
- * removed (`update({ name: null })`, which the SDKs' `remove()` calls).
+ * when its handle is renamed (`update({ name })`, `update({ uri })`: a
+ * resource's new name reaches its component too) or removed
+ * (`update({ name: null })`, which the SDKs' `remove()` calls).
  */
 function track<H extends Handle>(
   map: Map<string, Entry<H>>,
@@ -220,6 +260,11 @@ function track<H extends Handle>(
   let current = key;
   handle.update = (updates) => {
     sdkUpdate(updates);
+    // A resource is keyed by URI, yet renamed too: checks see its new name.
+    const name = keyField === "uri" ? updates?.name : undefined;
+    if (typeof name === "string" && name !== entry.component.name) {
+      entry.component = Object.freeze({ ...entry.component, name });
+    }
     const next = updates?.[keyField];
     if (next === undefined || next === current) return;
     map.delete(current);

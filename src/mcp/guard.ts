@@ -96,7 +96,8 @@ export class GuardedServer {
    *   `Cache-Control: no-store`), which SDK clients follow to re-authorize;
    * - a check that could not decide (`AuthorizationUnavailableError`) with
    *   503 and `Retry-After`;
-   * - a body over `maxBodySize` with 413.
+   * - a body over `maxBodySize` with 413, one the client stopped sending
+   *   mid-way with 400 (never a rejection).
    *
    * Otherwise hand the transport `request` and `sdkOptions` (`{
    * parsedBody, authInfo }`): `parsedBody` so that nothing reads the body

@@ -96,7 +96,8 @@ export class GuardedServer {
    * reads the JSON-RPC body once (single or batch, at most `maxBodySize`),
    * authorizes each `tools/call`, `resources/read` and `prompts/get`, and
    * answers a shortfall with 403, a check that could not decide with 503
-   * and `Retry-After`, a body over `maxBodySize` with 413. Otherwise hand
+   * and `Retry-After`, a body over `maxBodySize` with 413 (one the client
+   * stopped sending mid-way with 400, never a rejection). Otherwise hand
    * the transport `request` and `sdkOptions` (`{ parsedBody, authInfo }`:
    * the body read once, and the token carrying the decisions, so that
    * dispatch runs no check again). Everything else passes through for the

@@ -25,6 +25,7 @@ import {
   type PreflightOptions,
   refusalOf,
   tooLarge,
+  unreadableBody,
 } from "./_refusal.ts";
 
 export type { NodeRequestLike, PreflightOptions };
@@ -57,7 +58,8 @@ export interface PreflightBody {
  * What `GuardedServer.preflight` decided for one HTTP request.
  *
  * - `response` set: send it instead of dispatching (the 403 step-up, a 503
- *   when a check could not decide, a 413 for a body over `maxBodySize`).
+ *   when a check could not decide, a 413 for a body over `maxBodySize`, a
+ *   400 for a body the client stopped sending mid-way).
  * - otherwise hand the transport `parsedBody` and `authInfo` (both in
  *   `sdkOptions`, as the SDKs take them) and, for a Web `Request`,
  *   `request`, so that it reads no body and dispatch reuses the decisions.
@@ -190,6 +192,9 @@ export async function preflightOf(
   switch (body.kind) {
     case "too_large":
       response = tooLarge(config.maxBodySize);
+      break;
+    case "unreadable":
+      response = unreadableBody();
       break;
     case "raw":
       // Read but not JSON: the SDK answers it, from the same bytes.

@@ -240,3 +240,44 @@ describe("readNodeBody()", () => {
     );
   });
 });
+
+describe("a body the client stops sending mid-way", () => {
+  const failing = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"jsonrpc"'));
+        controller.error(new Error("aborted"));
+      },
+    });
+
+  it("reads as unreadable from a Web Request, streamed or of declared length", async () => {
+    for (
+      const headers of [JSON_HEADERS, {
+        ...JSON_HEADERS,
+        "content-length": "100",
+      }]
+    ) {
+      const request = new Request(URL_, {
+        method: "POST",
+        headers,
+        body: failing(),
+        duplex: "half",
+      } as RequestInit);
+      assert.deepEqual(await readRequestBody(request, 1024), {
+        kind: "unreadable",
+      });
+    }
+  });
+
+  it("reads as unreadable from a Node request whose stream fails", async () => {
+    const req: NodeRequestLike = {
+      method: "POST",
+      headers: JSON_HEADERS,
+      async *[Symbol.asyncIterator]() {
+        yield encoder.encode('{"jsonrpc"');
+        throw Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+      },
+    };
+    assert.deepEqual(await readNodeBody(req, 1024), { kind: "unreadable" });
+  });
+});

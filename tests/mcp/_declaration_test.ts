@@ -48,6 +48,10 @@ for (const sdk of SDKS) {
           ["TAG", "tags"],
           ["Auth", "auth"],
           ["auths", "auth"],
+          ["scopes", "auth"],
+          ["requiredScopes", "auth"],
+          ["roles", "auth"],
+          ["authorization", "auth"],
         ] as const
       ) {
         throwsTypeError(

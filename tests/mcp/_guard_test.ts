@@ -162,4 +162,41 @@ describe("Guard", () => {
       await mcp.close();
     }
   });
+
+  it("shows checks the new URI template after update({ template }), under its new name too", async () => {
+    const server = newServer();
+    const uris: unknown[] = [];
+    const guard = new Guard(
+      server,
+      {
+        authorizer: new Authorizer({
+          layers: [(ctx) => {
+            uris.push([ctx.component.name, ctx.component.uri]);
+            return true;
+          }],
+        }),
+      },
+      SDK_V2,
+      "guardServer",
+    );
+    const handle = guard.resource(
+      "users",
+      new ResourceTemplate("file:///users/{id}", { list: undefined }),
+      {},
+      (uri: URL) => ({ contents: [{ uri: uri.href, text: "u" }] }),
+    ) as { update(updates: unknown): void };
+    handle.update({
+      template: new ResourceTemplate("file:///people/{id}", {
+        list: undefined,
+      }),
+      name: "people",
+    });
+    const mcp = await clientOf(server);
+    try {
+      await mcp.readResource({ uri: "file:///people/1" });
+      assert.deepEqual(uris, [["people", "file:///people/{id}"]]);
+    } finally {
+      await mcp.close();
+    }
+  });
 });

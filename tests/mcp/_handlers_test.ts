@@ -11,7 +11,11 @@ import {
   restrictTag,
 } from "../../mod.ts";
 import type { Handler, SdkBinding } from "../../src/mcp/_binding.ts";
-import { guardedHandler, type GuardScope } from "../../src/mcp/_handlers.ts";
+import {
+  guardedHandler,
+  type GuardScope,
+  listGate,
+} from "../../src/mcp/_handlers.ts";
 import {
   ComponentRegistry,
   type Entry,
@@ -175,11 +179,15 @@ for (const binding of [SDK_V2, SDK_V1]) {
       // What the SDK lists from the admin-tagged "users" template: the
       // resources its list callback yields, with the template's metadata.
       const users = guard.registry.template("users")!;
-      const template = producing({
-        get listCallback() {
-          return () => ({ resources: [{ uri: "file:///users/7" }] });
+      const template = producing(
+        {
+          get listCallback() {
+            return () => ({ resources: [{ uri: "file:///users/7" }] });
+          },
         },
-      }, users) as { listCallback(): Promise<{ resources: object[] }> };
+        users,
+        () => Promise.resolve(true),
+      ) as { listCallback(): Promise<{ resources: object[] }> };
       const [listed] = (await template.listCallback()).resources;
       const resources = [
         { uri: "file:///readme" },
@@ -367,6 +375,35 @@ for (const binding of [SDK_V2, SDK_V1]) {
         notFound("Tool").message,
       );
       assert.deepEqual(calls, []);
+    });
+  });
+
+  describe(`listGate, ${binding.name}`, () => {
+    it("lets a template's list callback run only for a caller who may list the template, silently", async () => {
+      const events: unknown[] = [];
+      const guard = {
+        ...scopeFor(binding),
+        decisions: {
+          each: true,
+          redacts: false,
+          emit: (event: unknown) => void events.push(event),
+        },
+      };
+      const gate = listGate(guard, guard.registry.template("users")!);
+      assert.equal(await gate(ctxWith(binding, tokenWith(["admin"]))), true);
+      assert.equal(await gate(ctxWith(binding, tokenWith([]))), false);
+      assert.equal(await gate(ctxWith(binding, undefined)), false);
+      assert.equal(await gate(undefined), false);
+      assert.deepEqual(events, []);
+      const throwing = listGate(guard, {
+        get component(): Component {
+          throw new Error("unreadable");
+        },
+      } as unknown as Entry);
+      assert.equal(
+        await throwing(ctxWith(binding, tokenWith(["admin"]))),
+        false,
+      );
     });
   });
 }

@@ -9,6 +9,7 @@ import {
   ComponentRegistry,
   type Entry,
   type Handle,
+  inSdkOrder,
   type TemplateHandle,
   variablesOf,
 } from "../../src/mcp/_registry.ts";
@@ -77,6 +78,11 @@ describe("ComponentRegistry", () => {
     resource.handle.update({ uri: "file:///docs/moved" });
     assert.equal(registry.resolve("file:///docs/moved").entry, resource);
     assert.equal(resource.component.uri, "file:///docs/moved");
+    // A resource renamed keeps its URI, and its checks see the new name.
+    resource.handle.update({ name: "moved" });
+    assert.equal(registry.resolve("file:///docs/moved").entry, resource);
+    assert.equal(resource.component.name, "moved");
+    assert.ok(Object.isFrozen(resource.component));
     // The old URI now falls through to the template, as in the SDK.
     assert.equal(
       registry.resolve("file:///docs/readme").entry?.component.name,
@@ -133,5 +139,41 @@ describe("variablesOf()", () => {
     assert.equal(variablesOf(undefined, "file:///x"), undefined);
     assert.equal(variablesOf(throwing, 7), undefined);
     assert.equal(variablesOf(throwing, "file:///x"), undefined);
+  });
+});
+
+describe("inSdkOrder", () => {
+  it("orders as the SDKs' plain object lists its keys: array indices ascending, then insertion order", () => {
+    const keys = [
+      "files",
+      "10",
+      "b",
+      "2",
+      "01",
+      "-1",
+      "4294967295",
+      "0",
+      "1.5",
+    ];
+    const map = new Map(keys.map((key) => [key, { key }]));
+    assert.deepEqual(inSdkOrder(map).map((entry) => entry.key), [
+      "0",
+      "2",
+      "10",
+      "files",
+      "b",
+      "01",
+      "-1",
+      "4294967295",
+      "1.5",
+    ]);
+    assert.deepEqual(inSdkOrder(undefined), []);
+  });
+
+  it("treats __proto__ as the runtime's plain objects do", () => {
+    const map = new Map([["__proto__", { key: "p" }], ["a", { key: "a" }]]);
+    const object: Record<string, { key: string }> = {};
+    for (const [key, entry] of map) object[key] = entry;
+    assert.deepEqual(inSdkOrder(map), Object.values(object));
   });
 });
