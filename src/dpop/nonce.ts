@@ -7,12 +7,8 @@
  */
 
 import { base64url } from "jose";
-import {
-  functionOption,
-  label,
-  optionsObject,
-  show,
-} from "../_internal/options.ts";
+import { label, optionsObject, show } from "../_internal/options.ts";
+import { clockOption, finiteClock } from "../verify/_options.ts";
 
 /**
  * Issues and validates DPoP nonces. Implement it to share nonces across
@@ -33,7 +29,11 @@ import {
 export interface DpopNoncePolicy {
   /** A fresh nonce for a `DPoP-Nonce` header (RFC 9449 §8.1 syntax). */
   issue(): string | Promise<string>;
-  /** Whether a nonce a client put in a proof is acceptable now. */
+  /**
+   * Whether a nonce a client put in a proof is acceptable now: `true` or
+   * `false`. Anything else, a throw, or no answer within 2 s makes the
+   * request fail with 503, never accepts the proof.
+   */
   verify(nonce: string): boolean | Promise<boolean>;
 }
 
@@ -47,7 +47,12 @@ export interface DpopNoncePolicyOptions {
   secret?: Uint8Array;
   /** Seconds a nonce stays valid after it is issued (default 300). */
   lifetime?: number;
-  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  /**
+   * The clock, in milliseconds since the epoch (default `Date.now`), called
+   * without a receiver. Not `performance.now`, which counts from the start
+   * of the process. A clock that reads anything but a finite number makes
+   * `issue` and `verify` throw `VerifierUnavailableError` (503).
+   */
   now?: () => number;
 }
 
@@ -116,7 +121,9 @@ export function createDpopNoncePolicy(
       }`,
     );
   }
-  const now = functionOption(OWNER, "now", given.now, Date.now);
+  // A NaN clock would make every nonce ever issued look fresh: unavailable
+  // (503) instead.
+  const now = finiteClock(clockOption(OWNER, given.now));
   const key = importKey(secret === undefined ? undefined : secret.slice());
 
   const sign = async (issued: string): Promise<string> =>

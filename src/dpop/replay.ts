@@ -47,7 +47,8 @@ export interface ReplayStore {
   /**
    * Records `key` until `expiresAt` (milliseconds since the epoch).
    * Resolves to `true` when the key was not held yet, `false` when it was
-   * (a replay).
+   * (a replay). Any other answer (`"OK"`, `1`, `undefined` ...), or none
+   * within 2 s, fails the proof with `VerifierUnavailableError` (503).
    */
   checkAndStore(key: string, expiresAt: number): Promise<boolean>;
 }

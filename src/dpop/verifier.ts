@@ -8,7 +8,6 @@
 
 import { base64url, calculateJwkThumbprint } from "jose";
 import {
-  functionOption,
   label,
   numberOption,
   optionsObject,
@@ -19,9 +18,11 @@ import {
   InvalidTokenError,
   UseDpopNonceError,
 } from "../errors.ts";
+import { clockOption, finiteClock } from "../verify/_options.ts";
 import { type DpopNoncePolicy, noncePolicyOption } from "./nonce.ts";
 import { type ReplayStore, replayStoreOption } from "./replay.ts";
 import { sameHttpUri } from "./htu.ts";
+import { answer, issueNonce } from "./_backend.ts";
 import { readHeader, verifySignature } from "./_proof.ts";
 
 /**
@@ -73,7 +74,12 @@ export interface DpopVerifierOptions {
   replayStore?: ReplayStore;
   /** When set, every proof must carry a nonce this policy accepts. */
   nonces?: DpopNoncePolicy;
-  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  /**
+   * The clock, in milliseconds since the epoch (default `Date.now`), called
+   * without a receiver. Not `performance.now`, which counts from the start
+   * of the process: write `() => performance.timeOrigin + performance.now()`.
+   * A reading that is not a finite number fails the proof as unavailable.
+   */
   now?: () => number;
 }
 
@@ -216,7 +222,8 @@ export class DpopVerifier {
       ),
       replayStore: replayStoreOption(OWNER, given.replayStore),
       nonces: noncePolicyOption(OWNER, given.nonces),
-      now: functionOption(OWNER, "now", given.now, Date.now),
+      // A NaN clock would pass every iat window check: unavailable instead.
+      now: finiteClock(clockOption(OWNER, given.now)),
     });
   }
 
@@ -233,7 +240,7 @@ export class DpopVerifier {
    */
   async issueNonce(): Promise<string | undefined> {
     const nonces = this.#config.nonces;
-    return nonces === undefined ? undefined : await nonces.issue();
+    return nonces === undefined ? undefined : await issueNonce(nonces);
   }
 
   /**
@@ -248,6 +255,9 @@ export class DpopVerifier {
    * valid one.
    * @throws {InvalidTokenError} When the proof key is not the key the token
    * is bound to (RFC 9449 §7.1 "Invalid DPoP key binding").
+   * @throws {VerifierUnavailableError} When the clock reads anything but a
+   * finite number, or the replay store or nonce policy answers anything but
+   * `true` or `false`, or nothing within 2 s.
    * @throws {Error} Anything the replay store or nonce policy throws: the
    * check could not be done (answer 503, never access).
    */
@@ -304,16 +314,25 @@ export class DpopVerifier {
       throw new InvalidTokenError("Invalid DPoP key binding");
     }
 
-    if (s.nonces !== undefined) {
+    const nonces = s.nonces;
+    if (nonces !== undefined) {
       const nonce = claims.nonce;
-      if (typeof nonce !== "string" || !(await s.nonces.verify(nonce))) {
-        throw new UseDpopNonceError(await s.nonces.issue());
+      if (
+        typeof nonce !== "string" ||
+        !(await answer("DPoP nonce policy", () => nonces.verify(nonce)))
+      ) {
+        throw new UseDpopNonceError(await issueNonce(nonces));
       }
     }
 
     // Last, so that only proofs that passed everything take up room.
     const expiresAt = (iat + s.maxAge + s.clockTolerance) * 1_000;
-    if (!(await s.replayStore.checkAndStore(`${jkt}.${jti}`, expiresAt))) {
+    const store = s.replayStore;
+    const fresh = await answer(
+      "DPoP replay store",
+      () => store.checkAndStore(`${jkt}.${jti}`, expiresAt),
+    );
+    if (!fresh) {
       throw new InvalidDpopProofError("DPoP proof has been used before");
     }
     return { jkt, alg, jti, iat };

@@ -14,7 +14,7 @@ import {
 import { isNumericDate } from "../_internal/numeric_date.ts";
 import { assertScope } from "../_internal/scope_token.ts";
 import { deepFreeze } from "./_claims.ts";
-import { clockOption } from "./_options.ts";
+import { clockOption, finiteClock } from "./_options.ts";
 import type { TokenVerifier } from "./verifier.ts";
 
 /**
@@ -196,7 +196,7 @@ export class StaticTokenVerifier implements TokenVerifier {
         `${OWNER} option "tokens" must be an object mapping each token to { clientId, scopes }`,
       );
     }
-    this.#now = clockOption(OWNER, options.now);
+    this.#now = finiteClock(clockOption(OWNER, options.now));
     const tokens = new Map<string, Entry>();
     // Own enumerable keys only: nothing inherited becomes a token.
     for (const [token, entry] of Object.entries(options.tokens)) {

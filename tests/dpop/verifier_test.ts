@@ -19,6 +19,7 @@ import {
   InvalidTokenError,
   type ReplayStore,
   UseDpopNonceError,
+  VerifierUnavailableError,
 } from "../../mod.ts";
 import { receiverFreeClock } from "../_receiver.ts";
 
@@ -742,17 +743,24 @@ describe("DpopVerifier constructor", () => {
     );
   });
 
-  it("calls an injected clock without a receiver (now: performance.now)", async () => {
+  it("calls an injected clock without a receiver", async () => {
     const ok = await new DpopVerifier({ now: receiverFreeClock(NOW) }).verify(
       request(await mint()),
     );
     assert.equal(ok.jkt, es256.jkt);
-    // The real host function: constructs and runs (the proof's iat is then
-    // far from performance.now's time origin, so the proof is refused as a
-    // proof, never with "Illegal invocation").
+  });
+
+  it("refuses now: performance.now, which is no epoch clock, saying what to write", () => {
+    assert.throws(
+      () => new DpopVerifier({ now: performance.now }),
+      /^TypeError: DpopVerifier option "now" must count milliseconds since the epoch.*performance\.timeOrigin \+ performance\.now\(\)/,
+    );
+  });
+
+  it("fails a proof as unavailable when the clock reads NaN", async () => {
     await assert.rejects(
-      new DpopVerifier({ now: performance.now }).verify(request(await mint())),
-      InvalidDpopProofError,
+      new DpopVerifier({ now: () => NaN }).verify(request(await mint())),
+      VerifierUnavailableError,
     );
   });
 
