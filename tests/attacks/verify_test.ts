@@ -54,7 +54,6 @@ import {
   testKey,
   type TestServer,
 } from "../_jwt_fixtures.ts";
-import { needs, requireService } from "../_services.ts";
 
 const METADATA =
   "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
@@ -1582,36 +1581,8 @@ describe("DPoP: replay stores", () => {
     );
   });
 
-  it("refuses a replay across two instances sharing a real Redis", {
-    skip: needs("redis"),
-  }, async () => {
-    const redis = createClient({ url: requireService("redis") });
-    redis.on("error", () => {});
-    await redis.connect();
-    try {
-      const prefix = `attack-${crypto.randomUUID()}`;
-      const a = dpopAuth({
-        replayStore: new RedisStore({
-          client: redis,
-          prefix,
-          timeoutMs: 1_000,
-        }),
-      });
-      const b = dpopAuth({
-        replayStore: new RedisStore({
-          client: redis,
-          prefix,
-          timeoutMs: 1_000,
-        }),
-      });
-      const p = await proof();
-      assert.ok(!((await a(dpopRequest(p))) instanceof Response));
-      await dpopRefusal(await b(dpopRequest(p)), 401, "invalid_dpop_proof");
-    } finally {
-      redis.destroy();
-    }
-  });
-
+  // A replay across two instances on the real redis-server is in
+  // tests/stores/redis_test.ts, with every test that touches that server.
   it("answers 503 when the Redis client is down", async () => {
     // Never connected: node-redis refuses every command (ClientClosedError).
     const redis = createClient({ url: "redis://127.0.0.1:1" });
