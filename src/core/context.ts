@@ -193,8 +193,8 @@ export const carrying: unique symbol = Symbol();
 /**
  * The input of every check: the token, the component, the call's arguments.
  * `grantedScopes` is computed once per context, on first use, and is
- * read-only. The context itself is frozen: a check cannot replace the
- * token, the component or the arguments the checks after it see.
+ * read-only. `token`, `component` and `arguments` are read-only too: a
+ * check cannot replace what the checks after it see.
  *
  * @example Usage
  * ```ts
@@ -213,12 +213,13 @@ export const carrying: unique symbol = Symbol();
  * ```
  */
 export class AuthContext {
-  /** The verified token; `undefined` for an unauthenticated request. */
-  readonly token: AccessToken | undefined;
-  /** The component asked for or listed. */
-  readonly component: Component;
-  /** Tool-call arguments; `undefined` when listing. */
-  readonly arguments: Readonly<Record<string, unknown>> | undefined;
+  // Private fields behind getters, not frozen own properties: `readonly`
+  // holds at run time (a check cannot swap the component, its tags, or the
+  // token for the checks after it) and Object.freeze per context cost more
+  // than the rest of a decision (bench/core_bench.ts).
+  #token: AccessToken | undefined;
+  #component: Component;
+  #arguments: Readonly<Record<string, unknown>> | undefined;
   #hierarchy: CompiledHierarchy | undefined;
   #granted: ReadonlySet<string> | undefined;
   #report: ErrorReporter = warnOnError;
@@ -240,16 +241,45 @@ export class AuthContext {
         'AuthContext needs a component: an object with kind "tool", "resource", "resourceTemplate" or "prompt" and a string name',
       );
     }
-    this.token = init.token ?? undefined;
-    this.component = component;
-    this.arguments = init.arguments ?? undefined;
+    this.#token = init.token ?? undefined;
+    this.#component = component;
+    this.#arguments = init.arguments ?? undefined;
     this.#hierarchy = init.scopeHierarchy === undefined
       ? undefined
       : compileHierarchy(init.scopeHierarchy);
-    // Every check of a decision sees this one context: `readonly` must hold
-    // at run time too, or a check could swap the component (its tags) or
-    // the token for the checks after it. A subclass freezes its own.
-    if (new.target === AuthContext) Object.freeze(this);
+  }
+
+  /** The verified token; `undefined` for an unauthenticated request. */
+  get token(): AccessToken | undefined {
+    return this.#token;
+  }
+
+  /** The component asked for or listed. */
+  get component(): Component {
+    return this.#component;
+  }
+
+  /** Tool-call arguments; `undefined` when listing. */
+  get arguments(): Readonly<Record<string, unknown>> | undefined {
+    return this.#arguments;
+  }
+
+  /**
+   * What `JSON.stringify(ctx)` writes: the token, the component and the
+   * arguments (mind the raw token before logging it).
+   *
+   * @returns A plain object of the three.
+   */
+  toJSON(): {
+    token: AccessToken | undefined;
+    component: Component;
+    arguments: Readonly<Record<string, unknown>> | undefined;
+  } {
+    return {
+      token: this.#token,
+      component: this.#component,
+      arguments: this.#arguments,
+    };
   }
 
   /** The component when it is a tool (FastMCP's `ctx.tool`), else `undefined`. */

@@ -127,14 +127,16 @@ describe("AuthContext", () => {
 });
 
 describe("AuthContext internals (the core's protocol)", () => {
-  it("shows only token, component and arguments as own keys", () => {
+  it("shows no own keys and writes only token, component and arguments as JSON", () => {
     const ctx = AuthContext[seeded](
       { token: token(["a"]), component: tool("t") },
       new Set(["a"]),
       () => {},
     );
-    assert.deepEqual(Object.keys(ctx), ["token", "component", "arguments"]);
+    // Read-only getters over private fields: nothing to reassign or to see.
+    assert.deepEqual(Object.keys(ctx), []);
     assert.deepEqual(Object.getOwnPropertySymbols(ctx), []);
+    assert.equal(ctx.component.name, "t");
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(ctx))), [
       "token",
       "component",
