@@ -250,6 +250,7 @@ interface StackOptions {
 function stack(onDecision: DecisionListener, options: StackOptions = {}) {
   const authorizer = options.authorizer ?? new Authorizer({
     layers: [restrictTag("admin", { scopes: ["admin"] })],
+    onError: () => {},
   });
   const ran: string[] = [];
   const mcp = v2.guardedMcpHandler(() => {
@@ -341,7 +342,12 @@ async function post(
   out: Outputs,
   handler: (request: Request) => Promise<Response>,
   body: unknown,
-  options: { token?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    token?: string | null;
+    headers?: Record<string, string>;
+    /** Without a span of its own (a test that breaks the context API). */
+    bare?: boolean;
+  } = {},
 ): Promise<Answer> {
   const request = new Request(MCP_URL, {
     method: "POST",
@@ -357,7 +363,10 @@ async function post(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const first = out.events.length;
-  return await inSpan("POST /mcp", async () => {
+  const within = options.bare === true
+    ? <T>(_: string, fn: () => Promise<T>) => fn()
+    : inSpan;
+  return await within("POST /mcp", async () => {
     const response = await handler(request);
     let parsed: unknown;
     try {
@@ -404,7 +413,12 @@ const lines = (events: readonly DecisionEvent[]): string[] =>
 describe("attack: canaries never reach an event, a span, a metric, a log line or the audit log", () => {
   it("the Streamable HTTP stack (bearerAuth, preflight, guard), every method", async () => {
     const out = outputs();
-    const s = stack(out.onDecision);
+    // The default onError: console.warn.
+    const s = stack(out.onDecision, {
+      authorizer: new Authorizer({
+        layers: [restrictTag("admin", { scopes: ["admin"] })],
+      }),
+    });
     const send = (body: unknown, token: string | null = CANARY.token) =>
       post(out, s.handler, body, { token, headers: CANARY_HEADERS });
     const args = { text: CANARY.argument, password: CANARY.argument };
@@ -897,5 +911,698 @@ describe("attack: attribute cardinality", () => {
         "mcp_authz.decision.operation": "tools/call",
       },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 4. Hostile telemetry: a span, a tracer's context, a meter or a listener
+// that throws, rejects or never settles changes no decision and no status.
+
+/** A span that is recording and fails in `how` on every write. */
+function hostileSpan(how: "throw" | "reject"): Span {
+  const fail = (): never => {
+    if (how === "throw") throw new Error(CANARY.error);
+    return Promise.reject(new Error(CANARY.error)) as never;
+  };
+  return {
+    spanContext: () => ({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+    }),
+    isRecording: () => true,
+    addEvent: fail,
+    setAttributes: fail,
+    setAttribute: fail,
+    addLink: fail,
+    addLinks: fail,
+    setStatus: fail,
+    updateName: fail,
+    end: fail,
+    recordException: fail,
+  } as unknown as Span;
+}
+
+/** A meter whose counter fails in `how` on every count. */
+function hostileMeter(how: "throw" | "reject" | "hang", counted: number[]) {
+  return {
+    createCounter: () => ({
+      add: (value: number) => {
+        counted.push(value);
+        if (how === "throw") throw new Error(CANARY.error);
+        return how === "reject"
+          ? Promise.reject(new Error(CANARY.error))
+          : new Promise(() => {});
+      },
+    }),
+  } as never;
+}
+
+/** The answers of the HTTP stack to a fixed set of requests, as a client sees them. */
+async function answersOf(
+  onDecision: DecisionListener,
+  active: (fn: () => Promise<Answer>) => Promise<Answer> = (fn) => fn(),
+  bare = false,
+): Promise<unknown[]> {
+  const out = outputs();
+  const s = stack(onDecision);
+  const answers: unknown[] = [];
+  for (
+    const [body, token] of [
+      [rpc("tools/call", { name: "open", arguments: {} }, 1), "reader"],
+      [rpc("tools/call", { name: "admin", arguments: {} }, 2), "reader"],
+      [rpc("tools/call", { name: "vault", arguments: {} }, 3), "reader"],
+      [rpc("tools/call", { name: "pdp", arguments: {} }, 4), "reader"],
+      [rpc("tools/list", {}, 5), "reader"],
+      [rpc("tools/list", {}, 6), "forged"],
+      [rpc("tools/list", {}, 7), null],
+    ] as const
+  ) {
+    const answer = await active(() =>
+      post(out, s.handler, body, { token, bare })
+    );
+    answers.push([answer.status, answer.body]);
+  }
+  await s.close();
+  return answers;
+}
+
+describe("attack: hostile telemetry changes no decision", () => {
+  it("a recording span whose every write throws or rejects: same answers, the count still taken", async () => {
+    const quiet = await answersOf(() => {});
+    for (const how of ["throw", "reject"] as const) {
+      const counted: number[] = [];
+      const onDecision = otelDecisions({
+        meter: hostileMeter("throw", counted),
+      });
+      const answers = await answersOf(onDecision, (fn) =>
+        context.with(
+          trace.setSpan(context.active(), hostileSpan(how)),
+          fn,
+        ));
+      assert.deepEqual(answers, quiet);
+      // Every decision reached the counter, though each span write failed.
+      assert.equal(counted.length, 12);
+    }
+  });
+
+  it("a counter that throws, rejects or never settles: same answers, no unhandled rejection", async () => {
+    const quiet = await answersOf(() => {});
+    for (const how of ["throw", "reject", "hang"] as const) {
+      const counted: number[] = [];
+      const onDecision = otelDecisions({ meter: hostileMeter(how, counted) });
+      assert.deepEqual(await answersOf(onDecision), quiet);
+      assert.equal(counted.length, 12);
+    }
+    // An unhandled rejection would surface by now (and fail this file).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
+  it("a span whose isRecording throws, and a context manager that throws: same answers", async () => {
+    const quiet = await answersOf(() => {});
+    const span = {
+      ...hostileSpan("throw"),
+      isRecording: () => {
+        throw new Error(CANARY.error);
+      },
+    } as Span;
+    const out = outputs();
+    assert.deepEqual(
+      await answersOf(
+        out.onDecision,
+        (fn) => context.with(trace.setSpan(context.active(), span), fn),
+      ),
+      quiet,
+    );
+    const broken = {
+      active: () => {
+        throw new Error(CANARY.error);
+      },
+      with: <A extends unknown[], F extends (...a: A) => ReturnType<F>>(
+        _c: unknown,
+        fn: F,
+        thisArg?: ThisParameterType<F>,
+        ...args: A
+      ) => fn.call(thisArg, ...args),
+      bind: <T>(_c: unknown, target: T) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
+    };
+    context.disable();
+    context.setGlobalContextManager(broken as never);
+    try {
+      const onDecision = otelDecisions();
+      assert.deepEqual(await answersOf(onDecision, undefined, true), quiet);
+    } finally {
+      context.disable();
+      context.setGlobalContextManager(contextManager);
+    }
+  });
+
+  it("listeners that throw, reject, never settle, or return another realm's rejected promise or a Promise subclass whose catch throws: same answers, nothing unhandled", async () => {
+    class Sneaky<T> extends Promise<T> {
+      override catch(): never {
+        throw new Error("no catch here");
+      }
+    }
+    const quiet = await answersOf(() => {});
+    const listeners: DecisionListener[] = [
+      () => {
+        throw new Error(CANARY.error);
+      },
+      () => Promise.reject(new Error(CANARY.error)) as never,
+      () => new Promise(() => {}) as never,
+      () => vm.runInNewContext("Promise.reject(new Error('realm'))") as never,
+      () => Sneaky.reject(new Error(CANARY.error)) as never,
+      (() => ({
+        then: (_: unknown, reject: (e: unknown) => void) => reject("thenable"),
+      })) as never,
+    ];
+    for (const onDecision of listeners) {
+      assert.deepEqual(await answersOf(onDecision), quiet);
+      const authorizer = new Authorizer({ onDecision });
+      await authorizer.authorize(undefined, { kind: "tool", name: "x" });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+
+  it("a redactDecision that throws, returns a promise or a non-object: the listener gets the event as built", async () => {
+    for (
+      const redactDecision of [
+        () => {
+          throw new Error(CANARY.error);
+        },
+        () => Promise.resolve({ operation: "http", outcome: "allow" }),
+        () => null,
+        () => "allow",
+        () => [1],
+      ]
+    ) {
+      const events: DecisionEvent[] = [];
+      const auth = bearerAuth({
+        verifier: new StaticTokenVerifier({ tokens: TOKENS as never }),
+        onDecision: (e) => void events.push(e),
+        redactDecision: redactDecision as never,
+      });
+      const answer = await auth(new Request(MCP_URL));
+      assert.ok(answer instanceof Response && answer.status === 401);
+      assert.deepEqual(events, [{
+        operation: "http",
+        outcome: "deny",
+        reason: "no_token",
+        status: 401,
+      }]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 5. Exactly once: one event per decision, whoever decides it, under
+// retries, batches, lists and layered emitters.
+
+describe("attack: every decision is reported exactly once", () => {
+  it("a retried request is reported once per time it is sent, with nothing held over", async () => {
+    const out = outputs();
+    const s = stack(out.onDecision);
+    for (let i = 0; i < 3; i++) {
+      const call = rpc("tools/call", { name: "admin", arguments: {} }, 9);
+      const answer = await post(out, s.handler, call, { token: "reader" });
+      assert.equal(answer.status, 403);
+      assert.deepEqual(answer.events, [
+        "http allow - -",
+        "tools/call step-up insufficient_scope -",
+      ]);
+      const open = rpc("tools/call", { name: "open", arguments: {} }, 9);
+      assert.deepEqual(
+        (await post(out, s.handler, open, { token: "reader" })).events,
+        ["http allow - -", "tools/call allow - -"],
+      );
+    }
+    await s.close();
+    assert.equal(out.events.length, 12);
+    assert.equal(out.audit.length, 12);
+  });
+
+  it("a batch: one event per call in it, repeated ids included; a refused batch reports only the call refused", async () => {
+    const out = outputs();
+    const s = stack(out.onDecision);
+    const batch = [
+      rpc("tools/call", { name: "open", arguments: {} }, 1),
+      rpc("tools/call", { name: "vault", arguments: {} }, 2),
+      rpc("tools/call", { name: "open", arguments: {} }, 2),
+      rpc("tools/list", {}, 3),
+    ];
+    const answer = await post(out, s.handler, batch, { token: "reader" });
+    const callEvents = answer.events.filter((e) => !e.startsWith("http"));
+    assert.equal(answer.events.filter((e) => e.startsWith("http")).length, 1);
+    // Each call of the batch exactly once, whether the SDK answers the
+    // batch or refuses it (then no call is decided, and none reported).
+    assert.ok(
+      callEvents.length === 0 || callEvents.length === 4,
+      JSON.stringify(answer.events),
+    );
+    const refused = await post(out, s.handler, [
+      rpc("tools/call", { name: "open", arguments: {} }, 4),
+      rpc("tools/call", { name: "admin", arguments: {} }, 5),
+    ], { token: "reader" });
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.events, [
+      "http allow - -",
+      "tools/call step-up insufficient_scope -",
+    ]);
+    await s.close();
+  });
+
+  it('lists: one summary each with shown/hidden, "each" entries on top, the counter counting each list once', async () => {
+    const out = outputs();
+    const s = stack(out.onDecision, { guard: { listDecisions: "each" } });
+    const answer = await post(out, s.handler, rpc("tools/list", {}, 1), {
+      token: "reader",
+    });
+    const listed = ((answer.body as Json).result as { tools: Json[] }).tools;
+    await s.close();
+    const summaries = out.events.filter((e) =>
+      e.operation === "tools/list" && e.shown !== undefined
+    );
+    assert.deepEqual(summaries.map((e) => [e.shown, e.hidden]), [[
+      listed.length,
+      5 - listed.length,
+    ]]);
+    const entries = out.events.filter((e) =>
+      e.operation === "tools/list" && e.shown === undefined
+    );
+    assert.deepEqual(entries.map((e) => `${e.name} ${e.outcome}`), [
+      "open allow",
+      "admin hidden",
+      "boom hidden",
+      "vault hidden",
+      "pdp hidden",
+    ]);
+    const points = await out.points();
+    assert.deepEqual(
+      points.filter(([a]) => a["mcp_authz.decision.operation"] === "tools/list")
+        .map(([, v]) => v),
+      [1],
+    );
+  });
+
+  it("one listener per layer: the guard's own, else its Authorizer's; never both", async () => {
+    const guardEvents: DecisionEvent[] = [];
+    const authorizerEvents: DecisionEvent[] = [];
+    const authorizer = new Authorizer({
+      onDecision: (e) => void authorizerEvents.push(e),
+      onError: () => {},
+    });
+    const both = stack(() => {}, {
+      authorizer,
+      guard: { onDecision: (e: DecisionEvent) => void guardEvents.push(e) },
+    });
+    const out = outputs();
+    await post(out, both.handler, rpc("tools/call", { name: "open" }, 1), {
+      token: "reader",
+    });
+    await both.close();
+    assert.deepEqual(lines(guardEvents), ["tools/call allow - -"]);
+    assert.equal(authorizerEvents.length, 0);
+    const onlyAuthorizer = stack(() => {}, {
+      authorizer,
+      guard: { onDecision: undefined },
+    });
+    await post(out, onlyAuthorizer.handler, rpc("tools/list", {}, 2), {
+      token: "reader",
+    });
+    await onlyAuthorizer.close();
+    assert.deepEqual(lines(authorizerEvents), ["tools/list allow - -"]);
+    assert.equal(authorizerEvents[0]?.requestId, 2);
+  });
+
+  it("withBearerAuth: a handler's AuthorizationError is one denial, its own error one allow; never both", async () => {
+    for (
+      const [thrown, expected] of [
+        [new InsufficientScopeError(["admin"]), [
+          "http step-up insufficient_scope 403",
+        ]],
+        [new AuthorizationError("no"), ["http deny opaque_denial 403"]],
+        [new AuthorizationUnavailableError("PDP down"), [
+          "http unavailable unavailable 503",
+        ]],
+        [new Error("handler bug"), ["http allow - -"]],
+      ] as const
+    ) {
+      const events: DecisionEvent[] = [];
+      const handler = withBearerAuth(() => {
+        throw thrown;
+      }, {
+        verifier: new StaticTokenVerifier({ tokens: TOKENS as never }),
+        onDecision: (e) => void events.push(e),
+        onError: () => {},
+      });
+      const answer = await handler(
+        new Request(MCP_URL, { headers: { authorization: "Bearer reader" } }),
+      ).then((r) => r.status, () => "threw");
+      assert.deepEqual(lines(events), expected, String(thrown));
+      assert.equal(
+        answer,
+        thrown instanceof AuthorizationUnavailableError
+          ? 503
+          : thrown instanceof AuthorizationError
+          ? 403
+          : "threw",
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 6. requestId: the JSON-RPC id on the guard's events (documented), nothing
+// on bearerAuth's unless a redactDecision the user wrote puts it there.
+
+describe("attack: who chooses requestId", () => {
+  it("bearerAuth never takes one from a header or the body; redactDecision may, as documented", async () => {
+    const plain: DecisionEvent[] = [];
+    const redacted: DecisionEvent[] = [];
+    const verifier = new StaticTokenVerifier({ tokens: TOKENS as never });
+    const request = () =>
+      new Request(MCP_URL, {
+        method: "POST",
+        headers: {
+          authorization: "Bearer reader",
+          "x-request-id": "gw-1",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(rpc("tools/list", {}, "client-chosen")),
+      });
+    await bearerAuth({ verifier, onDecision: (e) => void plain.push(e) })(
+      request(),
+    );
+    await bearerAuth({
+      verifier,
+      onDecision: (e) => void redacted.push(e),
+      redactDecision: (event, { request }) => ({
+        ...event,
+        requestId: request?.headers.get("x-request-id") ?? event.requestId,
+      }),
+    })(request());
+    assert.deepEqual(plain, [{
+      operation: "http",
+      outcome: "allow",
+      clientId: "app",
+      subject: "ann",
+    }]);
+    assert.equal(redacted[0]?.requestId, "gw-1");
+  });
+
+  it("the guard's events carry the JSON-RPC id of the request they answer, the same for preflight and dispatch", async () => {
+    const out = outputs();
+    const s = stack(out.onDecision);
+    await post(out, s.handler, rpc("tools/call", { name: "admin" }, "a-1"), {
+      token: "reader",
+    });
+    await post(out, s.handler, rpc("tools/call", { name: "open" }, 42), {
+      token: "reader",
+    });
+    await post(out, s.handler, rpc("tools/call", { name: "zzz" }, "a-3"), {
+      token: "reader",
+    });
+    await s.close();
+    assert.deepEqual(
+      out.events.filter((e) => e.operation !== "http").map((e) => e.requestId),
+      ["a-1", 42, "a-3"],
+    );
+    assert.ok(
+      out.events.filter((e) => e.operation === "http").every((e) =>
+        !("requestId" in e)
+      ),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 7. The README's outcome table, reached from each emitter.
+
+describe("attack: every outcome is reachable, and correct, for each emitter", () => {
+  it("Authorizer: allow, deny, hidden (unknown, opaque, masked), step-up, unavailable", async () => {
+    const events: DecisionEvent[] = [];
+    const authorizer = new Authorizer({
+      layers: [restrictTag("admin", { scopes: ["admin"] }), (ctx) => {
+        // A layer refusing in the open: its own AuthorizationError.
+        if (ctx.component.name === "refuses") {
+          throw new AuthorizationError("Refused in the open");
+        }
+        return true;
+      }],
+      onDecision: (e) => void events.push(e),
+      onError: () => {},
+    });
+    const token: AccessToken = {
+      token: "t",
+      clientId: "app",
+      scopes: [],
+      claims: { sub: "ann" },
+    };
+    const cases = [
+      { kind: "tool", name: "open" },
+      { kind: "tool", name: "refuses" },
+      undefined,
+      { kind: "tool", name: "opaque", auth: () => false },
+      {
+        kind: "tool",
+        name: "throws",
+        auth: () => {
+          throw new Error(CANARY.error);
+        },
+      },
+      { kind: "tool", name: "scoped", auth: requireScopes("write") },
+      { kind: "tool", name: "tagged", tags: ["admin"] },
+      {
+        kind: "tool",
+        name: "pdp",
+        auth: () => {
+          throw new AuthorizationUnavailableError("PDP down");
+        },
+      },
+    ];
+    for (const component of cases) {
+      await authorizer.authorize(token, component as never).catch(() => {});
+    }
+    assert.deepEqual(
+      events.map((e) => [e.outcome, e.reason, e.layer, e.missingScopes]),
+      [
+        ["allow", undefined, undefined, undefined],
+        ["deny", "opaque_denial", 1, undefined],
+        ["hidden", "unknown_component", undefined, undefined],
+        ["hidden", "opaque_denial", "component", undefined],
+        ["hidden", "masked_error", "component", undefined],
+        // Under stepUp "layers", the component's own shortfall is hidden.
+        ["hidden", "opaque_denial", "component", undefined],
+        ["step-up", "insufficient_scope", 0, ["admin"]],
+        ["unavailable", "unavailable", "component", undefined],
+      ],
+    );
+  });
+
+  it("the guard: list, call, read, get and complete each reach allow, hidden, step-up and unavailable", async () => {
+    const out = outputs();
+    const s = stack(out.onDecision, { bearer: { optional: true } });
+    const asked: [string, Json, string | null][] = [
+      ["tools/list", {}, "reader"],
+      ["tools/call", { name: "open" }, "reader"],
+      ["tools/call", { name: "vault" }, "reader"],
+      ["tools/call", { name: "admin" }, "reader"],
+      ["tools/call", { name: "pdp" }, "reader"],
+      ["tools/call", { name: "admin" }, null],
+      ["resources/read", { uri: "file:///readme" }, "reader"],
+      ["resources/read", { uri: "nowhere://x" }, "reader"],
+      ["resources/read", { uri: "secrets://1" }, "reader"],
+      ["resources/read", { uri: "secrets://1" }, "admin"],
+      ["prompts/get", { name: "greet", arguments: { topic: "a" } }, "reader"],
+      ["prompts/get", { name: "nope" }, "reader"],
+      ["prompts/get", { name: "audit", arguments: { topic: "a" } }, "reader"],
+      ["completion/complete", {
+        ref: { type: "ref/prompt", name: "greet" },
+        argument: { name: "topic", value: "n" },
+      }, "reader"],
+      ["completion/complete", {
+        ref: { type: "ref/prompt", name: "audit" },
+        argument: { name: "topic", value: "s" },
+      }, "reader"],
+      ["completion/complete", {
+        ref: { type: "ref/prompt", name: "nope" },
+        argument: { name: "topic", value: "s" },
+      }, "reader"],
+    ];
+    const seen: string[] = [];
+    for (const [method, params, token] of asked) {
+      const answer = await post(out, s.handler, rpc(method, params), { token });
+      seen.push(
+        `${answer.status} ${
+          answer.events.filter((e) => !e.startsWith("http ")).join(" | ")
+        }`,
+      );
+    }
+    await s.close();
+    assert.deepEqual(seen, [
+      "200 tools/list allow - -",
+      "200 tools/call allow - -",
+      "200 tools/call hidden opaque_denial -",
+      "403 tools/call step-up insufficient_scope -",
+      "503 tools/call unavailable unavailable -",
+      // No token past bearerAuth (optional): hidden, not asked to step up.
+      "200 tools/call hidden opaque_denial -",
+      "200 resources/read allow - -",
+      "200 resources/read hidden unknown_component -",
+      "403 resources/read step-up insufficient_scope -",
+      "200 resources/read allow - -",
+      "200 prompts/get allow - -",
+      "200 prompts/get hidden unknown_component -",
+      "403 prompts/get step-up insufficient_scope -",
+      "200 completion/complete allow - -",
+      // Not a preflight 403: a JSON-RPC error naming the scopes.
+      "200 completion/complete step-up insufficient_scope -",
+      "200 completion/complete hidden unknown_component -",
+    ]);
+    const list = out.events.find((e) => e.operation === "tools/list")!;
+    assert.deepEqual([list.shown, list.hidden], [1, 4]);
+  });
+
+  it("bearerAuth: 400, 401 (none, invalid), 403 step-up, 403 deny, 503, allow, and allow without a token", async () => {
+    const events: DecisionEvent[] = [];
+    const verifier = new StaticTokenVerifier({ tokens: TOKENS as never });
+    const down: TokenVerifier = {
+      verifyToken: () => Promise.reject(new VerifierUnavailableError("down")),
+    };
+    const onDecision = (e: DecisionEvent) => void events.push(e);
+    const base = { onDecision, onError: () => {} };
+    const strict = bearerAuth({ verifier, requiredScopes: ["admin"], ...base });
+    const open = bearerAuth({ verifier, ...base });
+    const optional = bearerAuth({ verifier, optional: true, ...base });
+    const unavailable = bearerAuth({ verifier: down, ...base });
+    const refusing = withBearerAuth(() => {
+      throw new AuthorizationError("no");
+    }, { verifier, ...base });
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const statusOf = (answer: unknown) =>
+      answer instanceof Response ? answer.status : "through";
+    const statuses = [
+      statusOf(await open(new Request(`${MCP_URL}?access_token=reader`))),
+      statusOf(await open(new Request(MCP_URL))),
+      statusOf(await open(new Request(MCP_URL, { headers: bearer("forged") }))),
+      statusOf(
+        await strict(new Request(MCP_URL, { headers: bearer("reader") })),
+      ),
+      statusOf(
+        await refusing(new Request(MCP_URL, { headers: bearer("reader") })),
+      ),
+      statusOf(
+        await unavailable(new Request(MCP_URL, { headers: bearer("reader") })),
+      ),
+      statusOf(await open(new Request(MCP_URL, { headers: bearer("reader") }))),
+      statusOf(await optional(new Request(MCP_URL))),
+    ];
+    assert.deepEqual(statuses, [
+      400,
+      401,
+      401,
+      403,
+      403,
+      503,
+      "through",
+      "through",
+    ]);
+    assert.deepEqual(lines(events), [
+      "http deny invalid_token 400",
+      "http deny no_token 401",
+      "http deny invalid_token 401",
+      "http step-up insufficient_scope 403",
+      "http deny opaque_denial 403",
+      "http unavailable unavailable 503",
+      "http allow - -",
+      "http allow no_token -",
+    ]);
+    assert.deepEqual(events[3]?.missingScopes, ["admin"]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 8. The demo's audit log, end to end: the demo's own handler, tokens its
+// development server mints with hostile client ids and subjects.
+
+/** What a token the demo accepts can carry (a 100 kB one is refused, 401). */
+const DEMO_HOSTILE = [...HOSTILE.slice(0, 5), "x".repeat(2000)];
+
+describe("attack: the demo's audit log", () => {
+  it("one printable, bounded JSON line per decision; no canary; hostile ids escaped or cut", async () => {
+    const audit: string[] = [];
+    const logs: string[] = [];
+    const demo = await createDemo({
+      origin: "http://127.0.0.1:8000",
+      warn: false,
+      audit: (line) => audit.push(line),
+    });
+    try {
+      const send = async (
+        body: unknown,
+        token: string | null,
+        headers: Record<string, string> = CANARY_HEADERS,
+      ) => {
+        const response = await demo.handler(
+          new Request(demo.mcpUrl, {
+            method: "POST",
+            headers: {
+              ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2025-06-18",
+              ...headers,
+            },
+            body: JSON.stringify(body),
+          }),
+        );
+        await response.text();
+        return response.status;
+      };
+      const statuses = await capturing(logs, async () => {
+        const answered: number[] = [];
+        for (const value of DEMO_HOSTILE) {
+          const token = await demo.dev!.mintAccessToken({
+            scopes: ["read", "write"],
+            clientId: value,
+            subject: value,
+          });
+          answered.push(
+            await send(
+              rpc("tools/call", {
+                name: "add_note",
+                arguments: { text: CANARY.argument },
+              }, value),
+              token,
+            ),
+          );
+        }
+        answered.push(await send(rpc("tools/list"), `forged.${CANARY.token}`));
+        answered.push(await send(rpc("tools/list"), null));
+        return answered;
+      });
+      assert.deepEqual(statuses, [...DEMO_HOSTILE.map(() => 200), 401, 401]);
+      // Each call: bearerAuth's line and the guard's; each refusal: one.
+      assert.equal(audit.length, DEMO_HOSTILE.length * 2 + 2);
+      for (const line of audit) {
+        assertSafeLine(line, 2048);
+        assert.match(line, /^\{"time":"\d{4}-\d\d-\d\dT[^"]+Z","operation":/);
+      }
+      assert.doesNotMatch(audit.join("\n"), ANY_CANARY);
+      assert.doesNotMatch(logs.join("\n"), ANY_CANARY);
+      // Short hostile values survive, escaped: the log still says who.
+      const first = JSON.parse(audit[0]!) as Json;
+      assert.equal(first.subject, HOSTILE[0]);
+      const long = JSON.parse(audit.at(-4)!) as Json;
+      assert.equal(long.subject, `${"x".repeat(256)}... (2000 characters)`);
+    } finally {
+      await demo.close();
+    }
   });
 });
