@@ -59,8 +59,8 @@ export function withoutCredentials(url: URL): string {
  * shows: C0 and C1 controls, DEL, the Unicode line and paragraph
  * separators, and the bidirectional controls.
  */
-// deno-lint-ignore no-control-regex
 const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
   /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Whether `text` holds none of the characters {@linkcode printable} escapes. */
