@@ -55,13 +55,40 @@ export interface DemoAppOptions {
   audit?: ((line: string) => void) | undefined;
 }
 
+/** The longest string an audit line prints of one field. */
+const MAX_FIELD = 256;
+
+/**
+ * What JSON leaves as it is but a terminal or a line-based log reader acts
+ * on: DEL and C1 controls, the line and paragraph separators, the
+ * bidirectional controls (JSON.stringify escapes C0 controls itself).
+ */
+const UNPRINTABLE =
+  /[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A long string cut, marked with how long it was. */
+function bounded(_key: string, value: unknown): unknown {
+  return typeof value === "string" && value.length > MAX_FIELD
+    ? `${value.slice(0, MAX_FIELD)}... (${value.length} characters)`
+    : value;
+}
+
 /**
  * A decision listener writing one JSON line per decision to `write`: the
  * time, then the event (which holds no token, argument or error message).
+ * Each line is printable and bounded whatever a client or a token issuer
+ * chose as ids: control characters are escaped, strings longer than 256
+ * characters cut.
  */
 export function auditLog(write: (line: string) => void): DecisionListener {
   return (event) =>
-    write(JSON.stringify({ time: new Date().toISOString(), ...event }));
+    write(
+      JSON.stringify({ time: new Date().toISOString(), ...event }, bounded)
+        .replace(
+          UNPRINTABLE,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        ),
+    );
 }
 
 /** The demo as a fetch handler, on any runtime. */

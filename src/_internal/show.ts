@@ -53,3 +53,29 @@ export function withoutCredentials(url: URL): string {
   masked.password = "";
   return masked.href;
 }
+
+/**
+ * Characters that can end a log line, drive a terminal or reorder what it
+ * shows: C0 and C1 controls, DEL, the Unicode line and paragraph
+ * separators, and the bidirectional controls.
+ */
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Whether `text` holds none of the characters {@linkcode printable} escapes. */
+export function isPrintable(text: string): boolean {
+  UNPRINTABLE.lastIndex = 0;
+  return !UNPRINTABLE.test(text);
+}
+
+/**
+ * `text` with each control, line separator and bidirectional control
+ * written as a `\uXXXX` escape: it prints as one line, as it reads.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    UNPRINTABLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -8,6 +8,7 @@
  */
 
 import { optionsObject } from "../_internal/options.ts";
+import { printable } from "../_internal/show.ts";
 import type { AccessToken } from "../core/context.ts";
 import { withBearerAuthAs } from "../http/bearer_auth.ts";
 import type { BearerAuthOptions, BearerHandler } from "../http/bearer_auth.ts";
@@ -24,14 +25,21 @@ export type McpAuthInfo = AccessToken & { resourceMetadataUrl?: string };
 /** Turns a verified token into the `authInfo` of an MCP SDK. */
 export type Stamp = (token: AccessToken) => McpAuthInfo;
 
-/** `name: message` of an error and of its cause: no stack, no other value. */
+/**
+ * `name: message` of an error and of its cause: no stack, no other value,
+ * and no character that could end the line or drive a terminal.
+ */
 function oneLine(error: unknown): string {
   if (!(error instanceof Error)) return "a thrown value that is not an Error";
   const cause = error.cause instanceof Error
     ? ` (cause: ${error.cause.name}: ${error.cause.message})`
     : "";
-  return `${error.name}: ${error.message}${cause}`;
+  const line = printable(`${error.name}: ${error.message}${cause}`);
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line;
 }
+
+/** The longest error text a warning prints: a verifier's message may be anything. */
+const MAX_LINE = 1000;
 
 /**
  * The adapters' default `onError`: one line per 503, without a stack, so

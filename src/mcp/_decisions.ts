@@ -12,6 +12,7 @@
  */
 
 import { isRecord } from "../_internal/options.ts";
+import { isPrintable } from "../_internal/show.ts";
 import type { AccessToken, ComponentKind } from "../core/context.ts";
 import type {
   DecisionDetails,
@@ -45,9 +46,19 @@ const LISTED: Readonly<Record<string, ComponentKind>> = Object.freeze({
   "resources/templates/list": "resourceTemplate",
 });
 
-/** A JSON-RPC id: a string or a number (JSON-RPC 2.0 §4). */
+/** The longest JSON-RPC id an event carries: the client chose it. */
+export const MAX_REQUEST_ID_LENGTH = 256;
+
+/**
+ * A JSON-RPC id (JSON-RPC 2.0 §4) as events carry it: a finite number, or a
+ * string of at most {@linkcode MAX_REQUEST_ID_LENGTH} printable characters.
+ * The client chose it: one that could split a log line, drive a terminal or
+ * fill a log is left out of the event (the client still gets it back).
+ */
 function requestIdOf(id: unknown): string | number | undefined {
-  return typeof id === "string" || (typeof id === "number" && isFinite(id))
+  if (typeof id === "number") return isFinite(id) ? id : undefined;
+  return typeof id === "string" && id.length <= MAX_REQUEST_ID_LENGTH &&
+      isPrintable(id)
     ? id
     : undefined;
 }

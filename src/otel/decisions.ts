@@ -29,7 +29,13 @@ import {
   optionsObject,
   show,
 } from "../_internal/options.ts";
-import type { DecisionEvent, DecisionListener } from "../core/decision.ts";
+import { reportSafely, swallow } from "../_internal/report.ts";
+import {
+  DECISION_OUTCOMES,
+  DECISION_REASONS,
+  type DecisionEvent,
+  type DecisionListener,
+} from "../core/decision.ts";
 
 /** The name of the one decision counter. */
 export const DECISION_METRIC = "mcp_authz.decisions";
@@ -180,7 +186,8 @@ export function decisionAttributes(event: DecisionEvent): Attributes {
 
 /**
  * The attributes a decision is counted under: outcome, reason and
- * operation, each from a fixed set (at most 5 × 8 × 11 series).
+ * operation, each from a fixed set (at most 6 × 9 × 12 series): a value
+ * outside it (an event a `redactDecision` rewrote) is counted as `_OTHER`.
  *
  * @param event A decision event.
  * @returns `mcp_authz.decision.outcome`, `.reason` (when any), `.operation`.
@@ -197,16 +204,39 @@ export function decisionAttributes(event: DecisionEvent): Attributes {
  * ```
  */
 export function metricAttributes(event: DecisionEvent): Attributes {
+  const outcome = known(event.outcome, OUTCOMES);
+  const operation = known(event.operation, OPERATIONS);
   return event.reason === undefined
     ? {
-      "mcp_authz.decision.outcome": event.outcome,
-      "mcp_authz.decision.operation": event.operation,
+      "mcp_authz.decision.outcome": outcome,
+      "mcp_authz.decision.operation": operation,
     }
     : {
-      "mcp_authz.decision.outcome": event.outcome,
-      "mcp_authz.decision.reason": event.reason,
-      "mcp_authz.decision.operation": event.operation,
+      "mcp_authz.decision.outcome": outcome,
+      "mcp_authz.decision.reason": known(event.reason, REASONS),
+      "mcp_authz.decision.operation": operation,
     };
+}
+
+const OUTCOMES: ReadonlySet<unknown> = new Set(DECISION_OUTCOMES);
+const REASONS: ReadonlySet<unknown> = new Set(DECISION_REASONS);
+const OPERATIONS: ReadonlySet<unknown> = new Set([
+  ...LISTS,
+  "http",
+  "authorize",
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "completion/complete",
+]);
+
+/**
+ * `value` when it is one of `values`, else `_OTHER` (the semantic
+ * conventions' value for one outside a known set): an event a
+ * `redactDecision` rewrote, or one handed over by hand, cannot add series.
+ */
+function known(value: unknown, values: ReadonlySet<unknown>): string {
+  return values.has(value) ? value as string : "_OTHER";
 }
 
 function readMeter(value: unknown): Meter {
@@ -271,13 +301,21 @@ export function otelDecisions(
   );
   return (event) => {
     const entry = isListEntry(event);
-    if (spans) {
-      const span = trace.getActiveSpan();
-      if (span !== undefined && span.isRecording()) {
-        span.addEvent(DECISION_SPAN_EVENT, decisionAttributes(event));
-        if (!entry) span.setAttributes(semconvAttributes(event));
-      }
-    }
-    if (!entry) counter.add(1, metricAttributes(event));
+    // Apart: a span that fails loses no count, and neither ever throws.
+    if (spans) reportSafely(record, event, entry);
+    if (!entry) reportSafely(count, counter, event);
   };
+}
+
+/** Adds `event` to the active span, when one is recording. */
+function record(event: DecisionEvent, entry: boolean): void {
+  const span = trace.getActiveSpan();
+  if (span === undefined || !span.isRecording()) return;
+  swallow(span.addEvent(DECISION_SPAN_EVENT, decisionAttributes(event)));
+  if (!entry) swallow(span.setAttributes(semconvAttributes(event)));
+}
+
+/** Counts `event`; what a meter answers (even a rejected promise) is dropped. */
+function count(counter: Counter, event: DecisionEvent): unknown {
+  return counter.add(1, metricAttributes(event));
 }

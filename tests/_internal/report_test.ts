@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { reportSafely } from "../../src/_internal/report.ts";
+import vm from "node:vm";
+import { reportSafely, swallow } from "../../src/_internal/report.ts";
 
 describe("reportSafely()", () => {
   it("calls the reporter with the arguments, without a receiver", () => {
@@ -46,5 +47,23 @@ describe("reportSafely()", () => {
         throw new Error("hostile");
       },
     }));
+  });
+
+  it("handles the rejection of another realm's promise, a subclass whose catch throws, and a thenable", async () => {
+    class Sneaky<T> extends Promise<T> {
+      override catch(): never {
+        throw new Error("no catch here");
+      }
+    }
+    reportSafely(() => vm.runInNewContext("Promise.reject(new Error('x'))"));
+    reportSafely(() => Sneaky.reject(new Error("subclass")));
+    reportSafely(() => ({
+      then: (_: unknown, reject: (e: unknown) => void) => reject("thenable"),
+    }));
+    swallow(Promise.reject(new Error("swallowed")));
+    swallow(undefined);
+    swallow(42);
+    // Unhandled, any of them would fail this test (and end a Node process).
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 });

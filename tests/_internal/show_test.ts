@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { show } from "../../src/_internal/show.ts";
+import { isPrintable, printable, show } from "../../src/_internal/show.ts";
 
 describe("show()", () => {
   const cases: [string, unknown, string][] = [
@@ -58,5 +58,24 @@ describe("show() on awkward values", () => {
       },
     });
     assert.equal(show(hostile), "an object");
+  });
+});
+
+describe("printable() and isPrintable()", () => {
+  it("escapes controls, line separators and bidirectional controls, nothing else", () => {
+    assert.equal(
+      printable("a\r\nb\u001b[2J\u009b\u2028\u202e\u2066é ✓"),
+      "a\\u000d\\u000ab\\u001b[2J\\u009b\\u2028\\u202e\\u2066é ✓",
+    );
+    assert.equal(printable("plain text: 1/2"), "plain text: 1/2");
+  });
+
+  it("tells a printable string from one that is not, every time (no regex state)", () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(isPrintable("req-1 é ✓"), true);
+      assert.equal(isPrintable("a\nb"), false);
+      assert.equal(isPrintable("a\u0085"), false);
+      assert.equal(isPrintable("\u2029"), false);
+    }
   });
 });
