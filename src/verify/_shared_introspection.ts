@@ -35,6 +35,8 @@ interface Answer {
   readonly response: Record<string, unknown>;
   /** Until when it may be reused (ms since the epoch); `undefined`: never. */
   readonly until: number | undefined;
+  /** When the server was asked (ms since the epoch, the asker's clock). */
+  readonly askedAt: number;
 }
 
 /** What the verifier's shared path is given for one token. */
@@ -189,8 +191,14 @@ export class SharedIntrospection {
    */
   async verify(lookup: SharedLookup): Promise<Verified> {
     const answer = await this.#resolve(lookup.token, async () => {
+      // Read before asking: the answer is no older than this.
+      const askedAt = this.#now();
       const response = await lookup.ask();
-      return { response, until: this.#shareUntil(response, lookup.check) };
+      return {
+        response,
+        until: this.#shareUntil(response, lookup.check),
+        askedAt,
+      };
     });
     let verified: Verified;
     try {
@@ -249,11 +257,12 @@ export class SharedIntrospection {
     try {
       const hit = await this.#read(keys, key);
       if (hit !== undefined) return hit;
-      // Bounded in real time, whatever the injected clock does: a lease
-      // holder that vanished is replaced after its lease, at the latest.
-      let waited = 0;
+      // Bounded in real time (a monotonic clock, whatever the injected one
+      // does, and the store's own latency counted): a lease holder that
+      // vanished is replaced after its lease, at the latest.
+      const deadline = performance.now() + 2 * this.#leaseMs;
       let delay = FIRST_POLL_MS;
-      while (waited < 2 * this.#leaseMs) {
+      while (performance.now() < deadline) {
         const won = await bounded(
           () => this.#store.add(lease, "1", this.#now() + this.#leaseMs),
         );
@@ -269,13 +278,14 @@ export class SharedIntrospection {
         }
         if (won !== false) throw new TypeError("add answered no boolean");
         await sleep(delay);
-        waited += delay;
         delay = Math.min(delay * 2, MAX_POLL_MS);
         const answer = await this.#read(keys, key);
         if (answer !== undefined) return answer;
       }
     } catch (error) {
-      if (error instanceof AskFailed) throw error.cause;
+      // A brand check, not `instanceof`: a store may throw a Proxy whose
+      // traps throw, and that must be bypassed like any other failure.
+      if (AskFailed.is(error)) throw error.cause;
       // The store failed: ask directly, as without a shared cache.
       reportSafely(this.#onError, error);
     }
@@ -297,7 +307,7 @@ export class SharedIntrospection {
       }
       const until = answer.until;
       if (until !== undefined && until > this.#now()) {
-        const sealed = await seal(keys, key, answer.response, until);
+        const sealed = await seal(keys, key, answer, until);
         await this.#quietly(() => this.#store.set(key, sealed, until));
       }
       return answer;
@@ -316,24 +326,40 @@ export class SharedIntrospection {
     }
   }
 
-  /** A live, authentic entry, or `undefined` (absent, expired, forged). */
+  /**
+   * A live, authentic entry, or `undefined` (absent, expired, forged). Live
+   * for this verifier: within what the asker allowed (`until`) and within
+   * this verifier's own `cache.maxAgeMs` of when it was asked, so an
+   * instance configured for longer never stretches this one's revocation
+   * window.
+   */
   async #read(keys: Keys, key: string): Promise<Answer | undefined> {
     const value: unknown = await bounded(() => this.#store.get(key));
     if (typeof value !== "string") return undefined;
     const answer = await open(keys, key, value);
-    if (answer === undefined || !(answer.until! > this.#now())) {
-      return undefined;
-    }
-    return answer;
+    if (answer === undefined) return undefined;
+    const now = this.#now();
+    const until = Math.min(
+      answer.until!,
+      answer.askedAt + this.#cache.maxAgeMs,
+    );
+    if (!(until > now)) return undefined;
+    return { ...answer, until };
   }
 }
 
 /** Wraps what `ask` threw, so the store's own failures stay apart. */
 class AskFailed extends Error {
   override readonly cause: unknown;
+  readonly #brand = true;
   constructor(cause: unknown) {
     super("Introspection failed", { cause });
     this.cause = cause;
+  }
+  /** Whether `value` is one, without touching a Proxy's traps. */
+  static is(value: unknown): value is AskFailed {
+    return (typeof value === "object" && value !== null) &&
+      #brand in value;
   }
 }
 
@@ -371,11 +397,11 @@ async function deriveKeys(secret: Uint8Array, scope: string): Promise<Keys> {
 async function seal(
   keys: Keys,
   key: string,
-  response: Record<string, unknown>,
+  { response, askedAt }: Answer,
   until: number,
 ): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plain = utf8(JSON.stringify({ u: until, r: response }));
+  const plain = utf8(JSON.stringify({ u: until, a: askedAt, r: response }));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt(
       // The entry's key is authenticated too: an entry moved to another
@@ -424,14 +450,15 @@ async function open(
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { u, r } = parsed as { u?: unknown; r?: unknown };
+  const { u, a, r } = parsed as { u?: unknown; a?: unknown; r?: unknown };
   if (
     typeof u !== "number" || !Number.isFinite(u) ||
+    typeof a !== "number" || !Number.isFinite(a) ||
     typeof r !== "object" || r === null || Array.isArray(r)
   ) {
-    return undefined;
+    return undefined; // an entry without `a` is from an older version
   }
-  return { response: r as Record<string, unknown>, until: u };
+  return { response: r as Record<string, unknown>, until: u, askedAt: a };
 }
 
 function bounded<T>(operation: () => Promise<T>): Promise<T> {
