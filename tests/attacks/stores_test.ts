@@ -12,6 +12,7 @@
 //
 // A regression suite: the cases that passed stay.
 import { after, describe, it } from "node:test";
+import type { Miniflare } from "miniflare";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { base64url, SignJWT } from "jose";
@@ -1384,6 +1385,49 @@ describe("DPoP through withBearerAuth: what the caller sees of a broken store", 
     assert.equal(target.admitted, 0);
   });
 
+  for (
+    const hint of [Number.NaN, -1, 1e300, 1.5, Number.POSITIVE_INFINITY, "60"]
+  ) {
+    it(`a store's unavailability with a retryAfter of ${String(hint)} gives a sane Retry-After`, async () => {
+      const client = await dpopClient();
+      const store: ReplayStore = {
+        checkAndStore: () =>
+          Promise.reject(
+            new VerifierUnavailableError("down", {
+              retryAfter: hint as number,
+            }),
+          ),
+      };
+      const seen = await send(instance(client, store), await client.proof());
+      assert.equal(seen.status, 503);
+      const seconds = Number(seen.retryAfter);
+      assert.match(seen.retryAfter ?? "", /^[0-9]+$/);
+      assert.ok(seconds >= 0 && seconds <= 3600, seen.retryAfter ?? "");
+    });
+  }
+
+  it("the sharedCache secret is copied: changing the caller's bytes later changes nothing", async () => {
+    const time = clock();
+    const server = authorizationServer(() => active(time.ms));
+    const store = new MemoryCacheStore({ now: time.now });
+    const secret = SECRET.slice();
+    const first = new IntrospectionVerifier({
+      endpoint: AS,
+      clientId: "mcp-server",
+      clientSecret: "client-secret",
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      fetch: server.fetch,
+      now: time.now,
+      sharedCache: { store, secret },
+    });
+    secret.fill(0);
+    await first.verifyToken(TOKEN);
+    // A verifier with the original secret reads what the first shared.
+    await verifier(server, store, { now: time.now }).verifyToken(TOKEN);
+    assert.equal(server.calls(TOKEN), 1);
+  });
+
   it("an AccessToken of a verifier over a broken shared store is the server's, whole", async () => {
     const server = authorizationServer(() => active(Date.now()));
     const broken: CacheStore = {
@@ -1423,4 +1467,202 @@ describe("DPoP through withBearerAuth: what the caller sees of a broken store", 
     );
     assert.equal(response.status, 401);
   });
+});
+
+// ------------------------------------ DurableObjectStore on real workerd
+
+// Bundling the Worker needs Deno (`deno bundle`), so these run on Deno only.
+const doSkip: false | string = typeof Deno === "undefined" &&
+  "needs Deno to bundle the Worker (deno bundle)";
+
+let workerd: Promise<Miniflare> | undefined;
+after(async () => {
+  if (workerd !== undefined) await (await workerd).dispose();
+});
+
+/** tests/stores/_do_worker.ts in Miniflare: the real StoreObject and client. */
+function worker(): Promise<Miniflare> {
+  workerd ??= (async () => {
+    const entry = decodeURIComponent(
+      new URL("../stores/_do_worker.ts", import.meta.url).pathname,
+    );
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--quiet", "--platform", "browser", entry],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(
+        `deno bundle failed: ${new TextDecoder().decode(stderr)}`,
+      );
+    }
+    const { Miniflare } = await import("miniflare");
+    const object = (className: string) => ({ className, useSQLite: true });
+    const mf = new Miniflare({
+      modules: true,
+      script: new TextDecoder().decode(stdout),
+      compatibilityDate: "2026-07-01",
+      durableObjects: {
+        STORE: object("InspectableStore"),
+        HANGING: object("HangingObject"),
+        GARBAGE: object("GarbageObject"),
+        FAILING: object("FailingObject"),
+        SWITCHED: object("SwitchedStore"),
+      },
+      bindings: { JKT: "unused", TOKEN: "unused" },
+    });
+    await mf.ready;
+    return mf;
+  })();
+  return workerd;
+}
+
+/** A store whose every call is a new DurableObjectStore inside the Worker. */
+function objectStore(
+  prefix: string,
+  options: { shards?: number; binding?: string } = {},
+): ReplayStore & CacheStore {
+  const call = async (method: string, args: unknown[]) => {
+    const mf = await worker();
+    const response = await mf.dispatchFetch("https://worker.test/op", {
+      method: "POST",
+      body: JSON.stringify({
+        binding: options.binding ?? "STORE",
+        prefix,
+        shards: options.shards,
+        method,
+        args,
+      }),
+    });
+    const answer = await response.json() as { result?: unknown; code?: string };
+    if (answer.code !== undefined) {
+      throw new VerifierUnavailableError(`${answer.code} in the Worker`);
+    }
+    return answer.result;
+  };
+  return {
+    checkAndStore: (key, at) => call("checkAndStore", [key, at]) as never,
+    get: async (key) => ((await call("get", [key])) ?? undefined) as never,
+    set: async (key, value, at) => void await call("set", [key, value, at]),
+    add: (key, value, at) => call("add", [key, value, at]) as never,
+    delete: async (key) => void await call("delete", [key]),
+  };
+}
+
+describe("DurableObjectStore in workerd under attack", () => {
+  it(
+    "32 concurrent checkAndStore of one proof key, each from its own client: exactly one true",
+    { skip: doSkip },
+    async () => {
+      const prefix = `race-${crypto.randomUUID()}`;
+      for (const shards of [1, 4]) {
+        const stores = [0, 1].map(() => objectStore(prefix, { shards }));
+        const expiresAt = Date.now() + 60_000;
+        const key = `jkt.jti-${shards}`;
+        const answers = await Promise.all(
+          Array.from(
+            { length: 32 },
+            (_, i) => stores[i % 2]!.checkAndStore(key, expiresAt),
+          ),
+        );
+        assert.equal(answers.filter((answer) => answer === true).length, 1);
+        assert.equal(answers.filter((answer) => answer === false).length, 31);
+      }
+    },
+  );
+
+  it(
+    "prefixes with '/', ':' or '*' name their own objects: none shares another's",
+    { skip: doSkip },
+    async () => {
+      const base = `p${crypto.randomUUID().slice(0, 8)}`;
+      const prefixes = [
+        base,
+        `${base}/0`,
+        `${base}/0/0`,
+        `${base}:`,
+        `${base}*`,
+      ];
+      const expiresAt = Date.now() + 60_000;
+      for (const prefix of prefixes) {
+        assert.equal(
+          await objectStore(prefix).checkAndStore("k", expiresAt),
+          true,
+          prefix,
+        );
+      }
+      for (const prefix of prefixes) {
+        assert.equal(
+          await objectStore(prefix).checkAndStore("k", expiresAt),
+          false,
+          prefix,
+        );
+      }
+    },
+  );
+
+  it(
+    "sharedCache over real Durable Objects: another audience refuses, planted values grant nothing",
+    { skip: doSkip },
+    async () => {
+      const server = authorizationServer((token) =>
+        token === TOKEN ? active(Date.now()) : { active: false }
+      );
+      const prefix = `shared-${crypto.randomUUID()}`;
+      const recorded = recording();
+      const remote = objectStore(prefix);
+      const spy: CacheStore = {
+        get: (key) => (recorded.keys.add(key), remote.get(key)),
+        set: (
+          key,
+          value,
+          at,
+        ) => (recorded.keys.add(key), remote.set(key, value, at)),
+        add: (
+          key,
+          value,
+          at,
+        ) => (recorded.keys.add(key), remote.add(key, value, at)),
+        delete: (key) => (recorded.keys.add(key), remote.delete(key)),
+      };
+      assert.equal((await through(verifier(server, spy), TOKEN)).status, 200);
+      const other = verifier(server, remote, { audience: OTHER_AUDIENCE });
+      assert.equal((await through(other, TOKEN)).status, 401);
+      assert.equal(server.calls(TOKEN), 1);
+      // Whatever is written at the answer's key, the server is asked again.
+      const [key] = [...recorded.keys].filter((k) => !k.endsWith(".lease"));
+      server.answer = () => ({ active: false });
+      for (
+        const planted of [
+          JSON.stringify({ u: Date.now() + 60_000, r: active(Date.now()) }),
+          "x".repeat(100_000),
+          "",
+        ]
+      ) {
+        await remote.set(key!, planted, Date.now() + 60_000);
+        await assert.rejects(
+          verifier(server, remote, { cache: { maxEntries: 0 } }).verifyToken(
+            TOKEN,
+          ),
+          InvalidTokenError,
+        );
+      }
+    },
+  );
+
+  for (const binding of ["HANGING", "GARBAGE", "FAILING"]) {
+    it(
+      `sharedCache over an object that is ${binding.toLowerCase()}: bypassed, the server's answer`,
+      { skip: doSkip },
+      async () => {
+        const server = authorizationServer(() => active(Date.now()));
+        const broken = objectStore(`broken-${crypto.randomUUID()}`, {
+          binding,
+        });
+        const response = await through(verifier(server, broken), TOKEN);
+        assert.equal(response.status, 200);
+        assert.equal(server.calls(TOKEN), 1);
+      },
+    );
+  }
 });
