@@ -28,16 +28,14 @@ import { InvalidTokenError } from "../errors.ts";
 import type { Verified } from "./_introspection_response.ts";
 import type { CacheStore, SharedCacheOptions } from "./cache_store.ts";
 import type { TokenCache } from "./token_cache.ts";
-
-/** What the lease holder learned. */
-interface Answer {
-  /** The introspection response. */
-  readonly response: Record<string, unknown>;
-  /** Until when it may be reused (ms since the epoch); `undefined`: never. */
-  readonly until: number | undefined;
-  /** When the server was asked (ms since the epoch, the asker's clock). */
-  readonly askedAt: number;
-}
+import {
+  type Answer,
+  deriveKeys,
+  type Keys,
+  open,
+  seal,
+  utf8,
+} from "./_sealed_answer.ts";
 
 /** What the verifier's shared path is given for one token. */
 export interface SharedLookup {
@@ -63,13 +61,10 @@ export interface SharedContext {
   readonly now: () => number;
 }
 
-const VERSION = "mcp-authz shared introspection v1";
 // A custom store without its own timeout must not hang a request.
 const STORE_TIMEOUT_MS = 1_000;
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 100;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const MIN_SECRET_BYTES = 32;
 const OPTION_NAMES: readonly (keyof SharedCacheOptions)[] = [
   "store",
@@ -77,10 +72,6 @@ const OPTION_NAMES: readonly (keyof SharedCacheOptions)[] = [
   "onError",
 ];
 const STORE_METHODS = ["get", "set", "add", "delete"] as const;
-// Functions, not module-level instances: a bundle that imports this file
-// without using it (the core alone) keeps no top-level code of it.
-const utf8 = (text: string): Uint8Array<ArrayBuffer> =>
-  new TextEncoder().encode(text);
 
 /**
  * Reads `sharedCache`: the shared path of the verifier, or `undefined` when
@@ -140,11 +131,6 @@ export function sharedCacheOption(
     context.cache,
     context,
   );
-}
-
-interface Keys {
-  readonly index: CryptoKey;
-  readonly seal: CryptoKey;
 }
 
 /** One verifier's view of the shared answers. */
@@ -361,104 +347,6 @@ class AskFailed extends Error {
     return (typeof value === "object" && value !== null) &&
       #brand in value;
   }
-}
-
-async function deriveKeys(secret: Uint8Array, scope: string): Promise<Keys> {
-  const base = await crypto.subtle.importKey(
-    "raw",
-    secret as Uint8Array<ArrayBuffer>,
-    "HKDF",
-    false,
-    ["deriveKey"],
-  );
-  const derive = (
-    purpose: string,
-    algorithm: HmacImportParams | AesKeyAlgorithm,
-  ) =>
-    crypto.subtle.deriveKey(
-      {
-        name: "HKDF",
-        hash: "SHA-256",
-        salt: utf8(VERSION),
-        info: utf8(`${purpose}\n${scope}`),
-      },
-      base,
-      algorithm,
-      false,
-      purpose === "index" ? ["sign"] : ["encrypt", "decrypt"],
-    );
-  const [index, sealKey] = await Promise.all([
-    derive("index", { name: "HMAC", hash: "SHA-256", length: 256 }),
-    derive("seal", { name: "AES-GCM", length: 256 }),
-  ]);
-  return { index, seal: sealKey };
-}
-
-async function seal(
-  keys: Keys,
-  key: string,
-  { response, askedAt }: Answer,
-  until: number,
-): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plain = utf8(JSON.stringify({ u: until, a: askedAt, r: response }));
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      // The entry's key is authenticated too: an entry moved to another
-      // token's key does not open.
-      { name: "AES-GCM", iv, additionalData: utf8(key) },
-      keys.seal,
-      plain,
-    ),
-  );
-  const out = new Uint8Array(IV_BYTES + sealed.byteLength);
-  out.set(iv);
-  out.set(sealed, IV_BYTES);
-  return base64url.encode(out);
-}
-
-async function open(
-  keys: Keys,
-  key: string,
-  value: string,
-): Promise<Answer | undefined> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = base64url.decode(value) as Uint8Array<ArrayBuffer>;
-  } catch {
-    return undefined;
-  }
-  if (bytes.byteLength < IV_BYTES + TAG_BYTES) return undefined;
-  let plain: ArrayBuffer;
-  try {
-    plain = await crypto.subtle.decrypt(
-      {
-        name: "AES-GCM",
-        iv: bytes.subarray(0, IV_BYTES),
-        additionalData: utf8(key),
-      },
-      keys.seal,
-      bytes.subarray(IV_BYTES),
-    );
-  } catch {
-    return undefined; // forged, or sealed under another secret
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(plain));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { u, a, r } = parsed as { u?: unknown; a?: unknown; r?: unknown };
-  if (
-    typeof u !== "number" || !Number.isFinite(u) ||
-    typeof a !== "number" || !Number.isFinite(a) ||
-    typeof r !== "object" || r === null || Array.isArray(r)
-  ) {
-    return undefined; // an entry without `a` is from an older version
-  }
-  return { response: r as Record<string, unknown>, until: u, askedAt: a };
 }
 
 function bounded<T>(operation: () => Promise<T>): Promise<T> {

@@ -68,11 +68,13 @@ function authorizationServer(
   const counts = new Map<string, number>();
   const server: Server = {
     answer,
-    fetch: async (_input, init) => {
+    fetch: (_input, init) => {
       const token = new URLSearchParams(String(init?.body)).get("token") ?? "";
       counts.set(token, (counts.get(token) ?? 0) + 1);
       const said = server.answer(token);
-      return said instanceof Response ? said : Response.json(said);
+      return Promise.resolve(
+        said instanceof Response ? said : Response.json(said),
+      );
     },
     calls: (token) =>
       token === undefined
