@@ -107,7 +107,20 @@ export async function guarded<T>(
       () => unavailable(owner, `timed out after ${timeoutMs} ms`),
     );
   } catch (error) {
-    if (error instanceof VerifierUnavailableError) throw error;
+    if (isUnavailable(error)) throw error;
     throw unavailable(owner, "unavailable", error);
+  }
+}
+
+/**
+ * Whether a client threw a `VerifierUnavailableError` already (the deadline
+ * does). A thrown Proxy whose traps throw is not one, and must not escape
+ * the store as its own error.
+ */
+function isUnavailable(error: unknown): boolean {
+  try {
+    return error instanceof VerifierUnavailableError;
+  } catch {
+    return false;
   }
 }

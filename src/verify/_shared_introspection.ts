@@ -28,14 +28,14 @@ import { InvalidTokenError } from "../errors.ts";
 import type { Verified } from "./_introspection_response.ts";
 import type { CacheStore, SharedCacheOptions } from "./cache_store.ts";
 import type { TokenCache } from "./token_cache.ts";
-
-/** What the lease holder learned. */
-interface Answer {
-  /** The introspection response. */
-  readonly response: Record<string, unknown>;
-  /** Until when it may be reused (ms since the epoch); `undefined`: never. */
-  readonly until: number | undefined;
-}
+import {
+  type Answer,
+  deriveKeys,
+  type Keys,
+  open,
+  seal,
+  utf8,
+} from "./_sealed_answer.ts";
 
 /** What the verifier's shared path is given for one token. */
 export interface SharedLookup {
@@ -61,13 +61,10 @@ export interface SharedContext {
   readonly now: () => number;
 }
 
-const VERSION = "mcp-authz shared introspection v1";
 // A custom store without its own timeout must not hang a request.
 const STORE_TIMEOUT_MS = 1_000;
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 100;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const MIN_SECRET_BYTES = 32;
 const OPTION_NAMES: readonly (keyof SharedCacheOptions)[] = [
   "store",
@@ -75,10 +72,6 @@ const OPTION_NAMES: readonly (keyof SharedCacheOptions)[] = [
   "onError",
 ];
 const STORE_METHODS = ["get", "set", "add", "delete"] as const;
-// Functions, not module-level instances: a bundle that imports this file
-// without using it (the core alone) keeps no top-level code of it.
-const utf8 = (text: string): Uint8Array<ArrayBuffer> =>
-  new TextEncoder().encode(text);
 
 /**
  * Reads `sharedCache`: the shared path of the verifier, or `undefined` when
@@ -140,11 +133,6 @@ export function sharedCacheOption(
   );
 }
 
-interface Keys {
-  readonly index: CryptoKey;
-  readonly seal: CryptoKey;
-}
-
 /** One verifier's view of the shared answers. */
 export class SharedIntrospection {
   readonly #store: CacheStore;
@@ -189,8 +177,14 @@ export class SharedIntrospection {
    */
   async verify(lookup: SharedLookup): Promise<Verified> {
     const answer = await this.#resolve(lookup.token, async () => {
+      // Read before asking: the answer is no older than this.
+      const askedAt = this.#now();
       const response = await lookup.ask();
-      return { response, until: this.#shareUntil(response, lookup.check) };
+      return {
+        response,
+        until: this.#shareUntil(response, lookup.check),
+        askedAt,
+      };
     });
     let verified: Verified;
     try {
@@ -249,11 +243,12 @@ export class SharedIntrospection {
     try {
       const hit = await this.#read(keys, key);
       if (hit !== undefined) return hit;
-      // Bounded in real time, whatever the injected clock does: a lease
-      // holder that vanished is replaced after its lease, at the latest.
-      let waited = 0;
+      // Bounded in real time (a monotonic clock, whatever the injected one
+      // does, and the store's own latency counted): a lease holder that
+      // vanished is replaced after its lease, at the latest.
+      const deadline = performance.now() + 2 * this.#leaseMs;
       let delay = FIRST_POLL_MS;
-      while (waited < 2 * this.#leaseMs) {
+      while (performance.now() < deadline) {
         const won = await bounded(
           () => this.#store.add(lease, "1", this.#now() + this.#leaseMs),
         );
@@ -269,13 +264,14 @@ export class SharedIntrospection {
         }
         if (won !== false) throw new TypeError("add answered no boolean");
         await sleep(delay);
-        waited += delay;
         delay = Math.min(delay * 2, MAX_POLL_MS);
         const answer = await this.#read(keys, key);
         if (answer !== undefined) return answer;
       }
     } catch (error) {
-      if (error instanceof AskFailed) throw error.cause;
+      // A brand check, not `instanceof`: a store may throw a Proxy whose
+      // traps throw, and that must be bypassed like any other failure.
+      if (AskFailed.is(error)) throw error.cause;
       // The store failed: ask directly, as without a shared cache.
       reportSafely(this.#onError, error);
     }
@@ -297,7 +293,7 @@ export class SharedIntrospection {
       }
       const until = answer.until;
       if (until !== undefined && until > this.#now()) {
-        const sealed = await seal(keys, key, answer.response, until);
+        const sealed = await seal(keys, key, answer, until);
         await this.#quietly(() => this.#store.set(key, sealed, until));
       }
       return answer;
@@ -316,122 +312,41 @@ export class SharedIntrospection {
     }
   }
 
-  /** A live, authentic entry, or `undefined` (absent, expired, forged). */
+  /**
+   * A live, authentic entry, or `undefined` (absent, expired, forged). Live
+   * for this verifier: within what the asker allowed (`until`) and within
+   * this verifier's own `cache.maxAgeMs` of when it was asked, so an
+   * instance configured for longer never stretches this one's revocation
+   * window.
+   */
   async #read(keys: Keys, key: string): Promise<Answer | undefined> {
     const value: unknown = await bounded(() => this.#store.get(key));
     if (typeof value !== "string") return undefined;
     const answer = await open(keys, key, value);
-    if (answer === undefined || !(answer.until! > this.#now())) {
-      return undefined;
-    }
-    return answer;
+    if (answer === undefined) return undefined;
+    const now = this.#now();
+    const until = Math.min(
+      answer.until!,
+      answer.askedAt + this.#cache.maxAgeMs,
+    );
+    if (!(until > now)) return undefined;
+    return { ...answer, until };
   }
 }
 
 /** Wraps what `ask` threw, so the store's own failures stay apart. */
 class AskFailed extends Error {
   override readonly cause: unknown;
+  readonly #brand = true;
   constructor(cause: unknown) {
     super("Introspection failed", { cause });
     this.cause = cause;
   }
-}
-
-async function deriveKeys(secret: Uint8Array, scope: string): Promise<Keys> {
-  const base = await crypto.subtle.importKey(
-    "raw",
-    secret as Uint8Array<ArrayBuffer>,
-    "HKDF",
-    false,
-    ["deriveKey"],
-  );
-  const derive = (
-    purpose: string,
-    algorithm: HmacImportParams | AesKeyAlgorithm,
-  ) =>
-    crypto.subtle.deriveKey(
-      {
-        name: "HKDF",
-        hash: "SHA-256",
-        salt: utf8(VERSION),
-        info: utf8(`${purpose}\n${scope}`),
-      },
-      base,
-      algorithm,
-      false,
-      purpose === "index" ? ["sign"] : ["encrypt", "decrypt"],
-    );
-  const [index, sealKey] = await Promise.all([
-    derive("index", { name: "HMAC", hash: "SHA-256", length: 256 }),
-    derive("seal", { name: "AES-GCM", length: 256 }),
-  ]);
-  return { index, seal: sealKey };
-}
-
-async function seal(
-  keys: Keys,
-  key: string,
-  response: Record<string, unknown>,
-  until: number,
-): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plain = utf8(JSON.stringify({ u: until, r: response }));
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      // The entry's key is authenticated too: an entry moved to another
-      // token's key does not open.
-      { name: "AES-GCM", iv, additionalData: utf8(key) },
-      keys.seal,
-      plain,
-    ),
-  );
-  const out = new Uint8Array(IV_BYTES + sealed.byteLength);
-  out.set(iv);
-  out.set(sealed, IV_BYTES);
-  return base64url.encode(out);
-}
-
-async function open(
-  keys: Keys,
-  key: string,
-  value: string,
-): Promise<Answer | undefined> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = base64url.decode(value) as Uint8Array<ArrayBuffer>;
-  } catch {
-    return undefined;
+  /** Whether `value` is one, without touching a Proxy's traps. */
+  static is(value: unknown): value is AskFailed {
+    return (typeof value === "object" && value !== null) &&
+      #brand in value;
   }
-  if (bytes.byteLength < IV_BYTES + TAG_BYTES) return undefined;
-  let plain: ArrayBuffer;
-  try {
-    plain = await crypto.subtle.decrypt(
-      {
-        name: "AES-GCM",
-        iv: bytes.subarray(0, IV_BYTES),
-        additionalData: utf8(key),
-      },
-      keys.seal,
-      bytes.subarray(IV_BYTES),
-    );
-  } catch {
-    return undefined; // forged, or sealed under another secret
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(plain));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { u, r } = parsed as { u?: unknown; r?: unknown };
-  if (
-    typeof u !== "number" || !Number.isFinite(u) ||
-    typeof r !== "object" || r === null || Array.isArray(r)
-  ) {
-    return undefined;
-  }
-  return { response: r as Record<string, unknown>, until: u };
 }
 
 function bounded<T>(operation: () => Promise<T>): Promise<T> {

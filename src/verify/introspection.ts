@@ -117,7 +117,8 @@ export interface IntrospectionVerifierOptions {
    * Introspection answers shared by every instance behind one store
    * (opt-in): the first instance to see a token asks, the others reuse its
    * answer, each with its own checks, never past the token's `exp` or
-   * `cache.maxAgeMs` after it was asked; rejections are shared for
+   * this verifier's `cache.maxAgeMs` after it was asked (nor the asker's);
+   * rejections are shared for
    * `cache.negativeTtlMs`. A failing store is bypassed (the endpoint is
    * asked). Needs the cache on (`cache.maxEntries: 0` keeps no local copy).
    * What is stored is sealed (AES-GCM) and indexed by an HMAC of the token.

@@ -768,3 +768,304 @@ describe("IntrospectionVerifier sharedCache over Redis", () => {
     }
   });
 });
+
+// ------------------------------------------------------------ attacks
+// The stores attack suite's cases on the real redis-server (the rest are in
+// tests/attacks/stores_test.ts): values planted or corrupted by whoever can
+// write to Redis, verifiers of different audiences sharing one prefix, a
+// lease that never frees, what the keys hold.
+
+/** A RedisStore that also tells the keys the verifier gave it. */
+function keyRecorder(store: RedisStore): {
+  store: RedisStore;
+  keys: Set<string>;
+} {
+  const keys = new Set<string>();
+  const spy = Object.create(store) as RedisStore;
+  for (const method of ["get", "set", "add", "delete"] as const) {
+    const original = store[method].bind(store) as (
+      key: string,
+      ...rest: unknown[]
+    ) => Promise<unknown>;
+    Object.defineProperty(spy, method, {
+      value: (key: string, ...rest: unknown[]) => {
+        keys.add(key);
+        return original(key, ...rest);
+      },
+    });
+  }
+  return { store: spy, keys };
+}
+
+/** The Redis name of a key the verifier gave the store. */
+async function redisName(prefix: string, key: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
+  );
+  return `${prefix}:cache:${base64url.encode(digest)}`;
+}
+
+describe("attacks: shared state in a real Redis", () => {
+  const opened: { close(): Promise<void> }[] = [];
+  after(async () => {
+    for (const store of opened) await store.close();
+  });
+  async function store(prefix: string, kind: Kind = "node-redis") {
+    const made = await openStore(kind, { prefix });
+    opened.push(made);
+    return made.store;
+  }
+
+  it(
+    "verifiers of two audiences behind one prefix and secret never serve each other's answers",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const endpoint = await introspectionEndpoint(activeAnswer, 30);
+      try {
+        const ours = sharedVerifier(endpoint.url, await store(prefix));
+        const theirs = sharedVerifier(
+          endpoint.url,
+          await store(prefix, "ioredis"),
+          { audience: "https://other.example.com/mcp" },
+        );
+        const results = await Promise.allSettled(
+          Array.from(
+            { length: 20 },
+            (_, i) => (i % 2 === 0 ? ours : theirs).verifyToken("good-aud"),
+          ),
+        );
+        for (const [i, result] of results.entries()) {
+          if (i % 2 === 0) {
+            assert.equal(result.status, "fulfilled");
+          } else {
+            assert.equal(result.status, "rejected");
+            assert.ok(
+              (result as PromiseRejectedResult).reason instanceof
+                InvalidTokenError,
+            );
+          }
+        }
+        assert.equal(endpoint.calls("good-aud"), 1);
+      } finally {
+        await endpoint.close();
+      }
+    },
+  );
+
+  it(
+    "a value planted at the answer's key (widened JSON, another token's entry, a list) is never believed",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const inspector = await admin();
+      const revoked = new Set<string>();
+      const endpoint = await introspectionEndpoint((token) =>
+        revoked.has(token) ? { active: false } : activeAnswer(token)
+      );
+      try {
+        const recorded = keyRecorder(await store(prefix));
+        await sharedVerifier(endpoint.url, recorded.store).verifyToken(
+          "good-admin",
+        );
+        const [adminKey] = [...recorded.keys].filter((key) =>
+          !key.endsWith(".lease")
+        );
+        const adminValue = String(
+          await inspector.send(["GET", await redisName(prefix, adminKey!)]),
+        );
+        recorded.keys.clear();
+        revoked.add("good-victim");
+        await assert.rejects(
+          sharedVerifier(endpoint.url, recorded.store).verifyToken(
+            "good-victim",
+          ),
+          InvalidTokenError,
+        );
+        const [victimKey] = [...recorded.keys].filter((key) =>
+          !key.endsWith(".lease")
+        );
+        const name = await redisName(prefix, victimKey!);
+        const planted: string[][] = [
+          ["SET", name, adminValue, "PX", "60000"],
+          [
+            "SET",
+            name,
+            JSON.stringify({ u: Date.now() + 60_000, r: activeAnswer("good") }),
+            "PX",
+            "60000",
+          ],
+          ["SET", name, adminValue.slice(0, -4), "PX", "60000"],
+        ];
+        for (const command of planted) {
+          await inspector.send(["DEL", name]);
+          await inspector.send(command);
+          const calls = endpoint.calls("good-victim");
+          await assert.rejects(
+            sharedVerifier(endpoint.url, await store(prefix, "ioredis"), {
+              cache: { maxEntries: 0 },
+            }).verifyToken("good-victim"),
+            InvalidTokenError,
+          );
+          assert.equal(endpoint.calls("good-victim"), calls + 1);
+        }
+        // A key of another type: the store fails (WRONGTYPE), the verifier
+        // asks the server itself.
+        await inspector.send(["DEL", name]);
+        await inspector.send(["RPUSH", name, adminValue]);
+        await assert.rejects(
+          sharedVerifier(endpoint.url, await store(prefix), {
+            cache: { maxEntries: 0 },
+          }).verifyToken("good-victim"),
+          InvalidTokenError,
+        );
+      } finally {
+        await inspector.close();
+        await endpoint.close();
+      }
+    },
+  );
+
+  it(
+    "a lease a hostile writer holds forever delays an instance, boundedly, then it asks itself",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const inspector = await admin();
+      const endpoint = await introspectionEndpoint(activeAnswer);
+      try {
+        const recorded = keyRecorder(await store(prefix));
+        const options = { timeoutMs: 50, cache: { maxEntries: 0 } };
+        await sharedVerifier(endpoint.url, recorded.store, options)
+          .verifyToken("good-lease");
+        const [key] = [...recorded.keys].filter((k) => !k.endsWith(".lease"));
+        await inspector.send(["DEL", await redisName(prefix, key!)]);
+        await inspector.send([
+          "SET",
+          await redisName(prefix, `${key}.lease`),
+          "1",
+        ]);
+        const token = await sharedVerifier(
+          endpoint.url,
+          await store(prefix, "ioredis"),
+          options,
+        ).verifyToken("good-lease");
+        assert.equal(token.clientId, "client-SECRET-claim");
+        assert.equal(endpoint.calls("good-lease"), 2);
+      } finally {
+        await inspector.close();
+        await endpoint.close();
+      }
+    },
+  );
+
+  it(
+    "an old sealed answer planted back with a long TTL after revocation is not believed past cache.maxAgeMs",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const inspector = await admin();
+      let revoked = false;
+      const endpoint = await introspectionEndpoint((token) =>
+        revoked ? { active: false } : activeAnswer(token)
+      );
+      try {
+        const options = { cache: { maxEntries: 0, maxAgeMs: 300 } };
+        const recorded = keyRecorder(await store(prefix));
+        await sharedVerifier(endpoint.url, recorded.store, options)
+          .verifyToken("good-old");
+        const [key] = [...recorded.keys].filter((k) => !k.endsWith(".lease"));
+        const name = await redisName(prefix, key!);
+        const old = String(await inspector.send(["GET", name]));
+        revoked = true;
+        await sleep(350);
+        await inspector.send(["SET", name, old, "PX", "3600000"]);
+        await assert.rejects(
+          sharedVerifier(endpoint.url, await store(prefix, "ioredis"), options)
+            .verifyToken("good-old"),
+          InvalidTokenError,
+        );
+        assert.equal(endpoint.calls("good-old"), 2);
+      } finally {
+        await inspector.close();
+        await endpoint.close();
+      }
+    },
+  );
+
+  it(
+    "a replay key planted with another type refuses the proof, never a 200",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const inspector = await admin();
+      try {
+        const client = await dpopClient();
+        const redis = await store(prefix);
+        const proof = await client.proof();
+        const { jti } = JSON.parse(
+          new TextDecoder().decode(base64url.decode(proof.split(".")[1]!)),
+        ) as { jti: string };
+        const digest = new Uint8Array(
+          await crypto.subtle.digest(
+            "SHA-256",
+            new TextEncoder().encode(`${client.jkt}.${jti}`),
+          ),
+        );
+        await inspector.send([
+          "HSET",
+          `${prefix}:replay:${base64url.encode(digest)}`,
+          "f",
+          "v",
+        ]);
+        const seen = await send(instance(client, redis), proof);
+        // SET NX on a key of another type answers nil: held, a replay.
+        assert.equal(seen.status, 401, seen.body);
+      } finally {
+        await inspector.close();
+      }
+    },
+  );
+
+  it(
+    "what Redis holds after DPoP and shared introspection: hashed keys, no token, jti, jkt or claim",
+    { skip },
+    async () => {
+      const prefix = uniquePrefix();
+      const inspector = await admin();
+      const endpoint = await introspectionEndpoint(activeAnswer);
+      try {
+        const redis = await store(prefix);
+        await sharedVerifier(endpoint.url, redis).verifyToken(
+          "good-SECRET-held",
+        );
+        await assert.rejects(
+          sharedVerifier(endpoint.url, redis).verifyToken("bad-SECRET-held"),
+        );
+        const client = await dpopClient();
+        const proof = await client.proof();
+        assert.equal((await send(instance(client, redis), proof)).status, 200);
+        const { jti } = JSON.parse(
+          new TextDecoder().decode(base64url.decode(proof.split(".")[1]!)),
+        ) as { jti: string };
+        const keys = await inspector.keys(`${prefix}:*`);
+        assert.equal(keys.length, 3); // two answers, one proof
+        for (const key of keys) {
+          assert.match(
+            key,
+            new RegExp(`^${prefix}:(replay|cache):[A-Za-z0-9_-]{43}$`),
+          );
+        }
+        const held = await inspector.dump(prefix);
+        for (
+          const secret of ["SECRET", "good-", "bad-", jti, client.jkt]
+        ) {
+          assert.ok(!held.includes(secret), secret);
+        }
+      } finally {
+        await inspector.close();
+        await endpoint.close();
+      }
+    },
+  );
+});
