@@ -8,6 +8,7 @@
  */
 
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { StreamableHTTPTransport } from "@hono/mcp";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
@@ -40,7 +41,18 @@ export async function createHonoExample(
     await next();
   });
   app.all(metadata.path, metadata.handler);
-  app.all("/mcp", mcpBearerAuth(auth.bearer), async (c) => {
+  // Verified first (no token: 401 without reading the body), then the
+  // body bounded as the SDKs bound theirs: 4 MiB, else 413.
+  const limit = bodyLimit({
+    maxSize: 4 * 1024 * 1024,
+    onError: (c) =>
+      c.json({
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Payload Too Large" },
+        id: null,
+      }, 413),
+  });
+  app.all("/mcp", mcpBearerAuth(auth.bearer), limit, async (c) => {
     // One McpServer and transport per request: stateless Streamable HTTP.
     const server = new McpServer({ name: "notes-hono", version: "1.0.0" });
     const guarded = guardNotesV1(server, notes, {

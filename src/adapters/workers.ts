@@ -13,6 +13,8 @@
 import { functionOption, optionsObject, show } from "../_internal/options.ts";
 import type { AccessToken } from "../core/context.ts";
 import { normalizeScopes } from "../_internal/scope_token.ts";
+import { holdsAll, type ScopeHierarchy } from "../core/scopes.ts";
+import { hierarchyOption, scopesOption } from "../verify/_options.ts";
 import {
   AuthorizationError,
   AuthorizationUnavailableError,
@@ -152,6 +154,16 @@ export interface OAuthProviderAuthOptions {
    * provider publishes, `protectedResourceMetadataUrl(resource)`.
    */
   resourceMetadataUrl?: string | URL;
+  /**
+   * Scopes every request's grant must hold, as `bearerAuth`'s option: a
+   * token without them is answered 403 `insufficient_scope` before the
+   * handler runs. The provider's own `requiredScopes` only advertises them
+   * (metadata and challenges) and lets a grant without them through, so
+   * name them here too.
+   */
+  requiredScopes?: readonly string[];
+  /** Scopes that imply others, for `requiredScopes` (`{ admin: ["read"] }`). */
+  scopeHierarchy?: ScopeHierarchy;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
 }
@@ -179,6 +191,8 @@ export interface OAuthProviderApiHandler<
 const OWNER = "withOAuthProviderAuth";
 const KEYS: readonly (keyof OAuthProviderAuthOptions)[] = [
   "resourceMetadataUrl",
+  "requiredScopes",
+  "scopeHierarchy",
   "now",
 ];
 
@@ -225,6 +239,8 @@ function expired(token: AccessToken, now: () => number): boolean {
  * - no usable `ctx.auth` -> 401 with the bare challenge (authenticate);
  * - a token past its `expiresAt` (or a clock that is no number) -> 401
  *   `invalid_token`; a clock that throws -> 503;
+ * - a token without every one of `requiredScopes` (after `scopeHierarchy`)
+ *   -> 403 `insufficient_scope` naming them (RFC 6750 §3.1);
  * - an `InsufficientScopeError` the handler throws -> 403
  *   `insufficient_scope` naming its `challengeScopes` (the scopes it lacks
  *   and the held ones it names: the step-up challenge);
@@ -284,6 +300,8 @@ export function withOAuthProviderAuth<
     resourceMetadataUrl: given.resourceMetadataUrl,
   });
   const now = functionOption(OWNER, "now", given.now, Date.now);
+  const required = Object.freeze(scopesOption(OWNER, given.requiredScopes));
+  const hierarchy = hierarchyOption(given.scopeHierarchy);
   return Object.freeze({
     async fetch(request: Request, env: Env, ctx: Ctx): Promise<Response> {
       const token = accessTokenFromOAuthProvider(ctx);
@@ -300,6 +318,15 @@ export function withOAuthProviderAuth<
       if (stale) {
         return renderOutcome(
           { type: "invalid_token", description: "Token expired" },
+          challenge,
+        );
+      }
+      if (
+        required.length > 0 && !holdsAll(token.scopes, required, hierarchy)
+      ) {
+        // RFC 6750 §3: the challenge names every scope the request needs.
+        return renderOutcome(
+          { type: "insufficient_scope", scopes: required },
           challenge,
         );
       }

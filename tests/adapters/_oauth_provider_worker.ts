@@ -15,6 +15,7 @@ import { withOAuthProviderAuth } from "../../src/adapters/mod_workers.ts";
 import type { GuardedServer } from "../../src/mcp/mod.ts";
 import {
   guardNotes,
+  SCOPE_HIERARCHY,
   SCOPES,
   stackAuthorizer,
 } from "../../examples/demo/notes.ts";
@@ -85,7 +86,12 @@ function provider(origin: string): OAuthProvider<Env> {
         preflighted.set(checked.request, guarded.server);
         return await mcp.fetch(checked.request, checked.sdkOptions);
       },
-      { resourceMetadataUrl },
+      // The provider's requiredScopes only advertises: enforce them here.
+      {
+        resourceMetadataUrl,
+        requiredScopes: ["read"],
+        scopeHierarchy: SCOPE_HIERARCHY,
+      },
     ),
     defaultHandler: {
       fetch: (request: Request, env: unknown) => authorize(request, env as Env),

@@ -182,6 +182,61 @@ describe("withOAuthProviderAuth", () => {
     );
   });
 
+  it("answers a grant without its requiredScopes 403 before the handler", async () => {
+    // The provider's own requiredScopes only advertises: a client that asks
+    // for no scope gets a grant without them, and the handler must not run.
+    let called = 0;
+    const api = withOAuthProviderAuth(() => {
+      called++;
+      return new Response("ok");
+    }, {
+      resourceMetadataUrl: METADATA,
+      requiredScopes: ["read"],
+      scopeHierarchy: { admin: ["read"] },
+      now,
+    });
+    for (const scope of [[], ["write"], ["READ"]]) {
+      const response = await api.fetch(request(), {}, {
+        auth: { ...AUTH, scope },
+      });
+      assert.equal(response.status, 403, String(scope));
+      assert.equal(
+        response.headers.get("www-authenticate"),
+        `Bearer error="insufficient_scope", error_description="Insufficient scope", scope="read", resource_metadata="${METADATA}"`,
+      );
+      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.ok(!(await response.text()).includes("opaque-token"));
+    }
+    assert.equal(called, 0);
+    for (const scope of [["read"], ["admin"]]) {
+      const response = await api.fetch(request(), {}, {
+        auth: { ...AUTH, scope },
+      });
+      assert.equal(response.status, 200, String(scope));
+    }
+    assert.equal(called, 2);
+  });
+
+  it("refuses requiredScopes and scopeHierarchy that are not scopes", () => {
+    const ok = () => new Response("ok");
+    assert.throws(
+      () => withOAuthProviderAuth(ok, { requiredScopes: "read" as never }),
+      TypeError,
+    );
+    assert.throws(
+      () => withOAuthProviderAuth(ok, { requiredScopes: ["a b"] }),
+      TypeError,
+    );
+    assert.throws(
+      () => withOAuthProviderAuth(ok, { scopeHierarchy: new Map() as never }),
+      TypeError,
+    );
+    assert.throws(
+      () => withOAuthProviderAuth(ok, { requiredScope: ["read"] } as never),
+      /Unknown withOAuthProviderAuth option "requiredScope" \(did you mean "requiredScopes"\?\)/,
+    );
+  });
+
   it("turns an InsufficientScopeError into the 403 step-up challenge", async () => {
     const api = withOAuthProviderAuth(() => {
       throw new InsufficientScopeError(["admin"]);
