@@ -202,21 +202,17 @@ export class Guard {
     );
     // Its listed resources are marked as produced by this entry, so that a
     // list judges them by this template's checks (not by URI matching).
+    const mayList = listGate(this.#scope, entry);
     const handle = this.#sdk.resource(
       name,
-      producing(uriOrTemplate as object, entry, this.#mayList(entry)),
+      producing(uriOrTemplate as object, entry, mayList),
       this.#sdkConfig(declaration),
       read,
     ) as TemplateHandle;
-    listsAs(handle, entry, this.#mayList(entry));
+    listsAs(handle, entry, mayList);
     entry.handle = handle;
     this.#registry.addTemplate(key, entry as Entry<TemplateHandle>);
     return this.#verified(handle, RESOURCE_METHODS);
-  }
-
-  /** Whether a list callback's caller may list the template `entry`. */
-  #mayList(entry: Entry): MayList {
-    return listGate(this.#scope, entry);
   }
 
   /** The index entry of a registration; its handle is set once the SDK has one. */

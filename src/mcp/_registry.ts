@@ -134,6 +134,9 @@ export class ComponentRegistry {
   #prompts: Map<string, Entry> | undefined;
   #resources: Map<string, Entry> | undefined;
   #templates: Map<string, Entry<TemplateHandle>> | undefined;
+  // The templates in the SDKs' order, made on the first read after a
+  // change (registration, rename, removal): not rebuilt on every read.
+  #templateOrder: Entry<TemplateHandle>[] | undefined;
 
   /** Indexes a tool under its name. */
   addTool(name: string, entry: Entry): void {
@@ -152,7 +155,15 @@ export class ComponentRegistry {
 
   /** Indexes a resource template under its name. */
   addTemplate(name: string, entry: Entry<TemplateHandle>): void {
-    track(this.#templates ??= new Map(), name, entry, "name");
+    this.#templateOrder = undefined;
+    track(this.#templates ??= new Map(), name, entry, "name", () => {
+      this.#templateOrder = undefined;
+    });
+  }
+
+  /** The templates in the order the SDKs try them ({@linkcode inSdkOrder}). */
+  #orderedTemplates(): Entry<TemplateHandle>[] {
+    return this.#templateOrder ??= inSdkOrder(this.#templates);
   }
 
   /** The tool named `name`, if any. */
@@ -200,7 +211,7 @@ export class ComponentRegistry {
     }
     const direct = this.#resources?.get(href);
     if (direct !== undefined) return { entry: direct, args: undefined };
-    for (const entry of inSdkOrder(this.#templates)) {
+    for (const entry of this.#orderedTemplates()) {
       const args = variablesOf(entry.handle, href);
       if (args !== undefined) return { entry, args };
     }
@@ -213,7 +224,7 @@ export class ComponentRegistry {
    */
   completionTarget(uri: unknown): Entry | undefined {
     if (typeof uri !== "string") return undefined;
-    for (const entry of inSdkOrder(this.#templates)) {
+    for (const entry of this.#orderedTemplates()) {
       if (String(entry.handle.resourceTemplate.uriTemplate) === uri) {
         return entry;
       }
@@ -253,6 +264,7 @@ function track<H extends Handle>(
   key: string,
   entry: Entry<H>,
   keyField: "name" | "uri",
+  changed?: () => void,
 ): void {
   map.set(key, entry);
   const handle = entry.handle;
@@ -276,5 +288,6 @@ function track<H extends Handle>(
       map.set(next, entry);
       current = next;
     }
+    changed?.();
   };
 }

@@ -116,6 +116,36 @@ describe("ComponentRegistry", () => {
     }
   });
 
+  it("tries templates in the SDKs' order as it is after each registration, rename and removal", () => {
+    const server = new McpServer({ name: "x", version: "1.0.0" });
+    const registry = new ComponentRegistry();
+    const add = (name: string) => {
+      const added = entry<TemplateHandle>(
+        { kind: "resourceTemplate", name, uri: "file:///{path}" },
+        server.registerResource(
+          name,
+          new ResourceTemplate("file:///{path}", { list: undefined }),
+          {},
+          read,
+        ),
+      );
+      registry.addTemplate(name, added);
+      return added;
+    };
+    const first = add("docs");
+    assert.equal(registry.resolve("file:///a").entry, first);
+    // Read once already: a later "0" still goes first, as in the SDK.
+    const zero = add("0");
+    assert.equal(registry.resolve("file:///a").entry, zero);
+    zero.handle.update({ name: "z" });
+    assert.equal(registry.resolve("file:///a").entry, first);
+    first.handle.update({ name: "1" });
+    assert.equal(registry.resolve("file:///a").entry, first);
+    first.handle.remove();
+    assert.equal(registry.resolve("file:///a").entry, zero);
+    assert.equal(registry.completionTarget("file:///{path}"), zero);
+  });
+
   it("names a completion target by the template's URI template to the letter", () => {
     const { registry, resource, template } = fixture();
     assert.equal(registry.completionTarget("file:///docs/{name}"), template);
