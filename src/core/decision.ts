@@ -279,6 +279,33 @@ export const DECISION_OUTCOMES: readonly DecisionOutcome[] =
     ]);
 
 /**
+ * Every {@linkcode DecisionOperation}: the label values a metric can take.
+ *
+ * @example Usage
+ * ```ts
+ * import { DECISION_OPERATIONS } from "@mcp-authz/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DECISION_OPERATIONS.includes("tools/call"));
+ * ```
+ */
+export const DECISION_OPERATIONS: readonly DecisionOperation[] =
+  /* @__PURE__ */ Object
+    .freeze([
+      "http",
+      "filter",
+      "authorize",
+      "tools/list",
+      "tools/call",
+      "prompts/list",
+      "prompts/get",
+      "resources/list",
+      "resources/templates/list",
+      "resources/read",
+      "completion/complete",
+    ]);
+
+/**
  * Every {@linkcode DecisionReason}: the label values a metric can take.
  *
  * @example Usage

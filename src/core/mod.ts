@@ -39,7 +39,11 @@ export type {
   DecisionReason,
   DecisionRedactor,
 } from "./decision.ts";
-export { DECISION_OUTCOMES, DECISION_REASONS } from "./decision.ts";
+export {
+  DECISION_OPERATIONS,
+  DECISION_OUTCOMES,
+  DECISION_REASONS,
+} from "./decision.ts";
 export type { AuthorizeOptions, AuthorizerOptions } from "./authorizer.ts";
 export type { StepUpPolicy } from "./step_up.ts";
 export { Authorizer } from "./authorizer.ts";

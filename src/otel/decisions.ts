@@ -31,6 +31,7 @@ import {
 } from "../_internal/options.ts";
 import { reportSafely, swallow } from "../_internal/report.ts";
 import {
+  DECISION_OPERATIONS,
   DECISION_OUTCOMES,
   DECISION_REASONS,
   type DecisionEvent,
@@ -220,15 +221,7 @@ export function metricAttributes(event: DecisionEvent): Attributes {
 
 const OUTCOMES: ReadonlySet<unknown> = new Set(DECISION_OUTCOMES);
 const REASONS: ReadonlySet<unknown> = new Set(DECISION_REASONS);
-const OPERATIONS: ReadonlySet<unknown> = new Set([
-  ...LISTS,
-  "http",
-  "authorize",
-  "tools/call",
-  "prompts/get",
-  "resources/read",
-  "completion/complete",
-]);
+const OPERATIONS: ReadonlySet<unknown> = new Set(DECISION_OPERATIONS);
 
 /**
  * `value` when it is one of `values`, else `_OTHER` (the semantic

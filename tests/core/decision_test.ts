@@ -14,6 +14,7 @@ import {
   Authorizer,
   bearerAuth,
   type Component,
+  DECISION_OPERATIONS,
   DECISION_OUTCOMES,
   DECISION_REASONS,
   type DecisionEvent,
@@ -169,6 +170,7 @@ function assertClean(events: readonly DecisionEvent[], p: Plan): void {
   }
   for (const event of events) {
     assert.ok(DECISION_OUTCOMES.includes(event.outcome));
+    assert.ok(DECISION_OPERATIONS.includes(event.operation));
     if (event.reason !== undefined) {
       assert.ok(DECISION_REASONS.includes(event.reason));
     }
